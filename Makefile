@@ -1,0 +1,36 @@
+# One entry point for users and CI: `make bench` runs the main job, `make test` the tests.
+# Both create the virtual environment first, from the pinned versions in requirements.lock.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: setup bench test lint format lock clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements.lock -e ".[all,dev]"
+	touch $@
+
+bench: setup
+	$(VENV)/bin/qnn demo
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(VENV)/bin/pytest
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Re-pin every dependency to what the current environment resolved (after changing pyproject.toml).
+lock:
+	$(PY) -m pip freeze --exclude-editable | grep -v '^qnn' > requirements.lock
+
+clean:
+	rm -rf $(VENV) build *.egg-info
