@@ -29,8 +29,9 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 # Re-pin every dependency to what the current environment resolved (after changing pyproject.toml).
+# torch is pinned without its local '+cpu' label, so that the same lock serves CPU and CUDA builds.
 lock:
-	$(PY) -m pip freeze --exclude-editable | grep -v '^qnn' > requirements.lock
+	$(PY) -m pip freeze --exclude-editable | grep -v '^qnn' | sed 's/+cpu$$//' > requirements.lock
 
 clean:
 	rm -rf $(VENV) build *.egg-info
