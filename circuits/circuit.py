@@ -39,6 +39,11 @@ class InputProduct:
     factors: tuple[Input, ...]
     scale: float = 1.0
 
+    def __post_init__(self):
+        object.__setattr__(self, "factors", tuple(self.factors))
+        if not self.factors or not all(isinstance(f, Input) for f in self.factors):
+            raise TypeError(f"InputProduct factors must be one or more Input records, got {self.factors!r}")
+
 
 @dataclass(frozen=True)
 class Weight:
@@ -77,8 +82,7 @@ class Operation:
         expected = n_params_of(self.gate, len(self.wires))
         if len(self.params) != expected:
             raise ValueError(
-                f"gate {self.gate} on {len(self.wires)} wire(s) takes {expected} parameter(s), "
-                f"got {len(self.params)}"
+                f"gate {self.gate} on {len(self.wires)} wire(s) takes {expected} parameter(s), got {len(self.params)}"
             )
 
 
@@ -104,8 +108,12 @@ class Circuit:
     weight_shapes: tuple[tuple[int, ...], ...] = field(default=())
 
     @staticmethod
-    def of(n_qubits: int, operations: Iterable[Operation], n_inputs: int | None = None,
-           weight_shapes: Iterable[tuple[int, ...]] | None = None) -> Circuit:
+    def of(
+        n_qubits: int,
+        operations: Iterable[Operation],
+        n_inputs: int | None = None,
+        weight_shapes: Iterable[tuple[int, ...]] | None = None,
+    ) -> Circuit:
         """Build a circuit, deriving `n_inputs` and `weight_shapes` from the operations when omitted."""
         operations = tuple(operations)
         if n_inputs is None:
@@ -118,17 +126,31 @@ class Circuit:
     def __post_init__(self):
         if not isinstance(self.n_qubits, int) or self.n_qubits < 1:
             raise ValueError(f"n_qubits must be a positive integer, got {self.n_qubits!r}")
+        if not isinstance(self.n_inputs, int) or self.n_inputs < 0:
+            raise ValueError(f"n_inputs must be a non-negative integer, got {self.n_inputs!r}")
+        # Copy into tuples: a list passed in would leave the "frozen" circuit mutable and break `+`.
+        object.__setattr__(self, "operations", tuple(self.operations))
+        object.__setattr__(self, "weight_shapes", tuple(tuple(s) for s in self.weight_shapes))
+        for shape in self.weight_shapes:
+            if not all(isinstance(d, int) and d >= 0 for d in shape):
+                raise ValueError(f"weight_shapes must hold tuples of non-negative integers, got {shape!r}")
+        touched: set[int] = set()
         for op in self.operations:
             if not isinstance(op, Operation):
                 raise TypeError(f"operations must be Operation records, got {op!r}")
             if max(op.wires) >= self.n_qubits:
                 raise ValueError(f"gate {op.gate} on wires {op.wires} is out of range for {self.n_qubits} qubits")
+            if op.gate == STATE_PREP and touched.intersection(op.wires):
+                raise ValueError(f"StatePrep on wires {op.wires} must come before any other gate on those wires")
+            touched.update(op.wires)
             for p in op.params:
                 for i in input_indices(p):
                     if not 0 <= i < self.n_inputs:
                         raise ValueError(f"gate {op.gate} reads input {i}, but the circuit has {self.n_inputs} inputs")
                 if isinstance(p, Weight) and not 0 <= p.index < self.n_weights:
-                    raise ValueError(f"gate {op.gate} reads weight {p.index}, but the circuit has {self.n_weights} weights")
+                    raise ValueError(
+                        f"gate {op.gate} reads weight {p.index}, but the circuit has {self.n_weights} weights"
+                    )
 
     @property
     def n_weights(self) -> int:
