@@ -1,0 +1,127 @@
+"""Gate matrices as torch tensors, batched over leading dimensions of their angles.
+
+Every function takes angles of shape (..., n_params) (real) and returns (..., d, d) complex
+matrices, or (..., d) diagonals for the gates in `DIAGONAL`. Conventions are PennyLane's.
+"""
+
+import math
+
+import torch
+
+SQRT1_2 = 1 / math.sqrt(2)
+
+# Gates applied as an elementwise phase, and gates applied as an index permutation.
+DIAGONAL = {"Z", "S", "T", "RZ", "PhaseShift", "CZ", "CRZ", "RZZ", "MultiRZ"}
+PERMUTATION = {"X", "CNOT", "SWAP"}
+
+
+def _c(real, imag=None):
+    return torch.complex(real, torch.zeros_like(real) if imag is None else imag)
+
+
+def _expi(phi):
+    return torch.polar(torch.ones_like(phi), phi)
+
+
+def _mat2(a, b, c, d):
+    """Stack four (...,) complex entries into (..., 2, 2)."""
+    return torch.stack([torch.stack([a, b], -1), torch.stack([c, d], -1)], -2)
+
+
+def constant_matrix(gate: str, dtype: torch.dtype, device) -> torch.Tensor:
+    h = SQRT1_2
+    table = {
+        "H": [[h, h], [h, -h]],
+        "Y": [[0, -1j], [1j, 0]],
+    }
+    return torch.tensor(table[gate], dtype=dtype, device=device)
+
+
+def constant_diagonal(gate: str, n_wires: int, dtype: torch.dtype, device) -> torch.Tensor:
+    table = {
+        "Z": [1, -1],
+        "S": [1, 1j],
+        "T": [1, complex(SQRT1_2, SQRT1_2)],
+        "CZ": [1, 1, 1, -1],
+    }
+    return torch.tensor(table[gate], dtype=dtype, device=device)
+
+
+def rotation_matrix(gate: str, angles: torch.Tensor) -> torch.Tensor:
+    """Dense (..., d, d) matrix of a parametrised non-diagonal gate."""
+    if gate in ("Rot", "U3"):
+        return _rot(angles) if gate == "Rot" else _u3(angles)
+    t = angles[..., 0]
+    if gate in ("RX", "RY"):
+        return _rx_ry(gate, t)
+    if gate in ("CRX", "CRY"):
+        return _controlled(_rx_ry(gate[1:], t))
+    if gate in ("RXX", "RYY"):
+        return _ising(gate, t)
+    raise ValueError(f"no dense matrix for gate {gate!r}")
+
+
+def rotation_diagonal(gate: str, angles: torch.Tensor, n_wires: int) -> torch.Tensor:
+    """Diagonal (..., 2**n_wires) of a parametrised diagonal gate."""
+    t = angles[..., 0]
+    if gate == "PhaseShift":
+        return torch.stack([_c(torch.ones_like(t)), _expi(t)], -1)
+    if gate == "CRZ":
+        one = _c(torch.ones_like(t))
+        return torch.stack([one, one, _expi(-t / 2), _expi(t / 2)], -1)
+    # RZ, RZZ, MultiRZ: exp(-iθ/2 Z⊗…⊗Z), whose diagonal is exp(-iθ/2 · parity sign).
+    signs = parity_signs(n_wires, t.device, t.dtype)
+    return _expi(-0.5 * t[..., None] * signs)
+
+
+def parity_signs(n_wires: int, device, dtype) -> torch.Tensor:
+    """(2**n_wires,) eigenvalues of Z⊗…⊗Z: +1 for even parity, -1 for odd."""
+    idx = torch.arange(2**n_wires, device=device)
+    parity = torch.zeros_like(idx)
+    for k in range(n_wires):
+        parity ^= (idx >> k) & 1
+    return (1 - 2 * parity).to(dtype)
+
+
+def _rx_ry(gate, t):
+    c, s = torch.cos(t / 2), torch.sin(t / 2)
+    if gate == "RX":
+        return _mat2(_c(c), _c(0 * s, -s), _c(0 * s, -s), _c(c))
+    return _mat2(_c(c), _c(-s), _c(s), _c(c))
+
+
+def _rot(angles):
+    phi, theta, omega = angles.unbind(-1)
+    c, s = torch.cos(theta / 2), torch.sin(theta / 2)
+    return _mat2(
+        _expi(-(phi + omega) / 2) * c,
+        -_expi((phi - omega) / 2) * s,
+        _expi(-(phi - omega) / 2) * s,
+        _expi((phi + omega) / 2) * c,
+    )
+
+
+def _u3(angles):
+    theta, phi, delta = angles.unbind(-1)
+    c, s = torch.cos(theta / 2), torch.sin(theta / 2)
+    return _mat2(_c(c), -_expi(delta) * s, _expi(phi) * s, _expi(phi + delta) * c)
+
+
+def _controlled(u):
+    """(..., 2, 2) → (..., 4, 4) block-diag(I, u)."""
+    out = torch.zeros(*u.shape[:-2], 4, 4, dtype=u.dtype, device=u.device)
+    out[..., 0, 0] = 1
+    out[..., 1, 1] = 1
+    out[..., 2:, 2:] = u
+    return out
+
+
+def _ising(gate, t):
+    """exp(-iφ/2 P⊗P) = cos(φ/2) I - i sin(φ/2) P⊗P for P = X or Y."""
+    c, s = torch.cos(t / 2), torch.sin(t / 2)
+    pp = torch.tensor([[0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 0]], dtype=torch.float64, device=t.device)
+    if gate == "RYY":
+        pp = pp * torch.tensor([-1.0, 1.0, 1.0, -1.0], dtype=torch.float64, device=t.device)[:, None]
+    eye = torch.eye(4, dtype=torch.float64, device=t.device)
+    pp, eye = pp.to(t.dtype), eye.to(t.dtype)
+    return _c(c[..., None, None] * eye, -s[..., None, None] * pp)

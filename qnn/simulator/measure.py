@@ -1,0 +1,111 @@
+"""Measurements of batched states: Pauli expectation values and probabilities, exact or sampled."""
+
+import torch
+
+from qnn.observables import PauliSum
+
+
+def probabilities(state: torch.Tensor) -> torch.Tensor:
+    """(batch, 2, …, 2) complex → (batch, 2**n) real."""
+    return (state.real.square() + state.imag.square()).reshape(state.shape[0], -1)
+
+
+def _z_signs(word: str, dtype, device) -> torch.Tensor:
+    """Eigenvalues (2, …, 2) of the word's Z part, to multiply with probabilities."""
+    signs = torch.ones([1] * len(word), dtype=dtype, device=device)
+    for w, letter in enumerate(word):
+        if letter != "I":
+            shape = [1] * len(word)
+            shape[w] = 2
+            signs = signs * torch.tensor([1.0, -1.0], dtype=dtype, device=device).reshape(shape)
+    return signs
+
+
+def apply_pauli_word(state: torch.Tensor, word: str) -> torch.Tensor:
+    for w, letter in enumerate(word):
+        axis = 1 + w
+        if letter in ("Z", "Y"):
+            sign = torch.tensor([1.0, -1.0], dtype=state.real.dtype, device=state.device)
+            state = state * sign.reshape([2] + [1] * (state.dim() - axis - 1))
+        if letter in ("X", "Y"):
+            state = state.flip(axis)
+        if letter == "Y":  # Y = i·X·Z
+            state = state * 1j
+    return state
+
+
+def word_expectation(state: torch.Tensor, word: str, probs: torch.Tensor | None = None) -> torch.Tensor:
+    """⟨ψ|P|ψ⟩ for each state in the batch: (batch,) real."""
+    dims = tuple(range(1, state.dim()))
+    if set(word) <= {"I", "Z"}:
+        p = probabilities(state) if probs is None else probs
+        p = p.reshape(state.shape)
+        return (p * _z_signs(word, p.dtype, p.device)).sum(dims)
+    flipped = apply_pauli_word(state, word)
+    return (state.conj() * flipped).real.sum(dims)
+
+
+def expectations(state: torch.Tensor, observables: tuple[PauliSum, ...]) -> torch.Tensor:
+    """(batch, len(observables)) real expectation values."""
+    probs = probabilities(state)
+    columns = []
+    for obs in observables:
+        total = sum(c * word_expectation(state, w, probs) for c, w in obs.terms)
+        columns.append(total)
+    return torch.stack(columns, dim=1)
+
+
+# Rotations that take each Pauli's eigenbasis to the computational basis (applied before sampling).
+_H = [[2**-0.5, 2**-0.5], [2**-0.5, -(2**-0.5)]]
+_BASIS_CHANGE = {"X": _H, "Y": [[2**-0.5, -1j * 2**-0.5], [2**-0.5, 1j * 2**-0.5]]}  # H·S†
+
+
+def _rotate_to_z(state: torch.Tensor, basis: str) -> torch.Tensor:
+    from qnn.simulator.kernels import apply_one_qubit
+
+    for w, letter in enumerate(basis):
+        if letter in _BASIS_CHANGE:
+            m = torch.tensor(_BASIS_CHANGE[letter], dtype=state.dtype, device=state.device)
+            state = apply_one_qubit(state, m, w)
+    return state
+
+
+def sample_indices(probs: torch.Tensor, shots: int, generator: torch.Generator | None) -> torch.Tensor:
+    """(batch, shots) basis-state indices drawn from `probs` (batch, 2**n)."""
+    device = generator.device if generator is not None else probs.device
+    p = probs.detach().to(device=device, dtype=torch.float64).clamp_min(0)
+    return torch.multinomial(p, shots, replacement=True, generator=generator).to(probs.device)
+
+
+def sampled_expectations(
+    state: torch.Tensor, observables: tuple[PauliSum, ...], shots: int, generator: torch.Generator | None
+) -> torch.Tensor:
+    """Finite-shot estimates (batch, len(observables)); `shots` samples per measurement basis.
+
+    Terms are grouped by the basis they are measured in (X, Y or Z on each wire), so that
+    ⟨Z⟩ on every wire costs one set of samples.
+    """
+    n = state.dim() - 1
+    samples: dict[str, torch.Tensor] = {}
+    columns = []
+    for obs in observables:
+        total = 0.0
+        for coeff, word in obs.terms:
+            basis = word.replace("I", "Z")
+            if basis not in samples:
+                probs = probabilities(_rotate_to_z(state, basis))
+                samples[basis] = sample_indices(probs, shots, generator)
+            idx = samples[basis]
+            parity = torch.zeros_like(idx)
+            for w, letter in enumerate(word):
+                if letter != "I":
+                    parity ^= (idx >> (n - 1 - w)) & 1
+            total = total + coeff * (1 - 2 * parity).to(state.real.dtype).mean(-1)
+        columns.append(total)
+    return torch.stack(columns, dim=1)
+
+
+def sampled_probabilities(probs: torch.Tensor, shots: int, generator: torch.Generator | None) -> torch.Tensor:
+    idx = sample_indices(probs, shots, generator)
+    counts = torch.zeros_like(probs).scatter_add_(1, idx, torch.ones_like(idx, dtype=probs.dtype))
+    return counts / shots

@@ -1,0 +1,118 @@
+"""Compile a `Circuit` once into a `Program`: the gate steps and how to assemble their angles.
+
+Angles come in two groups: shared ones (constants and weights, identical for every sample) and
+batched ones (read from the inputs). A step whose parameters are all shared builds one matrix for
+the whole batch; a step with any input-dependent parameter builds one matrix per sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import torch
+
+from circuits.circuit import Circuit, Const, Input, InputProduct, Weight
+from circuits.gates import STATE_PREP
+from qnn.simulator.matrices import DIAGONAL, PERMUTATION
+
+
+@dataclass(frozen=True)
+class Step:
+    gate: str
+    wires: tuple[int, ...]
+    columns: tuple[int, ...]  # into the shared angles, or into the joined (shared | batched) angles
+    batched: bool
+
+
+@dataclass(frozen=True)
+class Program:
+    n_qubits: int
+    n_inputs: int
+    n_weights: int
+    steps: tuple[Step, ...]
+    const_values: tuple[float, ...]  # shared columns [0, n_const)
+    weight_indices: tuple[int, ...]  # shared columns [n_const, n_shared)
+    # batched columns: value = scale · Π_f (factor_scale[f] · x[factor_index[f]] + factor_shift[f])
+    input_scales: tuple[float, ...]
+    factor_indices: tuple[tuple[int, ...], ...]
+    factor_scales: tuple[tuple[float, ...], ...]
+    factor_shifts: tuple[tuple[float, ...], ...]
+
+    @property
+    def n_shared(self) -> int:
+        return len(self.const_values) + len(self.weight_indices)
+
+    def angles(self, inputs: torch.Tensor | None, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Shared angles (n_shared,) and joined angles (batch, n_shared + n_batched) or None.
+
+        `inputs`: (batch, n_inputs) real; `weights`: (n_weights,) real of the same dtype.
+        """
+        consts = torch.tensor(self.const_values, dtype=weights.dtype, device=weights.device)
+        index = torch.tensor(self.weight_indices, dtype=torch.long, device=weights.device)
+        shared = torch.cat([consts, weights[index]])
+        if not self.input_scales:
+            return shared, None
+        dev, dt = weights.device, weights.dtype
+        idx = torch.tensor(self.factor_indices, dtype=torch.long, device=dev)  # (n_batched, n_factors)
+        scale = torch.tensor(self.factor_scales, dtype=dt, device=dev)
+        shift = torch.tensor(self.factor_shifts, dtype=dt, device=dev)
+        factors = inputs[:, idx] * scale + shift  # (batch, n_batched, n_factors)
+        batched = factors.prod(-1) * torch.tensor(self.input_scales, dtype=dt, device=dev)
+        joined = torch.cat([shared.expand(inputs.shape[0], -1), batched], dim=1)
+        return shared, joined
+
+
+@lru_cache(maxsize=256)
+def compile_circuit(circuit: Circuit) -> Program:
+    consts, weight_idx, batched = [], [], []
+
+    def shared_column(p) -> int:
+        if isinstance(p, Const):
+            consts.append(p.value)
+            return ("const", len(consts) - 1)
+        weight_idx.append(p.index)
+        return ("weight", len(weight_idx) - 1)
+
+    raw_steps = []
+    for op in circuit.operations:
+        cols = []
+        for p in op.params:
+            if isinstance(p, Const | Weight):
+                cols.append(shared_column(p))
+            else:
+                batched.append(p if isinstance(p, InputProduct) else InputProduct((p,)))
+                cols.append(("input", len(batched) - 1))
+        raw_steps.append((op.gate, op.wires, cols))
+
+    n_const, n_shared = len(consts), len(consts) + len(weight_idx)
+    offset = {"const": 0, "weight": n_const, "input": n_shared}
+    steps = tuple(
+        Step(gate, wires, tuple(offset[kind] + i for kind, i in cols), any(kind == "input" for kind, _ in cols))
+        for gate, wires, cols in raw_steps
+    )
+    width = max((len(p.factors) for p in batched), default=0)
+    pad = Input(0, scale=0.0, shift=1.0)  # a factor that is always 1
+    padded = [p.factors + (pad,) * (width - len(p.factors)) for p in batched]
+    return Program(
+        n_qubits=circuit.n_qubits,
+        n_inputs=circuit.n_inputs,
+        n_weights=circuit.n_weights,
+        steps=steps,
+        const_values=tuple(consts),
+        weight_indices=tuple(weight_idx),
+        input_scales=tuple(p.scale for p in batched),
+        factor_indices=tuple(tuple(f.index for f in fs) for fs in padded),
+        factor_scales=tuple(tuple(f.scale for f in fs) for fs in padded),
+        factor_shifts=tuple(tuple(f.shift for f in fs) for fs in padded),
+    )
+
+
+def step_kind(gate: str) -> str:
+    if gate == STATE_PREP:
+        return "state_prep"
+    if gate in PERMUTATION:
+        return "permutation"
+    if gate in DIAGONAL:
+        return "diagonal"
+    return "dense"
