@@ -1,0 +1,123 @@
+"""`QuantumLayer`: a variational circuit as a PyTorch module."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from circuits.circuit import Circuit
+from qnn.backends import get_backend
+from qnn.observables import Probabilities, parse_observables
+
+REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
+
+
+class QuantumLayer(nn.Module):
+    """Measure `circuit` on each input: (batch, n_inputs) or (n_inputs,) float → (batch, n_outputs).
+
+    Args:
+        circuit: the `circuits.Circuit` to run (encoding and ansatz).
+        observables: None (⟨Z⟩ on every wire), Pauli words such as ``["ZIZI", {"XX": 0.5}]``, or
+            ``"probs"`` / ``Probabilities()`` for all 2**n_qubits probabilities.
+        backend: a backend object or name; ``"simulator"`` (default) is qnn's own simulator.
+        shots: None for exact expectation values, or the number of samples per measurement.
+        dtype: complex precision of the simulation, ``torch.complex64`` (default) or ``torch.complex128``;
+            the weights are float32 or float64 accordingly (``layer.double()`` switches too).
+        init: a ``(low, high)`` range for uniform initialisation (default ``(0, 2π)``), or a function
+            that fills the weight tensor in place, e.g. ``partial(nn.init.normal_, std=0.1)``.
+        generator: the ``torch.Generator`` used for initialisation and shot sampling.
+
+    The trainable parameters are one 1-D ``weights`` of length ``circuit.n_weights``: each block of
+    ``circuit.weight_shapes`` flattened in C order, concatenated (``circuit.split_weights`` undoes it).
+
+    Example:
+        >>> import circuits
+        >>> layer = QuantumLayer(circuits.angle_encoding(2) + circuits.basic_entangler(2, n_layers=1))
+        >>> layer(torch.zeros(5, 2)).shape
+        torch.Size([5, 2])
+    """
+
+    def __init__(
+        self,
+        circuit: Circuit,
+        observables=None,
+        backend="simulator",
+        shots: int | None = None,
+        *,
+        dtype: torch.dtype = torch.complex64,
+        init: tuple[float, float] | Callable[[torch.Tensor], object] = (0.0, 2 * math.pi),
+        generator: torch.Generator | None = None,
+    ):
+        super().__init__()
+        if not isinstance(circuit, Circuit):
+            raise TypeError(f"circuit must be a circuits.Circuit, got {type(circuit).__name__}")
+        if dtype not in REAL_OF:
+            raise TypeError(f"dtype must be torch.complex64 or torch.complex128, got {dtype}")
+        if shots is not None and (isinstance(shots, bool) or not isinstance(shots, int) or shots < 1):
+            raise ValueError(f"shots must be None or a positive integer, got {shots!r}")
+        self.circuit = circuit
+        self.observables = parse_observables(observables, circuit.n_qubits)
+        self.backend = get_backend(backend)
+        self.shots = shots
+        self.generator = generator
+        self.weights = nn.Parameter(_initial_weights(circuit.n_weights, REAL_OF[dtype], init, generator))
+
+    @property
+    def n_outputs(self) -> int:
+        if isinstance(self.observables, Probabilities):
+            return 2**self.circuit.n_qubits
+        return len(self.observables)
+
+    def forward(self, inputs: torch.Tensor | None = None) -> torch.Tensor:
+        batch = self._check_inputs(inputs)
+        outputs = self.backend.run(self.circuit, self.observables, batch, self.weights, self.shots, self.generator)
+        return outputs if inputs is not None and inputs.dim() == 2 else outputs[0]
+
+    def _check_inputs(self, inputs) -> torch.Tensor:
+        n = self.circuit.n_inputs
+        w = self.weights
+        if inputs is None:
+            if n:
+                raise ValueError(f"inputs are required: the circuit reads {n} features")
+            return torch.zeros(1, 0, dtype=w.dtype, device=w.device)
+        if not isinstance(inputs, torch.Tensor):
+            raise TypeError(f"inputs must be a torch.Tensor, got {type(inputs).__name__}")
+        if not inputs.is_floating_point():
+            raise TypeError(f"inputs must be a floating-point tensor, got dtype {inputs.dtype}")
+        if inputs.dim() not in (1, 2) or inputs.shape[-1] != n:
+            raise ValueError(f"inputs must have shape (batch, {n}) or ({n},), got {tuple(inputs.shape)}")
+        if not torch.isfinite(inputs).all():
+            raise ValueError("inputs contain NaN or inf")
+        batch = inputs if inputs.dim() == 2 else inputs[None]
+        return batch.to(dtype=w.dtype, device=w.device)
+
+    def to_backend(self, backend) -> QuantumLayer:
+        """Run this layer (same weights) on another backend; returns self."""
+        self.backend = get_backend(backend)
+        return self
+
+    def draw(self) -> str:
+        return self.circuit.draw()
+
+    def extra_repr(self) -> str:
+        c = self.circuit
+        shots = f", shots={self.shots}" if self.shots else ""
+        return (
+            f"n_qubits={c.n_qubits}, n_inputs={c.n_inputs}, n_weights={c.n_weights}, n_outputs={self.n_outputs}, "
+            f"backend={self.backend.name}, dtype={self.weights.dtype}{shots}"
+        )
+
+
+def _initial_weights(n: int, dtype: torch.dtype, init, generator) -> torch.Tensor:
+    weights = torch.empty(n, dtype=dtype)
+    if callable(init):
+        with torch.no_grad():
+            init(weights)
+        return weights
+    low, high = init
+    if not low < high:
+        raise ValueError(f"init must be a (low, high) range with low < high, got {init!r}")
+    return weights.uniform_(low, high, generator=generator)
