@@ -1,28 +1,28 @@
-"""The `qnn` command (also `python -m qnn`)."""
+"""The `qnn` command (also `python -m qnn`).
+
+Each sub-command lives in its own module with an `add_command(commands)` function that adds its
+parser and sets `run`; the heavy imports happen inside `run`, so `qnn --help` stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from qnn.commands import demo
 
-def _demo(args: argparse.Namespace) -> int:
-    from qnn.demo import DemoConfig, run_demo
-
-    run_demo(DemoConfig(n_features=args.features, n_qubits=args.qubits, epochs=args.epochs, seed=args.seed))
-    return 0
+# One line per sub-command, in the order `qnn --help` lists them.
+COMMANDS = [
+    demo.add_command,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qnn", description="Quantum neural networks as PyTorch layers.")
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser("demo", help="train a hybrid model and a classical baseline on a toy task")
-    demo.add_argument("--features", type=int, default=8, help="input dimension (default 8)")
-    demo.add_argument("--qubits", type=int, default=4, help="qubits of the quantum layer (default 4)")
-    demo.add_argument("--epochs", type=int, default=60, help="full-batch training epochs (default 60)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of data and initialisation (default 0)")
-    demo.set_defaults(run=_demo)
+    for add_command in COMMANDS:
+        add_command(commands)
     return parser
 
 
