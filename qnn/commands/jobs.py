@@ -1,0 +1,86 @@
+"""`qnn jobs`: list the hardware jobs in the journal, check their status, fetch their results."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_command(commands) -> None:
+    jobs = commands.add_parser("jobs", help="list, check and fetch hardware jobs recorded in the job journal")
+    jobs.add_argument(
+        "--journal", default=None, help="journal file (default: $QNN_JOB_JOURNAL, else jobs.sqlite in the data dir)"
+    )
+    actions = jobs.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="jobs, newest first")
+    listing.add_argument("--limit", type=int, default=20, help="how many jobs to show (default 20)")
+    status = actions.add_parser("status", help="a job's status, refreshed from IBM Quantum while it runs")
+    status.add_argument("job_id")
+    fetch = actions.add_parser("fetch", help="a job's result, waiting for IBM Quantum if needed, saved to the journal")
+    fetch.add_argument("job_id")
+    fetch.add_argument("--output", default=None, help="also write the result array to this .npy file")
+    jobs.set_defaults(run=run)
+
+
+def connect_service():
+    """The IBM Quantum service from the saved account or the QISKIT_IBM_* environment variables."""
+    from qnn.hardware.executors import default_runtime_api
+
+    return default_runtime_api().service()
+
+
+def run(args: argparse.Namespace) -> int:
+    from qnn.hardware.journal import JobJournal
+
+    journal = JobJournal(args.journal)
+    if args.action == "list":
+        _print_list(journal.list(args.limit))
+        return 0
+    try:
+        record = journal.get(args.job_id)
+    except KeyError as error:
+        print(error.args[0])
+        return 1
+    service = connect_service() if record.backend.startswith("ibm:") and record.status != "DONE" else None
+    if args.action == "status":
+        return _status(journal, args.job_id, service)
+    return _fetch(journal, args.job_id, service, args.output)
+
+
+def _print_list(records) -> None:
+    import time
+
+    print(f"{'job id':<28} {'backend':<22} {'status':<10} {'circuits':>8} {'shots':>6} {'QPU s':>7}  submitted")
+    for r in records:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
+        seconds = "" if r.qpu_seconds is None else f"{r.qpu_seconds:.1f}"
+        shots = "" if r.shots is None else r.shots
+        print(f"{r.job_id:<28} {r.backend:<22} {r.status:<10} {len(r.parameters):>8} {shots:>6} {seconds:>7}  {when}")
+
+
+def _status(journal, job_id: str, service) -> int:
+    from qnn.hardware.recovery import job_status
+
+    record = job_status(journal, job_id, service)
+    print(f"{record.job_id}: {record.status} on {record.backend}, circuit {record.circuit_hash}")
+    if record.error:
+        print(f"reason: {record.error}")
+    return 0 if record.status != "ERROR" else 1
+
+
+def _fetch(journal, job_id: str, service, output) -> int:
+    import numpy as np
+
+    from qnn.hardware.recovery import fetch_result
+
+    try:
+        record = fetch_result(journal, job_id, service)
+    except ValueError as error:
+        print(error)
+        return 1
+    result = record.result
+    print(f"{record.job_id}: {record.status}, result of shape {result.shape} (outputs, circuits)")
+    print(np.array2string(result, precision=6, threshold=60))
+    if output:
+        np.save(output, result)
+        print(f"saved to {output}")
+    return 0
