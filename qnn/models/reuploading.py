@@ -1,0 +1,87 @@
+"""Data re-uploading (Pérez-Salinas et al. 2020, the multi-qubit classifier) with trainable input scaling.
+
+Three features per qubit: in each of `n_layers` layers, wire i applies Rot(ω ⊙ x[3i:3i+3]) and then a
+trainable Rot(θ), followed by CZs on pairs (0,1), (2,3), … in even layers and (1,2), (3,4), … in odd
+ones; a last layer applies Rot(ω ⊙ x + θ) without CZs (qml-benchmarks' `DataReuploadingClassifier`).
+The input scalings ω live in the torch module, since a circuit's input scales are fixed numbers: the
+module computes every angle that depends on x and feeds them to the circuit as inputs.
+
+Example:
+    >>> import torch
+    >>> model = DataReuploading(7, n_classes=2, n_layers=2, generator=torch.Generator().manual_seed(0))
+    >>> model.n_qubits, model(torch.zeros(5, 7)).shape
+    (3, torch.Size([5, 2]))
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from circuits.circuit import Circuit, Input, Operation, Weight
+from qnn.models.circuit_tools import without_entanglement
+from qnn.models.layers import quantum_layer, readout
+from qnn.models.variational import z_each
+
+
+def reuploading_circuit(n_qubits: int, n_layers: int, entangling: bool = True) -> Circuit:
+    """Inputs: (n_layers + 1) × n_qubits × 3 angles, layer by layer; weights: θ of shape (n_layers, n_qubits, 3).
+
+    The last layer's angles already hold its θ (added by the module), so it has no weights here.
+    """
+    ops, n = [], n_qubits
+    for l in range(n_layers + 1):
+        for i in range(n):
+            first = 3 * (l * n + i)
+            ops.append(Operation("Rot", (i,), tuple(Input(first + k) for k in range(3))))
+            if l < n_layers:
+                ops.append(Operation("Rot", (i,), tuple(Weight(first + k) for k in range(3))))
+        if l < n_layers:
+            ops += [Operation("CZ", (i, i + 1)) for i in range(l % 2, n - 1, 2)]
+    circuit = Circuit.of(n, ops, n_inputs=3 * n * (n_layers + 1), weight_shapes=[(n_layers, n, 3)])
+    return circuit if entangling else without_entanglement(circuit)
+
+
+class DataReuploading(nn.Module):
+    """(batch, n_features) scaled features → (batch, n_classes) logits.
+
+    Two classes: P(second) = σ(6⟨Z₀⟩); more: ⟨Z⟩ on each wire and a linear map. `n_qubits=None` uses
+    ⌈n_features / 3⌉ wires; more wires repeat the features cyclically, fewer are an error.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_classes: int,
+        n_layers: int = 4,
+        n_qubits: int | None = None,
+        entangling: bool = True,
+        backend="simulator",
+        generator: torch.Generator | None = None,
+    ):
+        super().__init__()
+        needed = math.ceil(n_features / 3)
+        self.n_qubits = needed if n_qubits is None else n_qubits
+        if self.n_qubits < needed:
+            raise ValueError(f"n_qubits must be at least ceil(n_features / 3) = {needed}, got {n_qubits}")
+        self.n_features, self.n_layers = n_features, n_layers
+        slots = 3 * self.n_qubits
+        # Which feature feeds each of the 3·n_qubits angle slots; -1 is zero padding.
+        index = torch.arange(slots) % n_features if self.n_qubits > needed else torch.arange(slots)
+        index = torch.where(index < n_features, index, -1)
+        self.register_buffer("feature_index", index)
+        self.omegas = nn.Parameter(torch.rand(n_layers + 1, slots, generator=generator))
+        self.final_thetas = nn.Parameter(torch.rand(slots, generator=generator))
+        circuit = reuploading_circuit(self.n_qubits, n_layers, entangling)
+        observables = ["Z"] if n_classes == 2 else z_each(self.n_qubits)
+        # The paper's initial θ are uniform on [0, 1), as are ω.
+        self.quantum = quantum_layer(circuit, observables, backend, generator, init=(0.0, 1.0))
+        self.readout = readout(len(observables), n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        padded = torch.cat([x, x.new_zeros(x.shape[0], 1)], dim=1)[:, self.feature_index]
+        angles = self.omegas[None] * padded[:, None, :]
+        angles = torch.cat([angles[:, :-1], (angles[:, -1] + self.final_thetas)[:, None]], dim=1)
+        return self.readout(self.quantum(angles.reshape(x.shape[0], -1)))

@@ -1,0 +1,208 @@
+"""The variational estimators: they learn a linearly separable task, follow the scikit-learn contract,
+save and load, ablate entanglement, and reject bad input."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.utils.estimator_checks import check_estimator
+
+from qnn.layer import QuantumLayer
+from qnn.models import (
+    CircuitCentricClassifier,
+    DataReuploadingClassifier,
+    DressedQuantumCircuitClassifier,
+    IQPVariationalClassifier,
+    SeparableVariationalClassifier,
+    entangling_operations,
+)
+from qnn.models.layers import count_parameters
+
+CLASSIFIERS = [
+    DressedQuantumCircuitClassifier,
+    DataReuploadingClassifier,
+    IQPVariationalClassifier,
+    SeparableVariationalClassifier,
+    CircuitCentricClassifier,
+]
+ENTANGLING = [c for c in CLASSIFIERS if c is not SeparableVariationalClassifier]
+IDS = [c.__name__ for c in CLASSIFIERS]
+
+
+@pytest.fixture(scope="module")
+def separable_task():
+    X, y = make_classification(
+        200, n_features=4, n_informative=4, n_redundant=0, class_sep=2.0, random_state=0, flip_y=0.0
+    )
+    return train_test_split(X, y, test_size=0.25, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(separable_task):
+    X_train, _, y_train, _ = separable_task
+    return {cls: cls(random_state=0).fit(X_train, y_train) for cls in CLASSIFIERS}
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS, ids=IDS)
+def test_learns_a_linearly_separable_task(cls, fitted, separable_task):
+    _, X_test, _, y_test = separable_task
+    assert fitted[cls].score(X_test, y_test) > 0.9
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS, ids=IDS)
+def test_fitted_attributes(cls, fitted, separable_task):
+    X_train, X_test, _, _ = separable_task
+    clf = fitted[cls]
+    assert list(clf.classes_) == [0, 1] and clf.n_features_in_ == 4
+    assert clf.n_params_ == count_parameters(clf.model_) > 0
+    layers = [m for m in clf.model_.modules() if isinstance(m, QuantumLayer)]
+    assert clf.n_qubits_ == max(layer.circuit.n_qubits for layer in layers)
+    assert clf.n_circuit_executions_ == len(clf.loss_curve_) * 32
+    assert 0 < len(clf.loss_curve_) <= clf.max_steps
+    # model_ maps raw float32 features (scaling folded in) to logits whose softmax is predict_proba.
+    with torch.no_grad():
+        logits = clf.model_(torch.tensor(X_test, dtype=torch.float32))
+    assert logits.shape == (len(X_test), 2)
+    np.testing.assert_allclose(clf.predict_proba(X_test), torch.softmax(logits.double(), 1).numpy(), atol=1e-6)
+    np.testing.assert_array_equal(clf.predict(X_test), clf.predict_proba(X_test).argmax(1))
+
+
+def test_qubit_counts_follow_the_papers(fitted):
+    assert fitted[DataReuploadingClassifier].n_qubits_ == 2  # ceil(4 / 3)
+    assert fitted[CircuitCentricClassifier].n_qubits_ == 2  # log2(4)
+    assert fitted[IQPVariationalClassifier].n_qubits_ == 4
+    assert fitted[DressedQuantumCircuitClassifier].n_qubits_ == 4
+
+
+@pytest.mark.parametrize("cls", ENTANGLING, ids=[c.__name__ for c in ENTANGLING])
+def test_entangling_false_removes_every_entangling_gate(cls, separable_task):
+    X_train, _, y_train, _ = separable_task
+    for entangling in (True, False):
+        clf = cls(entangling=entangling, max_steps=1, random_state=0).fit(X_train, y_train)
+        layer = next(m for m in clf.model_.modules() if isinstance(m, QuantumLayer))
+        gates = {op.gate for op in entangling_operations(layer.circuit)} - {"StatePrep"}
+        assert bool(gates) == entangling
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS, ids=IDS)
+def test_multiclass_labels_of_any_type(cls):
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = cls(max_steps=3, random_state=0).fit(X, labels)
+    assert list(clf.classes_) == list(labels[[0, 50, 100]])
+    assert set(clf.predict(X[::10])) <= set(labels)
+    proba = clf.predict_proba(X[::10])
+    assert proba.shape == (15, 3)
+    np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-6)
+
+
+def test_multiclass_learns_iris():
+    X, y = load_iris(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    clf = DataReuploadingClassifier(n_layers=2, random_state=0).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) > 0.8
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS, ids=IDS)
+def test_same_random_state_same_model(cls, separable_task):
+    X_train, X_test, y_train, _ = separable_task
+    a = cls(max_steps=5, random_state=3).fit(X_train, y_train)
+    b = cls(max_steps=5, random_state=3).fit(X_train, y_train)
+    c = cls(max_steps=5, random_state=4).fit(X_train, y_train)
+    np.testing.assert_array_equal(a.predict_proba(X_test), b.predict_proba(X_test))
+    assert not np.array_equal(a.predict_proba(X_test), c.predict_proba(X_test))
+
+
+def test_fit_leaves_the_global_torch_random_state_alone(separable_task):
+    X_train, _, y_train, _ = separable_task
+    before = torch.random.get_rng_state()
+    DressedQuantumCircuitClassifier(max_steps=2, random_state=0).fit(X_train, y_train)
+    assert torch.equal(before, torch.random.get_rng_state())
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS, ids=IDS)
+def test_clone_and_params_round_trip(cls):
+    clf = cls(n_layers=2, learning_rate=0.123, optimizer="rmsprop", random_state=5)
+    params = clf.get_params()
+    assert params["n_layers"] == 2 and params["backend"] == "simulator" and params["verbose"] is False
+    assert clone(clf).get_params() == params
+    assert clf.set_params(n_layers=1) is clf and clf.n_layers == 1
+
+
+def test_grid_search(separable_task):
+    X_train, _, y_train, _ = separable_task
+    search = GridSearchCV(IQPVariationalClassifier(max_steps=3, random_state=0), {"n_layers": [1, 2]}, cv=2)
+    search.fit(X_train, y_train)
+    assert search.best_params_["n_layers"] in (1, 2)
+    assert search.best_estimator_.n_layers == search.best_params_["n_layers"]
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS, ids=IDS)
+def test_pickle_joblib_and_torch_save_round_trips(cls, fitted, separable_task, tmp_path):
+    _, X_test, _, _ = separable_task
+    clf = fitted[cls]
+    expected = clf.predict_proba(X_test)
+    joblib.dump(clf, tmp_path / "model.joblib")
+    torch.save(clf, tmp_path / "model.pt")
+    for loaded in (
+        pickle.loads(pickle.dumps(clf)),
+        joblib.load(tmp_path / "model.joblib"),
+        torch.load(tmp_path / "model.pt", weights_only=False),
+    ):
+        np.testing.assert_array_equal(loaded.predict_proba(X_test), expected)
+
+
+def test_scikit_learn_estimator_checks():
+    # A tiny budget keeps the checks fast; it cannot reach the accuracy check_classifiers_train asks
+    # for, which test_learns_a_linearly_separable_task covers with the default budget.
+    expected = {"check_classifiers_train": "5 training steps are too few for its accuracy threshold"}
+    estimator = DataReuploadingClassifier(n_layers=1, max_steps=5, random_state=0)
+    check_estimator(estimator, expected_failed_checks=expected, on_skip=None)
+
+
+def test_optimizers_and_weight_decay_are_used(separable_task):
+    X_train, _, y_train, _ = separable_task
+    sgd = DressedQuantumCircuitClassifier(optimizer="sgd", max_steps=5, random_state=0).fit(X_train, y_train)
+    adam = DressedQuantumCircuitClassifier(optimizer=torch.optim.Adam, max_steps=5, random_state=0).fit(
+        X_train, y_train
+    )
+    assert sgd.loss_curve_ != adam.loss_curve_
+    decayed = DressedQuantumCircuitClassifier(weight_decay=0.5, max_steps=5, random_state=0).fit(X_train, y_train)
+    assert decayed.loss_curve_ != adam.loss_curve_
+
+
+def test_bad_input_is_an_error(fitted, separable_task):
+    X_train, X_test, y_train, _ = separable_task
+    clf = fitted[IQPVariationalClassifier]
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X_test[:, :3])
+    bad = X_train.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        IQPVariationalClassifier().fit(bad, y_train)
+    with pytest.raises(ValueError, match="one class"):
+        IQPVariationalClassifier().fit(X_train, np.zeros(len(X_train)))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        IQPVariationalClassifier().fit(X_train, np.linspace(0, 1, len(X_train)))
+    with pytest.raises(ValueError, match="optimizer"):
+        IQPVariationalClassifier(optimizer="lbfgs-ish").fit(X_train, y_train)
+    with pytest.raises(ValueError, match="learning_rate"):
+        IQPVariationalClassifier(learning_rate=-1.0).fit(X_train, y_train)
+    with pytest.raises(ValueError, match="unknown backend"):
+        IQPVariationalClassifier(backend="nowhere").fit(X_train, y_train)
+    with pytest.raises(NotFittedError):
+        IQPVariationalClassifier().predict(X_test)
+
+
+@pytest.mark.cuda
+def test_fits_on_cuda_and_predicts_on_cpu(separable_task):
+    X_train, X_test, y_train, _ = separable_task
+    clf = DataReuploadingClassifier(max_steps=5, device="cuda", random_state=0).fit(X_train, y_train)
+    assert next(clf.model_.parameters()).device.type == "cpu"
+    assert clf.predict(X_test).shape == (len(X_test),)
