@@ -1,0 +1,103 @@
+"""Named sweeps: `quick` (minutes on a laptop) and `paper` (the full protocol of Bowles, Ahmed & Schuld 2024).
+
+Example:
+    >>> sorted(PRESETS)
+    ['paper', 'quick']
+    >>> len(quick().tasks), max(quick().tasks[0].dimensions)
+    (3, 20)
+"""
+
+from __future__ import annotations
+
+from qnn.bench.config import ModelSpec, SweepConfig, TaskSpec
+
+# The paper's grids (arXiv:2403.07059, appendix), trimmed to hyperparameters our estimators take.
+_LEARNING_RATES = (0.001, 0.01, 0.1)
+_TRAINING = {"max_steps": (10000,), "convergence_interval": (200,)}
+PAPER_GRIDS = {
+    "DataReuploadingClassifier": {"n_layers": (1, 5, 10, 15), "learning_rate": _LEARNING_RATES, **_TRAINING},
+    "CircuitCentricClassifier": {
+        "n_layers": (1, 5, 10),
+        "n_copies": (1, 2, 3),
+        "learning_rate": _LEARNING_RATES,
+        **_TRAINING,
+    },  # fmt: skip
+    "DressedQuantumCircuitClassifier": {"n_layers": (1, 2, 3, 4, 5), "learning_rate": _LEARNING_RATES, **_TRAINING},
+    "IQPVariationalClassifier": {
+        "n_layers": (1, 5, 10, 15),
+        "repeats": (1, 5, 10),
+        "learning_rate": _LEARNING_RATES,
+        **_TRAINING,
+    },  # fmt: skip
+    "SeparableVariationalClassifier": {"n_layers": (1, 2, 5, 10), "learning_rate": _LEARNING_RATES, **_TRAINING},
+    "IQPKernelClassifier": {"repeats": (1, 5, 10), "C": (0.1, 1.0, 10.0, 100.0)},
+    "ProjectedQuantumKernelClassifier": {
+        "gamma_factor": (0.1, 1.0, 10.0),
+        "trotter_steps": (1, 3, 5),
+        "C": (0.1, 1.0, 10.0, 100.0),
+    },
+    "MLPClassifier": {
+        "hidden_layer_sizes": ((100,), (10, 10, 10, 10), (50, 10, 5)),
+        "learning_rate_init": (0.001, 0.01, 0.1),
+        "alpha": (0.01, 0.001, 0.0001),
+        "max_iter": (3000,),
+    },
+    "SVC": {"gamma": (0.001, 0.01, 0.1, 1.0, 10.0), "C": (0.1, 1.0, 10.0, 100.0)},
+    "LogisticRegression": {"C": (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0), "max_iter": (1000,)},
+}
+
+PAPER_QUANVOLUTION_GRID = {"n_layers": (1, 2), "learning_rate": _LEARNING_RATES, **_TRAINING}
+CLASSICAL = ("MLPClassifier", "SVC", "LogisticRegression")
+
+
+def paper() -> SweepConfig:
+    """The paper's protocol: 300 samples, d = 2..20, 5-fold CV over the full grids, 5 seeds (hours to days).
+
+    Bars and stripes (4x4 and 8x8 images, 1,200 samples) adds the quanvolutional classifier; the other quantum
+    models stop at d = 20, where one qubit per feature is already 2^20 amplitudes per sample.
+    """
+    dimensions = tuple(range(2, 21))
+    tasks = (
+        TaskSpec("linearly_separable", dimensions),
+        TaskSpec("hidden_manifold", dimensions, params={"manifold_dimension": 6}),
+        TaskSpec("two_curves", dimensions, params={"degree": 5, "offset": 0.1, "noise": 0.01}),
+        TaskSpec("hyperplanes_parity", dimensions, params={"n_hyperplanes": 3, "dim_hyperplanes": 3}),
+        TaskSpec("mnist_pca", tuple(range(2, 11)), n_samples=None),
+        TaskSpec("bars_and_stripes", (16, 64), n_samples=1200, params={"noise_std": 0.5}),
+    )
+    models = tuple(
+        ModelSpec(name, grid, max_dimension=None if name in CLASSICAL else 20) for name, grid in PAPER_GRIDS.items()
+    )
+    quanvolution = ModelSpec("QuanvolutionalClassifier", PAPER_QUANVOLUTION_GRID, tasks=("bars_and_stripes",))
+    return SweepConfig(tasks, (*models, quanvolution), n_folds=5, seeds=(0, 1, 2, 3, 4))
+
+
+def quick() -> SweepConfig:
+    """Three tasks up to d = 20 (MNIST: 10) with three quantum models (two qubit-efficient: data re-uploading puts
+    three features on a qubit, circuit-centric amplitude-encodes d features on log2(d) qubits), their ablations,
+    parameter-matched MLPs and the classical baselines; short training, small grids, 2 folds and 2 seeds, so the
+    whole sweep runs in a few minutes on two cores."""
+    tasks = (
+        TaskSpec("linearly_separable", (2, 10, 20), n_samples=200),
+        TaskSpec("hidden_manifold", (2, 10, 20), n_samples=200),
+        TaskSpec("mnist_pca", (2, 6, 10), n_samples=200),  # the shipped PCA has 10 features
+    )
+    short = {"n_layers": (2,), "learning_rate": (0.05,), "max_steps": (50,)}
+    models = (
+        ModelSpec("DataReuploadingClassifier", short),
+        ModelSpec("CircuitCentricClassifier", short),
+        ModelSpec("DressedQuantumCircuitClassifier", short),
+        ModelSpec("MLPClassifier", {"hidden_layer_sizes": ((10,), (50,)), "max_iter": (1000,)}),
+        ModelSpec("SVC", {"C": (1.0, 10.0)}),
+        ModelSpec("LogisticRegression", {"C": (1.0,)}),
+    )
+    return SweepConfig(tasks, models, n_folds=2, seeds=(0, 1), matched_mlp_grid={"max_iter": (1000,)})
+
+
+PRESETS = {"quick": quick, "paper": paper}
+
+
+def preset(name: str) -> SweepConfig:
+    if name not in PRESETS:
+        raise ValueError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
+    return PRESETS[name]()

@@ -1,0 +1,131 @@
+import json
+import shutil
+
+import pytest
+
+from qnn.bench.config import ModelSpec, SweepConfig, TaskSpec
+from qnn.bench.executors import SerialExecutor
+from qnn.bench.protocol import count_jobs, model_variants, run_sweep
+from qnn.bench.store import ResultStore
+
+STAND_IN = "tests.qnn.bench.stand_in:StandInQuantumClassifier"
+WATTS = 10.0  # the CPU-time estimate: fast, and the same on every machine without RAPL
+
+
+def tiny_sweep(**changes) -> SweepConfig:
+    fields = dict(
+        tasks=(TaskSpec("linearly_separable", (2, 4), n_samples=60), TaskSpec("hidden_manifold", (3,), n_samples=60)),
+        models=(
+            ModelSpec(STAND_IN, {"C": [0.01, 1.0]}),
+            ModelSpec("LogisticRegression", {"C": [1.0]}),
+        ),
+        n_folds=2,
+        seeds=(0, 1),
+        matched_mlp_grid={"max_iter": [300]},
+    )
+    return SweepConfig(**{**fields, **changes})
+
+
+class FailingExecutor(SerialExecutor):
+    """Stops the sweep with an error after `after` fits, as a crash or Ctrl-C would."""
+
+    def __init__(self, after: int):
+        self.after = after
+
+    def map_unordered(self, fn, items):
+        for count, pair in enumerate(super().map_unordered(fn, items)):
+            if count == self.after:
+                raise KeyboardInterrupt
+            yield pair
+
+
+def test_variants_add_the_ablation_to_quantum_models_only():
+    (stand_in,) = tiny_sweep().models[:1]
+    variants = model_variants(stand_in)
+    assert [v.family for v in variants] == ["quantum", "ablation"]
+    assert all(c["entangling"] is False for c in variants[1].configurations)
+    assert [v.family for v in model_variants(ModelSpec("SVC", {"C": [1.0]}))] == ["classical"]
+    assert len(model_variants(ModelSpec(STAND_IN, {}, ablation=False))) == 1
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """The database of the tiny sweep run to the end, and the sweep's counts."""
+    path = tmp_path_factory.mktemp("finished") / "r.sqlite"
+    with ResultStore(path) as store:
+        counts = run_sweep(tiny_sweep(), store, SerialExecutor(), progress=False, power_watts=WATTS)
+    return path, counts
+
+
+def test_tiny_sweep_end_to_end(finished):
+    config = tiny_sweep()
+    path, counts = finished
+    with ResultStore(path) as store:
+        rows = store.rows()
+    # per point: stand-in and ablation: 2 configs x 2 folds + 2 seeds each; LR: 2 seeds; matched MLP: 2 seeds
+    assert counts == {"ran": 3 * (6 + 6 + 2 + 2), "skipped": 0} == {"ran": count_jobs(config), "skipped": 0}
+    assert len(rows) == counts["ran"]
+    finals = [r for r in rows if r["fold"] == "final"]
+    assert {r["model"] for r in finals} == {
+        "StandInQuantumClassifier", "StandInQuantumClassifier (no entanglement)", "LogisticRegression",
+        "MLP matched to StandInQuantumClassifier",
+    }  # fmt: skip
+    # Each final fit uses the configuration with the best mean CV accuracy (ties: first in grid order).
+    for final in finals:
+        if final["family"] == "classical":
+            continue
+        cv = [r for r in rows if r["fold"] != "final" and r["model"] == final["model"] and
+              (r["task"], r["dimension"]) == (final["task"], final["dimension"])]  # fmt: skip
+        scores = {}
+        for r in cv:
+            scores.setdefault(json.loads(r["hyperparameters"])["C"], []).append(r["test_accuracy"])
+        best = max(scores, key=lambda c: (sum(scores[c]), -c))
+        assert json.loads(final["hyperparameters"])["C"] == best
+
+
+def test_matched_mlp_has_about_the_quantum_parameter_count(finished):
+    with ResultStore(finished[0]) as store:
+        for task, dimension in [("linearly_separable", 4), ("hidden_manifold", 3)]:
+            quantum = store.rows(task=task, dimension=dimension, model="StandInQuantumClassifier", fold="final")
+            matched = store.rows(task=task, dimension=dimension, model="MLP matched to StandInQuantumClassifier")
+            target = quantum[0]["n_params"]
+            hidden = json.loads(matched[0]["hyperparameters"])["hidden_layer_sizes"]
+            assert matched[0]["n_params"] == (dimension + 1) * hidden[0] + hidden[0] + 1
+            assert abs(matched[0]["n_params"] - target) <= dimension + 2  # one hidden unit more or less
+
+
+def test_interrupted_sweep_resumes_without_recomputing(tmp_path):
+    config = tiny_sweep()
+    total = count_jobs(config)
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(config, store, FailingExecutor(after=13), progress=False, power_watts=WATTS)
+        first = {r["config_hash"]: r for r in store.rows()}
+        assert len(first) == 13
+        counts = run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS)
+        assert counts == {"ran": total - 13, "skipped": 13}
+        after = {r["config_hash"]: r for r in store.rows()}
+    assert len(after) == total
+    assert all(after[key] == row for key, row in first.items())  # the finished rows were not touched
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        assert run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS) == {"skipped": total}
+
+
+def test_changed_configuration_adds_rows_and_keeps_the_old(finished, tmp_path):
+    shutil.copy(finished[0], tmp_path / "r.sqlite")
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        before = {r["config_hash"]: r for r in store.rows()}
+        changed = tiny_sweep(models=(ModelSpec("LogisticRegression", {"C": [1.0, 0.5]}),))
+        counts = run_sweep(changed, store, SerialExecutor(), progress=False, power_watts=WATTS)
+        after = {r["config_hash"]: r for r in store.rows()}
+    assert counts["ran"] == count_jobs(changed) - counts.get("skipped", 0) > 0
+    assert len(after) == len(before) + counts["ran"]
+    assert all(after[key] == row for key, row in before.items())
+
+
+def test_models_can_be_limited_to_tasks_and_dimensions(tmp_path):
+    config = tiny_sweep(models=(ModelSpec("LogisticRegression", {}, tasks=("linearly_separable",), max_dimension=2),))
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS)
+        assert {(r["task"], r["dimension"]) for r in store.rows()} == {("linearly_separable", 2)}
+    assert count_jobs(config) == 2

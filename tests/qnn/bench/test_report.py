@@ -1,0 +1,101 @@
+import sqlite3
+
+import pytest
+
+from qnn.bench.report import facts, paper_comparison, rank_table, sentences, summarise, summary_table, write_report
+from qnn.bench.store import COLUMNS, ResultStore, read_results
+
+# (task, dimension, model, family, base_model, seed, test accuracy, joules)
+FITS = [
+    ("a", 2, "Q", "quantum", "Q", 0, 0.90, 10.0),
+    ("a", 2, "Q", "quantum", "Q", 1, 0.80, 30.0),
+    ("a", 2, "Q (no entanglement)", "ablation", "Q", 0, 0.80, 10.0),
+    ("a", 2, "Q (no entanglement)", "ablation", "Q", 1, 0.80, 10.0),
+    ("a", 2, "C", "classical", "C", 0, 0.70, 1.0),
+    ("a", 2, "C", "classical", "C", 1, 0.70, 1.0),
+    ("a", 4, "Q", "quantum", "Q", 0, 0.60, 20.0),
+    ("a", 4, "Q (no entanglement)", "ablation", "Q", 0, 0.70, 20.0),
+    ("a", 4, "C", "classical", "C", 0, 0.90, 3.0),
+    ("mnist_pca", 10, "MLPClassifier", "classical", "MLPClassifier", 0, 0.95, 1.0),
+    ("mnist_pca", 10, "Q", "quantum", "Q", 0, 0.50, 20.0),
+]
+
+
+def _write(path, fits, cv_rows=True):
+    with ResultStore(path) as store:
+        for number, (task, d, model, family, base, seed, accuracy, joules) in enumerate(fits):
+            row = {name: 0 for name in COLUMNS}
+            row.update({name: "-" for name, kind in COLUMNS.items() if kind.startswith("TEXT")})
+            row.update(config_hash=str(number), task=task, dimension=d, model=model, family=family, base_model=base,
+                       seed=seed, fold="final", test_accuracy=accuracy, train_accuracy=1.0, joules=joules,
+                       fit_seconds=joules / 10, energy_method="estimate", hyperparameters="{}", n_train=80)  # fmt: skip
+            store.add(row)
+        if cv_rows:  # a cross-validation row must not count in the summary
+            store.add({**row, "config_hash": "cv", "fold": "0", "test_accuracy": 0.0, "model": "Q"})
+
+
+@pytest.fixture
+def out(tmp_path):
+    _write(tmp_path / "results.sqlite", FITS)
+    return tmp_path
+
+
+def test_summary_is_the_mean_and_std_of_final_fits(out):
+    summary = summarise(read_results(out / "results.sqlite")).set_index(["task", "dimension", "model"])
+    assert summary.loc[("a", 2, "Q"), "test_mean"] == pytest.approx(0.85)
+    assert summary.loc[("a", 2, "Q"), "test_std"] == pytest.approx(0.05)
+    assert summary.loc[("a", 2, "Q"), "joules"] == pytest.approx(20.0)
+    assert summary.loc[("a", 2, "Q"), "n_seeds"] == 2
+
+
+def test_plain_language_summary_matches_the_database(out):
+    numbers = facts(summarise(read_results(out / "results.sqlite")))
+    # Independently from SQL: best classical >= best quantum (ablations included) at (a,4) and (mnist,10), not (a,2).
+    with sqlite3.connect(out / "results.sqlite") as connection:
+        best = connection.execute(
+            "SELECT task, dimension, family IN ('quantum', 'ablation'), MAX(mean) FROM (SELECT task, dimension, "
+            "family, model, AVG(test_accuracy) AS mean FROM fits WHERE fold = 'final' GROUP BY task, dimension, "
+            "model) GROUP BY task, dimension, family IN ('quantum', 'ablation')"
+        ).fetchall()
+    by_point = {}
+    for task, d, is_quantum, mean in best:
+        by_point.setdefault((task, d), {})[is_quantum] = mean
+    wins = sum(point[0] >= point[1] for point in by_point.values())
+    assert (numbers["classical_wins"], numbers["n_pairs"]) == (wins, 3) == (2, 3)
+    # Ablation minus quantum: (0.80 - 0.85) at d=2 and (0.70 - 0.60) at d=4 -> +2.5 points on average.
+    assert numbers["ablation_change"] == pytest.approx(2.5)
+    assert numbers["n_ablations"] == 2 and numbers["ablation_hurts"] == 1
+    text = " ".join(sentences(numbers))
+    assert "on 2 of 3 task/dimension pairs" in text and "+2.5 points" in text
+
+
+def test_rank_table(out):
+    ranks = rank_table(summarise(read_results(out / "results.sqlite")), "a").set_index("model")
+    assert ranks.loc["Q", "mean_rank"] == pytest.approx((1 + 3) / 2)
+    assert ranks.loc["C", "mean_rank"] == pytest.approx((3 + 1) / 2)
+
+
+def test_report_files_exist_and_quote_the_summary(out):
+    path = write_report(out)
+    text = path.read_text()
+    for name in ["accuracy_vs_dimension_a.png", "accuracy_vs_dimension_mnist_pca.png", "accuracy_vs_fit_time.png",
+                 "benefit_vs_cost.png"]:  # fmt: skip
+        assert (out / name).stat().st_size > 1000
+        assert f"({name})" in text
+    assert "on 2 of 3 task/dimension pairs" in text
+    assert "0.850 ± 0.050" in text
+    assert "| mnist_pca | 10 | MLPClassifier | 0.950 | 0.000 | 0.974 |" in text  # beside the published 0.9742
+    assert "on 2 of 3" in summary_table(out / "results.sqlite")
+
+
+def test_paper_comparison_joins_on_task_dimension_and_model(out):
+    compared = paper_comparison(summarise(read_results(out / "results.sqlite")))
+    assert list(compared["model"]) == ["MLPClassifier"]
+    assert compared["paper_mean"].iloc[0] == pytest.approx(0.9742, abs=1e-4)
+    assert compared["source"].iloc[0].startswith("https://github.com/XanaduAI/qml-benchmarks/")
+
+
+def test_report_needs_final_fits(tmp_path):
+    _write(tmp_path / "results.sqlite", [], cv_rows=False)
+    with pytest.raises(ValueError, match="no final fits"):
+        write_report(tmp_path)

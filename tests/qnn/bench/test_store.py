@@ -1,0 +1,48 @@
+import sqlite3
+
+import pytest
+
+from qnn.bench.store import COLUMNS, TABLE, ResultStore, read_results
+
+
+def _row(key="a", **changes):
+    row = {name: 0 for name in COLUMNS}
+    row.update({name: "x" for name, kind in COLUMNS.items() if kind.startswith("TEXT")})
+    row.update({"config_hash": key, "fold": "final", "test_accuracy": 0.5, **changes})
+    return row
+
+
+def test_schema_has_the_contract_columns(tmp_path):
+    ResultStore(tmp_path / "r.sqlite").close()
+    with sqlite3.connect(tmp_path / "r.sqlite") as connection:
+        columns = {row[1]: row[2] for row in connection.execute(f"PRAGMA table_info({TABLE})")}
+    required = {
+        "task", "dimension", "model", "hyperparameters", "seed", "fold", "train_accuracy", "test_accuracy",
+        "fit_seconds", "predict_seconds", "n_params", "n_qubits", "n_circuit_executions", "joules",
+        "energy_method", "co2_grams", "config_hash",
+    }  # fmt: skip
+    assert required <= set(columns)
+    assert columns["test_accuracy"] == "REAL" and columns["dimension"] == "INTEGER"
+
+
+def test_rows_are_kept_never_overwritten(tmp_path):
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        store.add(_row("a", test_accuracy=0.5))
+        store.add(_row("a", test_accuracy=0.9))  # same key: ignored
+        store.add(_row("b", test_accuracy=0.7))
+        assert store.finished_keys() == {"a", "b"}
+        assert store.rows(config_hash="a")[0]["test_accuracy"] == 0.5
+    frame = read_results(tmp_path / "r.sqlite")  # a second connection sees the committed rows
+    assert sorted(frame["config_hash"]) == ["a", "b"]
+
+
+def test_bad_rows_and_queries(tmp_path):
+    with ResultStore(":memory:") as store:
+        row = _row()
+        del row["joules"]
+        with pytest.raises(ValueError, match="joules"):
+            store.add(row)
+        with pytest.raises(ValueError, match="unknown columns"):
+            store.rows(accuracy=1)
+    with pytest.raises(FileNotFoundError, match="no results database"):
+        read_results(tmp_path / "missing.sqlite")
