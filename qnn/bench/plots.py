@@ -9,9 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")  # files only: no display needed, and no window opens on a laptop
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 
 FAMILY_STYLE = {  # quantum models solid, their ablations dashed, classical baselines dotted squares
     "quantum": {"linestyle": "-", "marker": "o"},
@@ -22,7 +20,7 @@ FAMILY_STYLE = {  # quantum models solid, their ablations dashed, classical base
 
 def _colours(summary) -> dict[str, str]:
     # One colour per base model, so a quantum model, its ablation and its matched MLP share it.
-    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     names = list(dict.fromkeys(summary.sort_values("family", key=lambda f: f != "quantum")["base_model"]))
     return {name: cycle[i % len(cycle)] for i, name in enumerate(names)}
 
@@ -31,7 +29,7 @@ def accuracy_vs_dimension(summary, task: str, path: Path) -> Path:
     """Test accuracy (mean ± std over seeds) against input dimension for every model on one task."""
     colours = _colours(summary)
     rows = summary[summary["task"] == task]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = _figure()
     for model, group in rows.groupby("model", sort=True):
         group = group.sort_values("dimension")
         family, base = group["family"].iloc[0], group["base_model"].iloc[0]
@@ -44,7 +42,7 @@ def accuracy_vs_dimension(summary, task: str, path: Path) -> Path:
 
 def accuracy_vs_fit_time(summary, path: Path) -> Path:
     """Test accuracy against mean fit time of every model, task and dimension (log time axis)."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = _figure()
     for family, group in summary.groupby("family"):
         style = FAMILY_STYLE[family]
         ax.scatter(group["fit_seconds"], group["test_mean"], label=family, marker=style["marker"], alpha=0.7)
@@ -59,7 +57,7 @@ def benefit_vs_cost(gains, path: Path) -> Path:
     `gains` has columns `model`, `family`, `base_model`, `dimension`, `gain` (accuracy points) and `joules`.
     """
     colours = _colours(gains)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = _figure()
     for model, group in gains.groupby("model", sort=True):
         colour = colours[group["base_model"].iloc[0]]
         hollow = group["family"].iloc[0] == "ablation"  # an ablation: its model's colour, hollow
@@ -74,8 +72,13 @@ def benefit_vs_cost(gains, path: Path) -> Path:
     return _save(fig, path)
 
 
+def _figure():
+    # A bare Figure, not pyplot: files only, so no display is needed and the user's backend is left alone.
+    fig = Figure(figsize=(7, 4.5))
+    return fig, fig.subplots()
+
+
 def _save(fig, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return Path(path)
