@@ -2,7 +2,7 @@
 
 Minibatch gradient descent with a torch optimiser (Adam, RMSprop, SGD, …), L2 weight decay, a
 convergence-based stopping rule with a maximum number of steps, seeded minibatch sampling, CPU or
-CUDA, and a progress bar that can be silenced.
+CUDA, a progress bar that can be silenced, and the energy the run took (`qnn.energy`).
 
 Example:
     >>> import torch
@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+from qnn.energy import EnergyMeasurement, measure_energy
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class TrainConfig:
     convergence_interval: int = 20  # steps per window compared by the stopping rule; 0 disables it
     device: str | torch.device = "cpu"
     verbose: bool = False  # show a tqdm progress bar
+    measure_energy: bool = True  # record the energy of the run in `TrainResult.energy` (see `qnn.energy`)
 
     def __post_init__(self):
         if not (isinstance(self.optimizer, type) and issubclass(self.optimizer, torch.optim.Optimizer)):
@@ -61,6 +65,7 @@ class TrainResult:
     losses: list[float] = field(default_factory=list)  # one minibatch loss per step
     converged: bool = False  # True when the stopping rule ended training before max_steps
     n_samples_seen: int = 0  # samples through the forward pass, summed over steps
+    energy: EnergyMeasurement | None = None  # the energy of the run, when `TrainConfig.measure_energy`
 
     @property
     def n_steps(self) -> int:
@@ -114,7 +119,8 @@ def train(
     batches = _minibatches(len(inputs), batch_size, generator)
     losses: list[float] = []
     converged = False
-    with tqdm(total=config.max_steps, disable=not config.verbose, desc="training", leave=False) as bar:
+    meter = measure_energy(device=device) if config.measure_energy else nullcontext()
+    with meter as energy, tqdm(total=config.max_steps, disable=not config.verbose, desc="training", leave=False) as bar:
         for _ in range(config.max_steps):
             index = next(batches).to(device)
             optimiser.zero_grad()
@@ -128,7 +134,7 @@ def train(
                 converged = True
                 break
     model.eval()
-    return TrainResult(losses, converged, len(losses) * batch_size)
+    return TrainResult(losses, converged, len(losses) * batch_size, energy)
 
 
 def _minibatches(n: int, batch_size: int, generator: torch.Generator | None):

@@ -88,6 +88,7 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         self.model_.to("cpu")
         self.loss_curve_ = result.losses
         self.converged_ = result.converged
+        self.energy_ = result.energy
         self.n_params_ = count_parameters(self.model_)
         self.n_qubits_ = max(m.circuit.n_qubits for m in self.model_.modules() if isinstance(m, QuantumLayer))
         self.n_circuit_executions_ = result.n_samples_seen * self._circuits_per_sample()

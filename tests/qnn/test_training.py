@@ -133,3 +133,13 @@ def test_trains_on_cuda(generator):
     model = fresh_model()
     train(model, x, y, TrainConfig(max_steps=5, device="cuda"))
     assert next(model.parameters()).is_cuda
+
+
+def test_the_run_records_its_energy_unless_told_not_to(generator):
+    x, y = linear_task(generator)
+    measured = train(fresh_model(), x, y, TrainConfig(max_steps=20, convergence_interval=0), generator=generator)
+    assert measured.energy is not None
+    assert measured.energy.joules > 0 and measured.energy.method
+    assert measured.energy.cpu_seconds >= 0 and measured.energy.co2_grams > 0
+    unmeasured = train(fresh_model(), x, y, TrainConfig(max_steps=20, measure_energy=False), generator=generator)
+    assert unmeasured.energy is None
