@@ -1,28 +1,89 @@
-"""Run a compiled program on a batch: create the state, apply every step, return the state."""
+"""Run a plan on a batch: build the initial state, apply every operation, return the state."""
+
+from __future__ import annotations
 
 import torch
 
 from qnn.simulator import kernels
+from qnn.simulator.blocks import permutation_index, plan_matrices, step_angles
+from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, make_plan
 from qnn.simulator.matrices import constant_diagonal, constant_matrix, rotation_diagonal, rotation_matrix
 from qnn.simulator.program import Program, Step, step_kind
+
+# A permutation of more gates than this is applied as one gather, fewer as one strided copy per gate.
+GATHER_ABOVE = 1
 
 REAL_DTYPE = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
 
-def run_program(program: Program, inputs: torch.Tensor, weights: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+def run_program(
+    program: Program,
+    inputs: torch.Tensor,
+    weights: torch.Tensor,
+    dtype: torch.dtype,
+    *,
+    fuse: int = 4,
+    product_state: bool = True,
+) -> torch.Tensor:
     """Final states (batch, 2, …, 2) of `dtype` for `inputs` (batch, n_inputs) and `weights` (n_weights,).
 
-    `inputs` and `weights` must be real tensors of `REAL_DTYPE[dtype]` on one device.
+    `inputs` and `weights` must be real tensors of `REAL_DTYPE[dtype]` on one device; `fuse` and
+    `product_state` choose the fast paths (see `qnn.simulator.fusion`). Differentiable by autograd.
     """
     shared, joined = program.angles(inputs, weights)
-    state = kernels.zero_state(program.n_qubits, inputs.shape[0], dtype, weights.device)
-    for step in program.steps:
-        angles = joined[:, step.columns] if step.batched else shared[list(step.columns)]
-        state = apply_step(state, step, angles)
+    plan = make_plan(program, fuse, product_state)
+    state = run_plan(plan, shared, joined, inputs.shape[0], dtype)
+    return state.view(inputs.shape[0], *[2] * program.n_qubits)
+
+
+def run_plan(plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype) -> torch.Tensor:
+    """Final flat states (batch, 2**n_qubits).
+
+    Without a graph to record, operations alternate between two buffers (no allocation per step).
+    """
+    factors, matrices = plan_matrices(plan, shared, joined, dtype)
+    state = initial_state(plan, factors, batch, dtype, shared.device)
+    recording = torch.is_grad_enabled() and (shared.requires_grad or (joined is not None and joined.requires_grad))
+    spare = None if recording or not plan.ops else torch.empty_like(state)
+    for op, matrix in zip(plan.ops, matrices, strict=True):
+        result = apply_op(state, op, plan.n_qubits, matrix, shared, joined, out=spare)
+        if result is spare:
+            spare = state
+        state = result
     return state
 
 
+def initial_state(plan: Plan, factors, batch: int, dtype: torch.dtype, device) -> torch.Tensor:
+    if factors is None:
+        return kernels.zero_state(plan.n_qubits, batch, dtype, device).view(batch, -1)
+    return kernels.product_state(factors, batch)
+
+
+def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, shared, joined, out=None) -> torch.Tensor:
+    """One operation (its matrix or diagonal from `plan_matrices`) on a flat state.
+
+    Blocks and permutations write into `out` when it is given.
+    """
+    if isinstance(op, Block):
+        return kernels.apply_block(state, matrix, op.lo, op.width, out=out)
+    if isinstance(op, Permutation) and len(op.steps) <= GATHER_ABOVE:
+        for step in op.steps:
+            state = apply_step(state.view(state.shape[0], *[2] * n_qubits), step, None).reshape(state.shape[0], -1)
+        return state
+    if isinstance(op, Permutation):
+        index = permutation_index(op.steps, n_qubits, state.device, False)
+        return kernels.apply_permutation(state, index, out=out)
+    batch = state.shape[0]
+    shaped = state.view(batch, *[2] * n_qubits)
+    if isinstance(op, Diagonal):
+        return kernels.apply_diagonal(shaped, matrix, op.step.wires).reshape(batch, -1)
+    if matrix is not None:
+        return kernels.apply_matrix(shaped, matrix, op.step.wires).reshape(batch, -1)
+    return apply_step(shaped, op.step, step_angles(op.step, shared, joined)).reshape(batch, -1)
+
+
 def apply_step(state: torch.Tensor, step: Step, angles: torch.Tensor) -> torch.Tensor:
+    """One step on a (batch, 2, …, 2) state by the general kernels."""
     kind, gate, wires = step_kind(step.gate), step.gate, step.wires
     if kind == "permutation":
         if gate == "X":

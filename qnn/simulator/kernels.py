@@ -97,3 +97,83 @@ def prepare_amplitudes(state: torch.Tensor, amplitudes: torch.Tensor, wires: tup
     r_idx = "Z" + "".join(letters[w] for w in others)
     out_idx = "Z" + "".join(letters[w] for w in range(n))
     return torch.einsum(f"{a_idx},{r_idx}->{out_idx}", amps.to(state.dtype), rest)
+
+
+# Flat states (batch, 2**n) and k-qubit blocks on neighbouring wires: the state is viewed as
+# (batch, left, 2**k, right) without a copy, and the block is one matrix product.
+
+
+def product_state(factors: list[torch.Tensor], batch: int) -> torch.Tensor:
+    """(batch, 2**n) state ⊗_w factors[w], each factor (2,) or (batch, 2); wire 0 most significant."""
+    state = factors[0].expand(batch, 2)
+    for vector in factors[1:]:
+        state = (state[:, :, None] * vector.expand(batch, 2)[:, None, :]).reshape(batch, -1)
+    return state.contiguous()
+
+
+def apply_block(state: torch.Tensor, matrix: torch.Tensor, lo: int, width: int, out=None) -> torch.Tensor:
+    """Apply `matrix` (d, d) or (batch, d, d), d = 2**width, to wires lo .. lo + width - 1 of a flat state.
+
+    `out`: an optional (batch, 2**n) tensor to write into (not `state`), so that a forward pass can
+    alternate between two buffers instead of allocating a state per operation.
+    """
+    batch, size = state.shape
+    d = 2**width
+    right = size >> (lo + width)
+    if matrix.dim() == 2 and right == 1:
+        a, b, shape = state.view(-1, d), matrix.transpose(0, 1), (-1, d)
+    elif matrix.dim() == 2:
+        a, b, shape = matrix, state.view(-1, d, right), (-1, d, right)
+    elif right == 1:
+        a, b, shape = state.view(batch, -1, d), matrix.transpose(1, 2), (batch, -1, d)
+    else:
+        a, b, shape = matrix[:, None], state.view(batch, -1, d, right), (batch, -1, d, right)
+    if out is None:
+        return torch.matmul(a, b).view(batch, size)
+    torch.matmul(a, b, out=out.view(shape))
+    return out
+
+
+def block_overlap(bra: torch.Tensor, ket: torch.Tensor, lo: int, width: int, batched: bool) -> torch.Tensor:
+    """R[a, c] = Σ conj(bra)[…a…] ket[…c…] over all wires outside the block (and the batch unless `batched`).
+
+    Returns (d, d), or (batch, d, d) when `batched`; 2 Re Σ U ⊙ R is then ⟨bra|U|ket⟩'s real part, twice.
+    """
+    batch, size = bra.shape
+    d = 2**width
+    right = size >> (lo + width)
+    left = size // (d * right)
+    rows = batch if batched else 1
+    # Contract over the right wires inside a matrix product (output rows · left · d²) or over the
+    # left wires and the batch (output rows · (d·right)², then its diagonal in the right wires):
+    # whichever makes the smaller temporary.
+    if rows * (d * right) ** 2 <= batch * left * d * d:
+        x = bra.view(rows, -1, d * right)
+        y = ket.view(rows, -1, d * right)
+        full = torch.matmul(x.conj().transpose(1, 2), y).view(rows, d, right, d, right)
+        out = full.diagonal(dim1=2, dim2=4).sum(-1)
+    else:
+        x = bra.view(rows, -1, d, right)
+        y = ket.view(rows, -1, d, right)
+        out = torch.matmul(x.conj(), y.transpose(2, 3)).sum(1)
+    return out if batched else out[0]
+
+
+def apply_permutation(state: torch.Tensor, index: torch.Tensor, out=None) -> torch.Tensor:
+    """new[:, i] = state[:, index[i]]; `out` as in `apply_block`."""
+    if out is None:
+        return torch.index_select(state, 1, index)
+    return torch.index_select(state, 1, index, out=out)
+
+
+def diagonal_view(diagonal: torch.Tensor, wires: tuple[int, ...], n_qubits: int) -> torch.Tensor:
+    """A (2**k,) or (batch, 2**k) diagonal on `wires`, shaped to broadcast against a (batch, 2, …, 2) state."""
+    batch = diagonal.shape[:-1]
+    k = len(wires)
+    d = diagonal.reshape(*batch, *[2] * k)
+    order = sorted(range(k), key=lambda i: wires[i])
+    d = d.permute(*range(len(batch)), *[len(batch) + i for i in order])
+    shape = [1] * n_qubits
+    for w in wires:
+        shape[w] = 2
+    return d.reshape(*(batch or (1,)), *shape)

@@ -125,3 +125,27 @@ def _ising(gate, t):
     eye = torch.eye(4, dtype=torch.float64, device=t.device)
     pp, eye = pp.to(t.dtype), eye.to(t.dtype)
     return _c(c[..., None, None] * eye, -s[..., None, None] * pp)
+
+
+_PERMUTATION_MATRICES = {
+    "X": [[0, 1], [1, 0]],
+    "CNOT": [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]],
+    "SWAP": [[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]],
+}
+
+
+def gate_matrix(gate: str, angles: torch.Tensor, n_wires: int, dtype: torch.dtype) -> torch.Tensor:
+    """Dense (..., 2**n_wires, 2**n_wires) matrix of any gate but StatePrep, diagonal and permutation ones included.
+
+    `angles`: (..., n_params) real; a gate without parameters gives a (d, d) matrix.
+    """
+    device = angles.device
+    if gate in PERMUTATION:
+        return torch.tensor(_PERMUTATION_MATRICES[gate], dtype=dtype, device=device)
+    if gate in DIAGONAL:
+        if angles.shape[-1] == 0:
+            return torch.diag(constant_diagonal(gate, n_wires, dtype, device))
+        return torch.diag_embed(rotation_diagonal(gate, angles, n_wires).to(dtype))
+    if angles.shape[-1] == 0:
+        return constant_matrix(gate, dtype, device)
+    return rotation_matrix(gate, angles).to(dtype)

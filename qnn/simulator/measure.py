@@ -1,5 +1,7 @@
 """Measurements of batched states: Pauli expectation values and probabilities, exact or sampled."""
 
+from functools import lru_cache
+
 import torch
 
 from qnn.observables import PauliSum
@@ -46,13 +48,76 @@ def word_expectation(state: torch.Tensor, word: str, probs: torch.Tensor | None 
 
 
 def expectations(state: torch.Tensor, observables: tuple[PauliSum, ...]) -> torch.Tensor:
-    """(batch, len(observables)) real expectation values."""
-    probs = probabilities(state)
-    columns = []
-    for obs in observables:
-        total = sum(c * word_expectation(state, w, probs) for c, w in obs.terms)
-        columns.append(total)
-    return torch.stack(columns, dim=1)
+    """(batch, len(observables)) real expectation values of a (batch, 2, …, 2) or (batch, 2**n) state.
+
+    All Z-only words are measured together as one matrix product of the probabilities with their
+    eigenvalues; other words flip the state once each.
+    """
+    n = state[0].numel().bit_length() - 1
+    state = state.reshape(state.shape[0], *[2] * n)
+    coefficients, words = term_matrix(observables)
+    diagonal = [i for i, w in enumerate(words) if set(w) <= {"I", "Z"}]
+    values = [None] * len(words)
+    if diagonal:
+        signs = z_sign_matrix(tuple(words[i] for i in diagonal), state.real.dtype, state.device)
+        measured = probabilities(state) @ signs.T
+        for j, i in enumerate(diagonal):
+            values[i] = measured[:, j]
+    for i, word in enumerate(words):
+        if values[i] is None:
+            values[i] = word_expectation(state, word)
+    per_word = torch.stack(values, dim=1)
+    return per_word @ coefficients.to(per_word.dtype).to(per_word.device)
+
+
+def term_matrix(observables: tuple[PauliSum, ...]) -> tuple[torch.Tensor, list[str]]:
+    """The distinct words of `observables` and a (n_words, n_observables) matrix of their coefficients."""
+    words = sorted({w for obs in observables for _, w in obs.terms})
+    where = {w: i for i, w in enumerate(words)}
+    coefficients = torch.zeros(len(words), len(observables), dtype=torch.float64)
+    for k, obs in enumerate(observables):
+        for c, w in obs.terms:
+            coefficients[where[w], k] += c
+    return coefficients, words
+
+
+@lru_cache(maxsize=32)
+def z_sign_matrix(words: tuple[str, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """(n_words, 2**n) eigenvalues ±1 of each Z-only word on every basis state."""
+    n = len(words[0])
+    basis = torch.arange(2**n, device=device)
+    rows = []
+    for word in words:
+        parity = torch.zeros_like(basis)
+        for w, letter in enumerate(word):
+            if letter == "Z":
+                parity ^= (basis >> (n - 1 - w)) & 1
+        rows.append(1 - 2 * parity)
+    return torch.stack(rows).to(dtype)
+
+
+def observable_times_state(state: torch.Tensor, observables, grad: torch.Tensor) -> torch.Tensor:
+    """(batch, 2**n) flat Σ_k grad[:, k] O_k |ψ⟩: the start of the adjoint sweep.
+
+    `observables` is a tuple of `PauliSum`s with `grad` (batch, n_observables), or `Probabilities`
+    with `grad` (batch, 2**n) (the observables are then the projectors on the basis states).
+    """
+    if not isinstance(observables, tuple):
+        return state * grad.to(state.real.dtype)
+    coefficients, words = term_matrix(observables)
+    per_word = grad.to(state.real.dtype) @ coefficients.to(grad.device, state.real.dtype).T  # (batch, n_words)
+    diagonal = [i for i, w in enumerate(words) if set(w) <= {"I", "Z"}]
+    if diagonal:
+        signs = z_sign_matrix(tuple(words[i] for i in diagonal), state.real.dtype, state.device)
+        result = state * (per_word[:, diagonal] @ signs)
+    else:
+        result = torch.zeros_like(state)
+    n = state.shape[1].bit_length() - 1
+    for i, word in enumerate(words):
+        if i not in diagonal:
+            flipped = apply_pauli_word(state.view(state.shape[0], *[2] * n), word).reshape(state.shape)
+            result += per_word[:, i, None] * flipped
+    return result
 
 
 # Rotations that take each Pauli's eigenbasis to the computational basis (applied before sampling).

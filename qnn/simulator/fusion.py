@@ -1,0 +1,153 @@
+"""Group a program's steps into fewer, larger operations: the plan the engine runs.
+
+Three ideas, each of which can be switched off (`make_plan` arguments):
+
+- **Product state** (`product_state=True`): one-qubit gates that act on a wire before any
+  multi-qubit gate does (an angle encoding, the first rotation layer) leave the state a product
+  of one-qubit states. Those are computed as (batch, 2) vectors and multiplied out once.
+- **Fusion** (`fuse=k`): gates on at most `k` neighbouring wires are multiplied into one dense
+  2**k × 2**k matrix, applied to the state as one matrix product. A gate may join an earlier
+  block when no block after that one touches its wires (gates on other wires commute with it).
+- **Permutations**: runs of X, CNOT and SWAP gates form one operation, applied as strided copies
+  (one per gate) or as one gather (`PERMUTE_BY_GATHER`).
+
+With `fuse=0` every gate is its own operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qnn.simulator.program import Program, Step, step_kind
+
+
+@dataclass(frozen=True)
+class Block:
+    """Steps whose product is one dense matrix on wires `lo .. lo + width - 1`."""
+
+    lo: int
+    width: int
+    steps: tuple[Step, ...]
+
+    @property
+    def batched(self) -> bool:
+        return any(s.batched for s in self.steps)
+
+
+@dataclass(frozen=True)
+class Permutation:
+    """Steps (X, CNOT, SWAP) that together permute the basis states."""
+
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Diagonal:
+    """One diagonal gate on wires too far apart for a block."""
+
+    step: Step
+
+
+@dataclass(frozen=True)
+class Single:
+    """One step applied by the general kernels: StatePrep, or a dense gate on wires too far apart."""
+
+    step: Step
+
+
+Operation = Block | Permutation | Diagonal | Single
+
+
+@dataclass(frozen=True)
+class Plan:
+    n_qubits: int
+    prefix: tuple[tuple[Step, ...], ...] | None  # per wire, the one-qubit steps of the product state
+    ops: tuple[Operation, ...]
+
+    @property
+    def has_state_prep(self) -> bool:
+        return any(isinstance(op, Single) and step_kind(op.step.gate) == "state_prep" for op in self.ops)
+
+
+def make_plan(program: Program, fuse: int = 4, product_state: bool = True) -> Plan:
+    """The operations that run `program`; see the module docstring for `fuse` and `product_state`.
+
+    Example:
+        >>> import circuits
+        >>> from qnn.simulator import compile_circuit
+        >>> plan = make_plan(compile_circuit(circuits.angle_encoding(3) + circuits.strongly_entangling(3, 2)))
+        >>> [len(steps) for steps in plan.prefix], [type(op).__name__ for op in plan.ops]
+        ([2, 2, 2], ['Permutation', 'Block', 'Permutation'])
+    """
+    if isinstance(fuse, bool) or not isinstance(fuse, int) or fuse < 0:
+        raise ValueError(f"fuse must be a non-negative integer (widest fused block in qubits), got {fuse!r}")
+    n = program.n_qubits
+    prefix, rest = _split_prefix(program) if product_state else (None, program.steps)
+    return Plan(n, prefix, tuple(_fuse(rest, fuse)))
+
+
+def _split_prefix(program: Program) -> tuple[tuple[tuple[Step, ...], ...], tuple[Step, ...]]:
+    """One-qubit steps on wires no multi-qubit step has touched yet, and the remaining steps."""
+    per_wire: list[list[Step]] = [[] for _ in range(program.n_qubits)]
+    open_wires = set(range(program.n_qubits))
+    rest = []
+    for step in program.steps:
+        if len(step.wires) == 1 and step.wires[0] in open_wires and step_kind(step.gate) != "state_prep":
+            per_wire[step.wires[0]].append(step)
+        else:
+            open_wires.difference_update(step.wires)
+            rest.append(step)
+    return tuple(tuple(s) for s in per_wire), tuple(rest)
+
+
+def _fuse(steps: tuple[Step, ...], width: int) -> list[Operation]:
+    ops: list[list] = []  # [kind, lo, hi, steps]
+    last: dict[int, int] = {}  # wire -> index in ops of the last operation acting on it
+    for step in steps:
+        kind = step_kind(step.gate)
+        earliest = max((last.get(w, -1) for w in step.wires), default=-1)
+        target = _find_target(ops, earliest, step, kind, width)
+        if target is None:
+            ops.append(_new_op(step, kind, width))
+            target = len(ops) - 1
+        else:
+            op = ops[target]
+            op[1], op[2] = min(op[1], *step.wires), max(op[2], *step.wires)
+            op[3].append(step)
+        for w in step.wires:
+            last[w] = target
+    return [_freeze(op) for op in ops]
+
+
+def _find_target(ops, earliest: int, step: Step, kind: str, width: int) -> int | None:
+    """An operation at or after `earliest` that may absorb `step` (none after it touches step's wires)."""
+    if width == 0 or kind == "state_prep":
+        return None
+    for i in range(max(earliest, 0), len(ops)):
+        op_kind, lo, hi, _ = ops[i]
+        if kind == "permutation" and op_kind == "permutation":
+            return i
+        fits = max(hi, *step.wires) - min(lo, *step.wires) < width
+        if kind != "permutation" and op_kind == "block" and fits:
+            return i
+    return None
+
+
+def _new_op(step: Step, kind: str, width: int) -> list:
+    lo, hi = min(step.wires), max(step.wires)
+    if kind == "permutation":
+        return ["permutation", lo, hi, [step]]
+    if kind == "state_prep":
+        return ["single", lo, hi, [step]]
+    if hi - lo < max(width, 1):
+        return ["block", lo, hi, [step]]
+    return ["diagonal" if kind == "diagonal" else "single", lo, hi, [step]]
+
+
+def _freeze(op: list) -> Operation:
+    kind, lo, hi, steps = op
+    if kind == "block":
+        return Block(lo, hi - lo + 1, tuple(steps))
+    if kind == "permutation":
+        return Permutation(tuple(steps))
+    return Diagonal(steps[0]) if kind == "diagonal" else Single(steps[0])

@@ -1,0 +1,59 @@
+"""Block matrices and permutations against the naive reference's full matrices."""
+
+import numpy as np
+import pytest
+import torch
+
+from circuits.circuit import Circuit, Const, Operation
+from qnn.simulator import compile_circuit
+from qnn.simulator.blocks import block_matrix, permutation_index, step_matrices
+from qnn.simulator.fusion import Block
+from tests.reference import full_matrix
+
+GATES_ON = [
+    ("Rot", (1,), (0.3, -1.1, 2.0)),
+    ("CRX", (2, 0), (0.7,)),
+    ("RZZ", (0, 1), (-0.4,)),
+    ("H", (0,), ()),
+    ("CNOT", (1, 2), ()),
+    ("MultiRZ", (0, 1, 2), (1.3,)),
+    ("S", (2,), ()),
+]
+
+
+def test_block_matrix_is_the_product_of_the_reference_matrices():
+    ops = [Operation(g, w, tuple(Const(a) for a in angles)) for g, w, angles in GATES_ON]
+    program = compile_circuit(Circuit.of(3, ops))
+    shared, _ = program.angles(None, torch.zeros(0, dtype=torch.float64))
+    block = Block(0, 3, program.steps)
+    ours = block_matrix(block, step_matrices(program.steps, shared, None, torch.complex128)).numpy()
+    expected = np.eye(8, dtype=np.complex128)
+    for g, w, angles in GATES_ON:
+        expected = full_matrix(g, w, angles, 3) @ expected
+    np.testing.assert_allclose(ours, expected, atol=1e-12)
+
+
+def test_one_qubit_blocks_are_kronecker_products_with_identity_on_untouched_wires():
+    ops = [
+        Operation("RY", (1,), (Const(0.5),)),
+        Operation("RX", (3,), (Const(-0.2),)),
+        Operation("RY", (1,), (Const(1.0),)),
+    ]
+    program = compile_circuit(Circuit.of(4, ops))
+    shared, _ = program.angles(None, torch.zeros(0, dtype=torch.float64))
+    ours = block_matrix(Block(1, 3, program.steps), step_matrices(program.steps, shared, None, torch.complex128))
+    expected = full_matrix("RY", (0,), (1.5,), 3) @ full_matrix("RX", (2,), (-0.2,), 3)
+    np.testing.assert_allclose(ours.numpy(), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+def test_permutation_index_matches_the_reference(inverse):
+    ops = [Operation("CNOT", (0, 2)), Operation("X", (1,)), Operation("SWAP", (2, 0)), Operation("CNOT", (2, 1))]
+    program = compile_circuit(Circuit.of(3, ops))
+    index = permutation_index(program.steps, 3, torch.device("cpu"), inverse).numpy()
+    matrix = np.eye(8)
+    for op in ops:
+        matrix = full_matrix(op.gate, op.wires, (), 3).real @ matrix
+    state = np.arange(8.0) + 1
+    expected = matrix.T @ state if inverse else matrix @ state
+    np.testing.assert_array_equal(state[index], expected)
