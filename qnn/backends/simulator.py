@@ -1,5 +1,7 @@
 """qnn's own simulator as a backend (the default)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 import torch
@@ -10,41 +12,81 @@ from qnn.simulator import (
     compile_circuit,
     expectations,
     probabilities,
-    run_program,
     sampled_expectations,
     sampled_probabilities,
 )
+from qnn.simulator.adjoint import AdjointRun, adjoint_measure
+from qnn.simulator.engine import run_plan
+from qnn.simulator.fusion import make_plan
 
 COMPLEX_DTYPE = {torch.float32: torch.complex64, torch.float64: torch.complex128}
+METHODS = ("auto", "adjoint", "backprop")
 
 
 @dataclass(frozen=True)
 class SimulatorBackend:
     """Exact state-vector simulation on the device and precision of the layer's weights.
 
-    max_memory: bytes a call may use; None means the device's free memory.
+    Args:
+        max_memory: bytes a call may use; None means the device's free memory.
+        method: how gradients are computed. ``"adjoint"`` keeps one state from the forward pass and
+            walks the circuit backwards (about three states of memory whatever the depth);
+            ``"backprop"`` lets autograd record every operation (one state per operation, the only
+            choice for circuits with StatePrep); ``"auto"`` (default) takes adjoint where it applies.
+        fuse: widest block, in neighbouring qubits, that runs of gates are multiplied into before
+            touching the state (default 4); 0 applies every gate on its own.
+        product_state: compute the one-qubit gates that act before any entangling gate as a product
+            state (default True).
+
+    Example:
+        >>> import circuits
+        >>> from qnn import QuantumLayer
+        >>> layer = QuantumLayer(circuits.angle_encoding(2), backend=SimulatorBackend(method="backprop", fuse=0))
+        >>> layer(torch.zeros(1, 2)).shape
+        torch.Size([1, 2])
     """
 
     max_memory: int | None = None
+    method: str = "auto"
+    fuse: int = 4
+    product_state: bool = True
     name: str = "simulator"
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {self.method!r}")
+        if isinstance(self.fuse, bool) or not isinstance(self.fuse, int) or self.fuse < 0:
+            raise ValueError(f"fuse must be a non-negative integer (qubits), got {self.fuse!r}")
 
     def run(self, circuit, observables, inputs, weights, shots=None, generator=None):
         if weights.dtype not in COMPLEX_DTYPE:
             raise TypeError(f"the simulator runs in float32 or float64 weights, got {weights.dtype}")
         program = compile_circuit(circuit)
+        plan = make_plan(program, self.fuse, self.product_state)
         dtype = COMPLEX_DTYPE[weights.dtype]
-        differentiable = torch.is_grad_enabled() and (weights.requires_grad or inputs.requires_grad)
-        check_memory(program, inputs.shape[0], dtype, weights.device, differentiable, self.max_memory)
-        state = run_program(program, inputs, weights, dtype)
-        if isinstance(observables, Probabilities):
-            exact = probabilities(state)
-            if shots is None:
-                return exact
-            estimate = sampled_probabilities(exact, shots, generator)
+        batch = inputs.shape[0]
+        method = self.gradient_method(plan, torch.is_grad_enabled() and (weights.requires_grad or inputs.requires_grad))
+        check_memory(plan, batch, dtype, weights.device, method, self.max_memory)
+        shared, joined = program.angles(inputs, weights)
+        if method == "adjoint":
+            exact, state = adjoint_measure(AdjointRun(plan, observables, batch, dtype), shared, joined)
         else:
-            exact = expectations(state, observables)
-            if shots is None:
-                return exact
-            estimate = sampled_expectations(state, observables, shots, generator)
+            state = run_plan(plan, shared, joined, batch, dtype)
+            exact = probabilities(state) if isinstance(observables, Probabilities) else expectations(state, observables)
+        if shots is None:
+            return exact
+        if isinstance(observables, Probabilities):
+            estimate = sampled_probabilities(exact.detach(), shots, generator)
+        else:
+            shaped = state.detach().view(batch, *[2] * plan.n_qubits)
+            estimate = sampled_expectations(shaped, observables, shots, generator)
         # Sampled values forward; the exact expectation's gradient backward (a straight-through estimator).
         return exact + (estimate - exact).detach()
+
+    def gradient_method(self, plan, differentiable: bool) -> str:
+        """ "forward" (no gradients needed), "adjoint" or "backprop" for this plan."""
+        if not differentiable:
+            return "forward"
+        if self.method == "auto":
+            return "backprop" if plan.has_state_prep else "adjoint"
+        return self.method

@@ -28,10 +28,19 @@ __all__ = [
 ]
 
 
-def simulate(circuit: Circuit, inputs=None, weights=None, *, dtype: torch.dtype = torch.complex64) -> torch.Tensor:
+def simulate(
+    circuit: Circuit,
+    inputs=None,
+    weights=None,
+    *,
+    dtype: torch.dtype = torch.complex64,
+    fuse: int = 4,
+    product_state: bool = True,
+) -> torch.Tensor:
     """Final state vectors (batch, 2**n_qubits) of `dtype`, wire 0 the most significant bit.
 
     `inputs`: (batch, n_inputs) or None for a circuit without inputs; `weights`: (n_weights,).
+    `fuse` (widest fused block, 0 for none) and `product_state` choose the fast paths.
 
     Example:
         >>> import circuits
@@ -41,5 +50,6 @@ def simulate(circuit: Circuit, inputs=None, weights=None, *, dtype: torch.dtype 
     real = REAL_DTYPE[dtype]
     inputs = torch.zeros(1, 0, dtype=real) if inputs is None else torch.as_tensor(inputs, dtype=real)
     weights = torch.zeros(0, dtype=real) if weights is None else torch.as_tensor(weights, dtype=real)
-    state = run_program(compile_circuit(circuit), inputs.to(weights.device), weights, dtype)
+    program = compile_circuit(circuit)
+    state = run_program(program, inputs.to(weights.device), weights, dtype, fuse=fuse, product_state=product_state)
     return state.reshape(state.shape[0], -1)

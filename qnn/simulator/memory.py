@@ -3,7 +3,7 @@
 import psutil
 import torch
 
-from qnn.simulator.program import Program
+from qnn.simulator.fusion import Plan
 
 
 class SimulatorMemoryError(MemoryError):
@@ -15,12 +15,26 @@ def state_bytes(n_qubits: int, batch: int, dtype: torch.dtype) -> int:
     return batch * 2**n_qubits * itemsize
 
 
-def estimate_bytes(program: Program, batch: int, dtype: torch.dtype, differentiable: bool) -> int:
-    """Peak bytes of one forward pass (and the tensors autograd keeps for its backward pass)."""
-    one = state_bytes(program.n_qubits, batch, dtype)
-    # Autograd keeps every intermediate state; a forward pass alone holds a few at once.
-    kept = len(program.steps) + 4 if differentiable else 4
-    return one * kept
+# Peak memory of each way of running a plan, in states of (batch, 2**n) amplitudes:
+# - "forward": the state before and after an operation, plus the probabilities (half a state);
+# - "adjoint": the final state and the adjoint state |λ⟩, rewound in place a slice of the batch at a
+#   time, plus that slice and the per-operation temporaries: three states in all;
+# - "backprop": autograd keeps the input of every operation, plus the forward pass's own peak and
+#   the gradient state and its update during the backward pass.
+FORWARD_STATES = 2.5
+ADJOINT_STATES = 3.0
+
+
+def estimate_bytes(plan: Plan, batch: int, dtype: torch.dtype, method: str) -> int:
+    """Peak bytes of one call with `method` ("forward", "adjoint" or "backprop"), gradients included."""
+    one = state_bytes(plan.n_qubits, batch, dtype)
+    if method == "forward":
+        return int(one * FORWARD_STATES)
+    if method == "adjoint":
+        return int(one * ADJOINT_STATES)
+    if method == "backprop":
+        return int(one * (len(plan.ops) + 1 + FORWARD_STATES + 2))
+    raise ValueError(f"method must be 'forward', 'adjoint' or 'backprop', got {method!r}")
 
 
 def available_bytes(device: torch.device) -> int:
@@ -31,22 +45,22 @@ def available_bytes(device: torch.device) -> int:
 
 
 def check_memory(
-    program: Program,
+    plan: Plan,
     batch: int,
     dtype: torch.dtype,
     device: torch.device,
-    differentiable: bool,
+    method: str,
     limit: int | None = None,
 ) -> None:
-    """Raise `SimulatorMemoryError` if the estimate exceeds `limit` (default: free device memory)."""
-    needed = estimate_bytes(program, batch, dtype, differentiable)
+    """Raise `SimulatorMemoryError` if the estimate for `method` exceeds `limit` (default: free device memory)."""
+    needed = estimate_bytes(plan, batch, dtype, method)
     budget = available_bytes(device) if limit is None else limit
     if needed > budget:
-        one = state_bytes(program.n_qubits, 1, dtype)
+        one = state_bytes(plan.n_qubits, 1, dtype)
         max_batch = max(budget // max(needed // batch, 1), 0)
         raise SimulatorMemoryError(
-            f"simulating {program.n_qubits} qubits at batch {batch} ({dtype}, "
-            f"{'with' if differentiable else 'without'} gradients) needs about {_fmt(needed)}, "
+            f"simulating {plan.n_qubits} qubits at batch {batch} ({dtype}, "
+            f"{'without gradients' if method == 'forward' else method + ' gradients'}) needs about {_fmt(needed)}, "
             f"but {_fmt(budget)} is available on {device}; one state takes {_fmt(one)} per sample. "
             f"Use a batch of at most {max_batch} or fewer qubits"
             + (", or complex64." if dtype == torch.complex128 else ".")

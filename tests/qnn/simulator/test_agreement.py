@@ -15,6 +15,16 @@ from tests.strategies import circuit_with_values
 
 TOLERANCE = {torch.complex64: 1e-5, torch.complex128: 1e-10}
 
+# Every way the simulator can run a circuit, forced explicitly: (fuse, product_state).
+PATHS = {
+    "plain": (0, False),
+    "product_state": (0, True),
+    "fuse1": (1, False),
+    "fuse2_product": (2, True),
+    "fuse4": (4, False),
+    "fuse4_product": (4, True),
+}
+
 BUILDERS = {
     "angle_X": lambda: circuits.angle_encoding(3, rotation="X"),
     "angle_Y": lambda: circuits.angle_encoding(4, rotation="Y"),
@@ -55,12 +65,16 @@ def qiskit_state(circuit, x, w):
     return Statevector(bound).reverse_qargs().data  # Qiskit is little-endian; we are big-endian
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("dtype", [torch.complex64, torch.complex128])
 @pytest.mark.parametrize("name", BUILDERS)
-def test_builders_agree_with_pennylane_qiskit_and_reference(name, dtype):
+def test_builders_agree_with_pennylane_qiskit_and_reference(name, dtype, path):
     circuit = BUILDERS[name]()
     x, w = values_for(circuit, batch=3)
-    ours = simulate(circuit, torch.tensor(x), torch.tensor(w), dtype=dtype).numpy()
+    fuse, product_state = PATHS[path]
+    ours = simulate(
+        circuit, torch.tensor(x), torch.tensor(w), dtype=dtype, fuse=fuse, product_state=product_state
+    ).numpy()
     assert ours.dtype == (np.complex64 if dtype == torch.complex64 else np.complex128)
     tol = TOLERANCE[dtype]
     for b in range(len(x)):
@@ -74,9 +88,12 @@ def test_builders_agree_with_pennylane_qiskit_and_reference(name, dtype):
 def test_random_circuits_agree_with_reference(case):
     circuit, x, w = case
     for dtype, tol in TOLERANCE.items():
-        ours = simulate(circuit, torch.tensor(x), torch.tensor(w), dtype=dtype).numpy()
-        for b in range(len(x)):
-            np.testing.assert_allclose(ours[b], reference_state(circuit, x[b], w), atol=tol, rtol=0)
+        for fuse, product_state in PATHS.values():
+            ours = simulate(
+                circuit, torch.tensor(x), torch.tensor(w), dtype=dtype, fuse=fuse, product_state=product_state
+            ).numpy()
+            for b in range(len(x)):
+                np.testing.assert_allclose(ours[b], reference_state(circuit, x[b], w), atol=tol, rtol=0)
 
 
 @settings(max_examples=15, deadline=None)

@@ -1,0 +1,159 @@
+"""Gradients of every simulator path (adjoint and backprop, each fusion setting) against independent ones:
+PennyLane's parameter-shift rule, finite differences (`gradcheck`) and plain autograd on the unfused simulator."""
+
+import pennylane as qml
+import pytest
+import torch
+
+import circuits
+from qnn.backends import SimulatorBackend
+from qnn.observables import Probabilities, parse_observables
+from tests.qnn.simulator.test_agreement import PATHS
+
+CIRCUITS = {
+    "angle_strongly_entangling": lambda: circuits.angle_encoding(3) + circuits.strongly_entangling(3, n_layers=2),
+    "iqp_strongly_entangling": lambda: circuits.iqp_encoding(3) + circuits.strongly_entangling(3, n_layers=2),
+    "zz_hardware_efficient": lambda: circuits.zz_feature_map(3, reps=1) + circuits.hardware_efficient(3, n_layers=1),
+    "reupload": lambda: circuits.reupload(
+        circuits.angle_encoding(2, rotation="Y"), circuits.basic_entangler(2, 1), n_layers=2
+    ),
+    "tree_tensor": lambda: circuits.angle_encoding(4) + circuits.tree_tensor(4),
+}
+OBSERVABLES = {"z_each": None, "mixed": ["ZZZ", {"XI": 0.5, "IY": -1.0}], "probs": "probs"}
+
+
+def run(circuit, observables, x, w, **options):
+    backend = SimulatorBackend(**options)
+    return backend.run(circuit, parse_observables(observables, circuit.n_qubits), x, w)
+
+
+def values(circuit, generator, batch=3):
+    x = torch.rand(batch, circuit.n_inputs, dtype=torch.float64, generator=generator) * 3
+    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator) * 6
+    return x.requires_grad_(True), w.requires_grad_(True)
+
+
+def pennylane_jacobians(circuit, x, w):
+    """d⟨Z_k⟩/d(x, w) for one sample by PennyLane's parameter-shift rule."""
+    apply = circuits.to_pennylane(circuit)
+
+    @qml.qnode(qml.device("default.qubit", wires=circuit.n_qubits), interface="torch", diff_method="parameter-shift")
+    def node(inputs, weights):
+        apply(inputs, weights)
+        return [qml.expval(qml.Z(k)) for k in range(circuit.n_qubits)]
+
+    x = x.detach().clone().requires_grad_(True)
+    w = w.detach().clone().requires_grad_(True)
+    outputs = node(x, w)
+    return torch.stack(outputs), [torch.autograd.grad(out, (x, w), retain_graph=True) for out in outputs]
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("name", CIRCUITS)
+def test_adjoint_gradients_match_pennylane_parameter_shift(name, path, generator):
+    circuit = CIRCUITS[name]()
+    fuse, product_state = PATHS[path]
+    x, w = values(circuit, generator, batch=1)
+    ours = run(circuit, None, x, w, method="adjoint", fuse=fuse, product_state=product_state)[0]
+    expected, jacobians = pennylane_jacobians(circuit, x[0], w)
+    torch.testing.assert_close(ours, expected, atol=1e-10, rtol=0)
+    for k, (gx, gw) in enumerate(jacobians):
+        ours_x, ours_w = torch.autograd.grad(ours[k], (x, w), retain_graph=True)
+        torch.testing.assert_close(ours_x[0], gx, atol=1e-9, rtol=0)
+        torch.testing.assert_close(ours_w, gw, atol=1e-9, rtol=0)
+
+
+@pytest.mark.parametrize("method", ["adjoint", "backprop"])
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("observables", OBSERVABLES)
+def test_every_path_matches_plain_autograd_in_both_precisions(observables, path, method, generator):
+    circuit = CIRCUITS["iqp_strongly_entangling"]()
+    fuse, product_state = PATHS[path]
+    for real, tol in ((torch.float64, 1e-10), (torch.float32, 1e-5)):
+        x, w = values(circuit, generator)
+        x, w = x.detach().to(real).requires_grad_(True), w.detach().to(real).requires_grad_(True)
+        reference = run(circuit, OBSERVABLES[observables], x, w, method="backprop", fuse=0, product_state=False)
+        ours = run(circuit, OBSERVABLES[observables], x, w, method=method, fuse=fuse, product_state=product_state)
+        torch.testing.assert_close(ours, reference, atol=tol, rtol=0)
+        cotangent = torch.randn(reference.shape, dtype=real, generator=generator)
+        expected = torch.autograd.grad(reference, (x, w), cotangent)
+        got = torch.autograd.grad(ours, (x, w), cotangent)
+        for a, b in zip(got, expected, strict=True):
+            torch.testing.assert_close(a, b, atol=tol * 10, rtol=tol)
+
+
+@pytest.mark.parametrize("path", ["plain", "fuse2_product", "fuse4_product"])
+@pytest.mark.parametrize("name", CIRCUITS)
+def test_adjoint_passes_gradcheck(name, path, generator):
+    circuit = CIRCUITS[name]()
+    fuse, product_state = PATHS[path]
+    x, w = values(circuit, generator)
+
+    def f(inputs, weights):
+        return run(circuit, ["Z" * circuit.n_qubits, "X"], inputs, weights, method="adjoint", fuse=fuse,
+                   product_state=product_state)  # fmt: skip
+
+    assert torch.autograd.gradcheck(f, (x, w))
+
+
+def test_second_backward_through_the_same_graph_gives_the_same_gradients(generator):
+    circuit = CIRCUITS["reupload"]()
+    x, w = values(circuit, generator)
+    out = run(circuit, None, x, w, method="adjoint")
+    first = torch.autograd.grad(out.sum(), (x, w), retain_graph=True)
+    second = torch.autograd.grad(out.sum(), (x, w))
+    for a, b in zip(first, second, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_state_prep_is_differentiated_by_backprop_under_auto(generator):
+    circuit = circuits.amplitude_encoding(2, n_features=3) + circuits.strongly_entangling(2, n_layers=1)
+    x, w = values(circuit, generator)
+    with pytest.raises(ValueError, match="adjoint method does not differentiate StatePrep"):
+        run(circuit, None, x, w, method="adjoint")
+
+    def f(inputs, weights):
+        return run(circuit, None, inputs, weights, method="auto")
+
+    assert torch.autograd.gradcheck(f, (x, w))
+
+
+def test_shots_keep_exact_adjoint_gradients(generator):
+    circuit = CIRCUITS["angle_strongly_entangling"]()
+    x, w = values(circuit, generator)
+    observables = parse_observables(None, circuit.n_qubits)
+    backend = SimulatorBackend(method="adjoint")
+    sampled = backend.run(circuit, observables, x, w, shots=50, generator=torch.Generator().manual_seed(0))
+    exact = SimulatorBackend(method="backprop").run(circuit, observables, x, w)
+    assert not torch.allclose(sampled, exact)  # 50 shots are visibly noisy
+    assert (sampled - exact).abs().max() < 0.6
+    expected = torch.autograd.grad(exact.sum(), (x, w))
+    got = torch.autograd.grad(sampled.sum(), (x, w))
+    for a, b in zip(got, expected, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=0)
+    probs = backend.run(circuit, Probabilities(), x, w, shots=64, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(probs.sum(1), torch.ones(3, dtype=torch.float64))
+    assert ((probs * 64).round() == probs * 64).all()
+
+
+def test_options_are_checked():
+    with pytest.raises(ValueError, match="method must be one of 'auto', 'adjoint', 'backprop', got 'fast'"):
+        SimulatorBackend(method="fast")
+    with pytest.raises(ValueError, match="fuse must be a non-negative integer"):
+        SimulatorBackend(fuse=-1)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("method", ["adjoint", "backprop"])
+def test_cuda_gradients_agree_with_cpu(method, generator):
+    circuit = CIRCUITS["iqp_strongly_entangling"]()
+    x, w = values(circuit, generator)
+    cpu = run(circuit, OBSERVABLES["mixed"], x, w, method=method)
+    x_gpu = x.detach().cuda().requires_grad_(True)
+    w_gpu = w.detach().cuda().requires_grad_(True)
+    gpu = run(circuit, OBSERVABLES["mixed"], x_gpu, w_gpu, method=method)
+    torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-10, rtol=0)
+    for a, b in zip(
+        torch.autograd.grad(gpu.sum(), (x_gpu, w_gpu)), torch.autograd.grad(cpu.sum(), (x, w)), strict=True
+    ):
+        torch.testing.assert_close(a.cpu(), b, atol=1e-10, rtol=0)

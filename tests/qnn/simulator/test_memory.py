@@ -1,0 +1,53 @@
+"""The memory estimate of each method, and the refusal before allocating."""
+
+import re
+
+import pytest
+import torch
+
+import circuits
+from qnn.simulator import SimulatorMemoryError, check_memory, compile_circuit, estimate_bytes
+from qnn.simulator.fusion import make_plan
+
+MiB = 2**20
+
+
+def plan_of(n=12, layers=1):
+    return make_plan(compile_circuit(circuits.angle_encoding(n) + circuits.strongly_entangling(n, n_layers=layers)))
+
+
+def test_estimates_in_states():
+    plan = plan_of()
+    one = 256 * 2**12 * 8  # a batch of 256 complex64 12-qubit states: 8 MiB
+    assert estimate_bytes(plan, 256, torch.complex64, "forward") == 2.5 * one
+    assert estimate_bytes(plan, 256, torch.complex64, "adjoint") == 3 * one
+    assert estimate_bytes(plan, 256, torch.complex64, "backprop") == (len(plan.ops) + 5.5) * one
+    assert estimate_bytes(plan, 256, torch.complex128, "adjoint") == 6 * one
+
+
+def test_adjoint_does_not_grow_with_depth():
+    shallow, deep = plan_of(layers=1), plan_of(layers=8)
+    assert estimate_bytes(shallow, 8, torch.complex64, "adjoint") == estimate_bytes(deep, 8, torch.complex64, "adjoint")
+    assert estimate_bytes(deep, 8, torch.complex64, "backprop") > estimate_bytes(
+        shallow, 8, torch.complex64, "backprop"
+    )
+
+
+def test_refusal_names_needed_available_and_largest_batch():
+    plan = plan_of(layers=4)
+    cpu = torch.device("cpu")
+    expected = r"12 qubits at batch 256 .*backprop gradients\) needs about 148.0 MiB, but 64.0 MiB is available"
+    with pytest.raises(SimulatorMemoryError, match=expected):
+        check_memory(plan, 256, torch.complex64, cpu, "backprop", limit=64 * MiB)
+    limit = 20 * MiB
+    with pytest.raises(SimulatorMemoryError, match=r"Use a batch of at most (\d+) or fewer qubits") as refused:
+        check_memory(plan, 256, torch.complex64, cpu, "adjoint", limit=limit)
+    largest = int(re.search(r"at most (\d+)", str(refused.value)).group(1))
+    assert estimate_bytes(plan, largest, torch.complex64, "adjoint") <= limit
+    assert estimate_bytes(plan, largest + 1, torch.complex64, "adjoint") > limit
+    check_memory(plan, 256, torch.complex64, cpu, "adjoint", limit=64 * MiB)  # 24 MiB fits
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="method must be 'forward', 'adjoint' or 'backprop'"):
+        estimate_bytes(plan_of(), 1, torch.complex64, "magic")
