@@ -1,0 +1,94 @@
+"""`qnn perf`: time forward + backward of the standard workload on qnn and on other simulators."""
+
+from __future__ import annotations
+
+import argparse
+
+DTYPES = ("complex64", "complex128")
+DEFAULT_PEERS = ("qnn", "default.qubit", "lightning.qubit", "qiskit-ml", "torchquantum")
+
+
+def add_command(commands) -> None:
+    perf = commands.add_parser(
+        "perf",
+        help="benchmark qnn's simulator against PennyLane, Qiskit ML and TorchQuantum",
+        description=(
+            "Times forward + backward (loss = sum of outputs, gradients to weights and inputs) of "
+            "angle_encoding(n) + strongly_entangling(n, layers), <Z> on every wire, on each simulator; "
+            "each measurement runs in its own process. Prints samples/s, peak memory and qnn/peer ratios."
+        ),
+    )
+    perf.add_argument("--qubits", type=int, nargs="+", default=[4, 8, 12, 16], help="qubit counts (default 4 8 12 16)")
+    perf.add_argument("--batch", type=int, default=256, help="samples per step (default 256)")
+    perf.add_argument("--layers", type=int, default=4, help="strongly entangling layers (default 4)")
+    perf.add_argument("--device", default="cpu", help="torch device: cpu or cuda (default cpu)")
+    perf.add_argument("--repeats", type=int, default=5, help="timed steps after the warm-up; median (default 5)")
+    perf.add_argument("--peers", nargs="+", default=list(DEFAULT_PEERS), help="simulators to time (default: all)")
+    perf.add_argument("--dtype", nargs="+", choices=DTYPES, default=list(DTYPES), help="precisions (default both)")
+    perf.add_argument("--threads", type=int, default=None, help="torch CPU threads per measurement (default: torch's)")
+    perf.add_argument("--timeout", type=float, default=60.0, help="seconds per measurement (default 60)")
+    perf.add_argument(
+        "--max-qiskit-qubits", type=int, default=8, help="largest n timed for qiskit-ml, the slowest (default 8)"
+    )
+    perf.add_argument("--out", default=None, help="directory for perf.json and perf.png (default: none written)")
+    perf.add_argument("--bandwidth", action="store_true", help="also time one gate against a copy of a large state")
+    perf.add_argument("--bandwidth-qubits", type=int, default=None, help="state size (default 24, 26 on cuda)")
+    perf.add_argument("--quiet", action="store_true", help="no progress bar")
+    perf.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import torch
+    from tqdm import tqdm
+
+    from qnn.perf import PEERS, Measurement, Workload, format_table, measure, plot, write_json
+
+    unknown = [p for p in args.peers if p not in PEERS]
+    if unknown:
+        raise SystemExit(f"unknown peer(s) {unknown}; expected some of: {', '.join(PEERS)}")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit("--device cuda was asked for, but torch.cuda.is_available() is False")
+    jobs = [
+        (peer, Workload(n, args.layers, args.batch, getattr(torch, dtype), args.device))
+        for n in args.qubits
+        for dtype in args.dtype
+        for peer in args.peers
+    ]
+    results = []
+    for peer, workload in tqdm(jobs, desc="qnn perf", disable=args.quiet):
+        if peer == "qiskit-ml" and workload.n_qubits > args.max_qiskit_qubits:
+            note = f"skipped above --max-qiskit-qubits {args.max_qiskit_qubits}"
+            results.append(Measurement(peer, workload.n_qubits, str(workload.dtype)[6:], None, note=note))
+            continue
+        results.append(measure(peer, workload, args.repeats, args.timeout, args.threads))
+    where = args.device + (f", {args.threads} thread(s)" if args.threads else "")
+    print(f"forward + backward, batch {args.batch}, {args.layers} layers, {where}, median of {args.repeats}")
+    print(format_table(results))
+    print(
+        "peak MiB: on the CPU, the growth of the measuring process's resident memory during the timed steps; "
+        "on CUDA, torch's peak allocation above the memory held before them."
+    )
+    if args.bandwidth:
+        _bandwidth(args)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        settings = {k: v for k, v in vars(args).items() if k != "run"}
+        write_json(results, out / "perf.json", settings)
+        plot(results, out / "perf.png", f"forward + backward, batch {args.batch}, {args.device}")
+        print(f"wrote {out / 'perf.json'} and {out / 'perf.png'}")
+    return 0
+
+
+def _bandwidth(args: argparse.Namespace) -> None:
+    from qnn.perf import measure_bandwidth
+
+    n = args.bandwidth_qubits or (26 if args.device.startswith("cuda") else 24)
+    result = measure_bandwidth(n, args.device, repeats=args.repeats)
+    print(
+        f"one-qubit gate on a {n}-qubit state ({result.state_bytes / 2**20:,.0f} MiB, {args.device}): "
+        f"{result.gate_gb_per_s:,.1f} GB/s; copy: {result.copy_gb_per_s:,.1f} GB/s; "
+        f"gate / copy bandwidth = {result.fraction_of_copy:.0%}"
+    )

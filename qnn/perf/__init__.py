@@ -1,0 +1,26 @@
+"""`qnn perf`: forward + backward throughput of qnn's simulator next to other simulators.
+
+The standard workload (`Workload`) is an angle encoding followed by strongly entangling layers,
+⟨Z⟩ on every wire, loss = sum of the outputs, gradients to weights and inputs. Each (simulator,
+qubits, precision) is measured in its own process (`measure`), so that peak memory is its own and a
+slow simulator can be stopped; `format_table`, `write_json` and `plot` report the results.
+"""
+
+from qnn.perf.bandwidth import BandwidthResult, measure_bandwidth
+from qnn.perf.peers import PEERS, Peer
+from qnn.perf.report import format_table, plot, write_json
+from qnn.perf.timing import Measurement, measure
+from qnn.perf.workload import Workload
+
+__all__ = [
+    "PEERS",
+    "BandwidthResult",
+    "Measurement",
+    "Peer",
+    "Workload",
+    "format_table",
+    "measure",
+    "measure_bandwidth",
+    "plot",
+    "write_json",
+]

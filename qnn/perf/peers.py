@@ -1,0 +1,162 @@
+"""The simulators `qnn perf` times, each as a `Peer` that turns a `Workload` into one training step.
+
+A step is `step(x)`: forward on the (batch, n_qubits) inputs `x` (which require gradients), loss =
+sum of the outputs, backward to the weights and the inputs. Peers other than qnn are optional:
+`Peer.unavailable` names what is missing instead of failing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+import circuits
+from qnn.perf.workload import Workload
+
+Step = Callable[[torch.Tensor], None]
+
+
+@dataclass(frozen=True)
+class Peer:
+    name: str
+    description: str
+    setup: Callable[[Workload], Step] | None  # None: known, but without a runner here
+    modules: tuple[str, ...] = ()  # importable modules it needs
+    dtypes: tuple[torch.dtype, ...] = (torch.complex64, torch.complex128)
+    missing_note: str = ""
+
+    def unavailable(self, workload: Workload) -> str | None:
+        """Why this peer cannot run `workload`, or None if it can."""
+        absent = [m for m in self.modules if importlib.util.find_spec(m) is None]
+        if absent:
+            return self.missing_note or f"not installed ({', '.join(absent)})"
+        if self.setup is None:
+            return "installed, but qnn perf has no runner for it"
+        if workload.dtype not in self.dtypes:
+            return f"runs in {', '.join(str(d).removeprefix('torch.') for d in self.dtypes)} only"
+        return None
+
+
+def _qnn(workload: Workload) -> Step:
+    from qnn.layer import QuantumLayer
+
+    layer = QuantumLayer(workload.circuit, dtype=workload.dtype).to(workload.device)
+    with torch.no_grad():
+        layer.weights.copy_(workload.weights())
+    return _torch_step(layer)
+
+
+def _torch_step(module: torch.nn.Module) -> Step:
+    def step(x: torch.Tensor) -> None:
+        module.zero_grad(set_to_none=True)
+        x.grad = None
+        module(x).sum().backward()
+
+    return step
+
+
+def _pennylane_layer(workload: Workload, device_name: str, diff_method: str, **device_options) -> Step:
+    """A `qml.qnn.TorchLayer` of the workload's circuit on a PennyLane device."""
+    import pennylane as qml
+
+    n = workload.n_qubits
+    apply = circuits.to_pennylane(workload.circuit)
+    # default.qubit starts from a complex128 |0…0⟩ on the CPU whatever the parameters; an explicit
+    # initial state in the workload's precision and device keeps the precision equal and, on CUDA,
+    # keeps every tensor on the GPU (batched inputs fail otherwise).
+    zero = torch.zeros(2**n, dtype=workload.dtype, device=workload.device)
+    zero[0] = 1
+    prepare = device_name == "default.qubit"
+
+    def circuit(inputs, weights):
+        if prepare:
+            qml.StatePrep(zero, wires=range(n))
+        apply(inputs, weights)
+        return [qml.expval(qml.Z(w)) for w in range(n)]
+
+    device = qml.device(device_name, wires=n, **device_options)
+    node = qml.QNode(circuit, device, interface="torch", diff_method=diff_method)
+    layer = qml.qnn.TorchLayer(node, {"weights": (workload.circuit.n_weights,)})
+    layer = layer.to(dtype=workload.real_dtype, device=workload.device)
+    with torch.no_grad():
+        layer.weights.copy_(workload.weights())
+    return _torch_step(layer)
+
+
+def _default_qubit(workload: Workload) -> Step:
+    return _pennylane_layer(workload, "default.qubit", "backprop")
+
+
+def _lightning(workload: Workload) -> Step:
+    import numpy as np
+
+    c_dtype = np.complex64 if workload.dtype == torch.complex64 else np.complex128
+    return _pennylane_layer(workload, "lightning.qubit", "adjoint", c_dtype=c_dtype)
+
+
+def _qiskit_ml(workload: Workload) -> Step:
+    from qiskit.primitives import StatevectorEstimator
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_machine_learning.connectors import TorchConnector
+    from qiskit_machine_learning.neural_networks import EstimatorQNN
+
+    n = workload.n_qubits
+    qc = circuits.to_qiskit(workload.circuit)
+    params = {name: sorted((p for p in qc.parameters if p.vector.name == name), key=lambda p: p.index) for name in "xw"}
+    # Qiskit labels are little-endian: the last character is qubit 0.
+    observables = [SparsePauliOp("I" * (n - 1 - w) + "Z" + "I" * w) for w in range(n)]
+    qnn = EstimatorQNN(
+        circuit=qc,
+        estimator=StatevectorEstimator(),
+        observables=observables,
+        input_params=params["x"],
+        weight_params=params["w"],
+        input_gradients=True,
+        default_precision=0.0,  # exact expectation values, as every other peer
+    )
+    model = TorchConnector(qnn, initial_weights=workload.weights().double().cpu().numpy())
+    step = _torch_step(model)
+
+    def step_in_float64(x: torch.Tensor) -> None:
+        as_double = x.detach().double().cpu().requires_grad_(True)
+        step(as_double)
+        x.grad = as_double.grad.to(device=x.device, dtype=x.dtype)
+
+    return step_in_float64
+
+
+PEERS: dict[str, Peer] = {
+    "qnn": Peer("qnn", "qnn simulator (adjoint gradients, fused gates)", _qnn),
+    "default.qubit": Peer(
+        "default.qubit",
+        "PennyLane default.qubit, TorchLayer, backprop, broadcasting",
+        _default_qubit,
+        modules=("pennylane",),
+    ),
+    "lightning.qubit": Peer(
+        "lightning.qubit",
+        "PennyLane lightning.qubit, TorchLayer, adjoint",
+        _lightning,
+        modules=("pennylane", "pennylane_lightning"),
+    ),
+    "qiskit-ml": Peer(
+        "qiskit-ml",
+        "Qiskit ML EstimatorQNN + TorchConnector (Statevector, parameter shift)",
+        _qiskit_ml,
+        modules=("qiskit_machine_learning",),
+        dtypes=(torch.complex128,),
+    ),
+    "torchquantum": Peer(
+        "torchquantum",
+        "TorchQuantum",
+        None,
+        modules=("torchquantum",),
+        missing_note=(
+            "not installed: its pip package requires qiskit 0.46 and a CUDA build of torch, "
+            "which would replace this environment's qiskit 2 and torch"
+        ),
+    ),
+}

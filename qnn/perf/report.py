@@ -1,0 +1,67 @@
+"""Report `qnn perf` results: a text table, a JSON file and a plot of samples/s against qubits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qnn.perf.timing import Measurement
+
+
+def ratios(measurements: list[Measurement]) -> dict[tuple[str, int, str], float]:
+    """qnn's samples/s over each peer's, keyed by (peer, n_qubits, dtype), where both were measured."""
+    ours = {(m.n_qubits, m.dtype): m.samples_per_s for m in measurements if m.peer == "qnn" and m.samples_per_s}
+    out = {}
+    for m in measurements:
+        base = ours.get((m.n_qubits, m.dtype))
+        if m.peer != "qnn" and m.samples_per_s and base:
+            out[(m.peer, m.n_qubits, m.dtype)] = base / m.samples_per_s
+    return out
+
+
+def format_table(measurements: list[Measurement]) -> str:
+    """One line per measurement: qubits, precision, simulator, samples/s, peak memory, qnn/peer, note."""
+    ratio = ratios(measurements)
+    columns = f"{'qubits':>6}  {'dtype':<10}  {'simulator':<16}  {'samples/s':>11}  {'peak MiB':>9}"
+    header = f"{columns}  {'qnn/peer':>9}  note"
+    lines = [header, "-" * len(header)]
+    for m in sorted(measurements, key=lambda m: (m.n_qubits, m.dtype)):
+        rate = f"{m.samples_per_s:,.1f}" if m.samples_per_s else "-"
+        peak = f"{m.peak_bytes / 2**20:,.0f}" if m.peak_bytes is not None else "-"
+        r = ratio.get((m.peer, m.n_qubits, m.dtype))
+        r_text = f"{r:,.1f}×" if r else "-"
+        lines.append(f"{m.n_qubits:>6}  {m.dtype:<10}  {m.peer:<16}  {rate:>11}  {peak:>9}  {r_text:>9}  {m.note}")
+    return "\n".join(lines)
+
+
+def write_json(measurements: list[Measurement], path: Path, settings: dict) -> None:
+    """`settings` (the command's options) and every measurement with its ratio, as JSON."""
+    ratio = ratios(measurements)
+    rows = [m.as_dict() | {"qnn_over_peer": ratio.get((m.peer, m.n_qubits, m.dtype))} for m in measurements]
+    path.write_text(json.dumps({"settings": settings, "measurements": rows}, indent=2))
+
+
+def plot(measurements: list[Measurement], path: Path, title: str) -> None:
+    """Samples/s against qubits, one line per simulator and precision, log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no window
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for m in measurements:
+        if m.samples_per_s:
+            series.setdefault((m.peer, m.dtype), []).append((m.n_qubits, m.samples_per_s))
+    for (peer, dtype), points in sorted(series.items()):
+        points.sort()
+        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=f"{peer} ({dtype})")
+    ax.set_yscale("log")
+    ax.set_xlabel("qubits")
+    ax.set_ylabel("samples / s (forward + backward)")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,25 @@
+import json
+
+import pytest
+
+from qnn.cli import main
+
+
+def test_perf_prints_a_table_and_writes_json_and_plot(tmp_path, capsys):
+    argv = ["perf", "--qubits", "2", "--batch", "4", "--layers", "1", "--repeats", "1", "--dtype", "complex128"]
+    argv += ["--peers", "qnn", "torchquantum", "--out", str(tmp_path), "--quiet"]
+    argv += ["--bandwidth", "--bandwidth-qubits", "10", "--threads", "1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "forward + backward, batch 4, 1 layers, cpu, 1 thread(s), median of 1" in out
+    assert "torchquantum" in out and "not installed" in out
+    assert "one-qubit gate on a 10-qubit state" in out
+    data = json.loads((tmp_path / "perf.json").read_text())
+    ours = [m for m in data["measurements"] if m["peer"] == "qnn"]
+    assert [m["n_qubits"] for m in ours] == [2] and all(m["samples_per_s"] > 0 for m in ours)
+    assert (tmp_path / "perf.png").exists()
+
+
+def test_unknown_peer_is_refused():
+    with pytest.raises(SystemExit, match="unknown peer"):
+        main(["perf", "--peers", "cirq"])

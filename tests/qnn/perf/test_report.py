@@ -1,0 +1,33 @@
+import json
+
+from qnn.perf import Measurement, format_table, plot, write_json
+from qnn.perf.report import ratios
+
+RESULTS = [
+    Measurement("qnn", 8, "complex64", 5000.0, (0.05,), 256, 3 * 2**20),
+    Measurement("default.qubit", 8, "complex64", 500.0, (0.5,), 256, 30 * 2**20),
+    Measurement("default.qubit", 8, "complex128", 400.0, (0.6,), 256, 60 * 2**20),
+    Measurement("torchquantum", 8, "complex64", None, note="not installed"),
+]
+
+
+def test_ratios_compare_qnn_with_peers_at_equal_qubits_and_precision():
+    assert ratios(RESULTS) == {("default.qubit", 8, "complex64"): 10.0}
+
+
+def test_table_lists_every_measurement_with_its_ratio_and_note():
+    table = format_table(RESULTS)
+    lines = table.splitlines()
+    assert lines[0].split() == ["qubits", "dtype", "simulator", "samples/s", "peak", "MiB", "qnn/peer", "note"]
+    row = next(line for line in lines if "default.qubit" in line and "complex64" in line)
+    assert row.split() == ["8", "complex64", "default.qubit", "500.0", "30", "10.0×"]
+    assert any(line.split()[-2:] == ["not", "installed"] for line in lines)
+
+
+def test_json_and_plot_are_written(tmp_path):
+    write_json(RESULTS, tmp_path / "perf.json", {"batch": 256})
+    data = json.loads((tmp_path / "perf.json").read_text())
+    assert data["settings"] == {"batch": 256}
+    assert [m["qnn_over_peer"] for m in data["measurements"]] == [None, 10.0, None, None]
+    plot(RESULTS, tmp_path / "perf.png", "test")
+    assert (tmp_path / "perf.png").read_bytes()[:4] == b"\x89PNG"
