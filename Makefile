@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	touch $@
 
 bench: setup
-	$(VENV)/bin/qnn bench --preset quick --out bench-out/quick
+	$(VENV)/bin/qnn bench --preset quick
 
 lint: setup
 	$(VENV)/bin/ruff check .

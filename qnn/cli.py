@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from qnn.commands import demo
+from qnn.commands import bench, demo, jobs, perf, report
 
 # One line per sub-command, in the order `qnn --help` lists them.
 COMMANDS = [
     demo.add_command,
+    jobs.add_command,
+    bench.add_command,
+    report.add_command,
+    perf.add_command,
 ]
 
 
