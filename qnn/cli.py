@@ -1,7 +1,7 @@
 """The `qnn` command (also `python -m qnn`).
 
 Each sub-command lives in its own module with an `add_command(commands)` function that adds its
-parser and sets `run`; the heavy imports happen inside `run`, so `qnn --help` stays fast.
+parser and sets `run`; peer libraries (PennyLane, Qiskit, scikit-learn, ...) are imported inside `run`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (ValueError, OSError) as error:
+        # Bad input (a sweep file that is missing or malformed, an out-of-range setting) is the user's to
+        # fix: one line naming it, as argparse does, instead of a traceback.
+        print(f"qnn {args.command}: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,1 +1,14 @@
 """Sub-commands of the `qnn` CLI, one module each; `qnn.cli.COMMANDS` lists them."""
+
+import argparse
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1, so that `--jobs 0` is refused instead of read as "default"."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value

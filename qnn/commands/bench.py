@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from qnn.commands import positive_int
+
 
 def add_command(commands) -> None:
     bench = commands.add_parser(
@@ -17,7 +19,10 @@ def add_command(commands) -> None:
     source.add_argument("--config", metavar="FILE", help="a sweep file (.toml, .yaml or .yml)")
     bench.add_argument("--out", default="bench-out", help="folder of the database and report (default bench-out)")
     bench.add_argument(
-        "--jobs", type=int, default=None, help="local worker processes (default: one per CPU core; 1 runs in-process)"
+        "--jobs",
+        type=positive_int,
+        default=None,
+        help="local worker processes (default: one per CPU core; 1 runs in-process)",
     )
     bench.add_argument("--executor", choices=["local", "ray"], default="local", help="where fits run (default local)")
     bench.add_argument("--address", help="Ray cluster address for --executor ray (default auto; 'local' starts one)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from qnn.commands import positive_int
+
 
 def add_command(commands) -> None:
     jobs = commands.add_parser("jobs", help="list, check and fetch hardware jobs recorded in the job journal")
@@ -12,7 +14,7 @@ def add_command(commands) -> None:
     )
     actions = jobs.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="jobs, newest first")
-    listing.add_argument("--limit", type=int, default=20, help="how many jobs to show (default 20)")
+    listing.add_argument("--limit", type=positive_int, default=20, help="how many jobs to show (default 20)")
     status = actions.add_parser("status", help="a job's status, refreshed from IBM Quantum while it runs")
     status.add_argument("job_id")
     fetch = actions.add_parser("fetch", help="a job's result, waiting for IBM Quantum if needed, saved to the journal")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from qnn.commands import positive_int
+
 DTYPES = ("complex64", "complex128")
 DEFAULT_PEERS = ("qnn", "default.qubit", "lightning.qubit", "qiskit-ml", "torchquantum")
 
@@ -18,21 +20,27 @@ def add_command(commands) -> None:
             "each measurement runs in its own process. Prints samples/s, peak memory and qnn/peer ratios."
         ),
     )
-    perf.add_argument("--qubits", type=int, nargs="+", default=[4, 8, 12, 16], help="qubit counts (default 4 8 12 16)")
-    perf.add_argument("--batch", type=int, default=256, help="samples per step (default 256)")
-    perf.add_argument("--layers", type=int, default=4, help="strongly entangling layers (default 4)")
+    perf.add_argument(
+        "--qubits", type=positive_int, nargs="+", default=[4, 8, 12, 16], help="qubit counts (default 4 8 12 16)"
+    )
+    perf.add_argument("--batch", type=positive_int, default=256, help="samples per step (default 256)")
+    perf.add_argument("--layers", type=positive_int, default=4, help="strongly entangling layers (default 4)")
     perf.add_argument("--device", default="cpu", help="torch device: cpu or cuda (default cpu)")
-    perf.add_argument("--repeats", type=int, default=5, help="timed steps after the warm-up; median (default 5)")
+    perf.add_argument(
+        "--repeats", type=positive_int, default=5, help="timed steps after the warm-up; median (default 5)"
+    )
     perf.add_argument("--peers", nargs="+", default=list(DEFAULT_PEERS), help="simulators to time (default: all)")
     perf.add_argument("--dtype", nargs="+", choices=DTYPES, default=list(DTYPES), help="precisions (default both)")
-    perf.add_argument("--threads", type=int, default=None, help="torch CPU threads per measurement (default: torch's)")
+    perf.add_argument(
+        "--threads", type=positive_int, default=None, help="torch CPU threads per measurement (default: torch's)"
+    )
     perf.add_argument("--timeout", type=float, default=60.0, help="seconds per measurement (default 60)")
     perf.add_argument(
         "--max-qiskit-qubits", type=int, default=8, help="largest n timed for qiskit-ml, the slowest (default 8)"
     )
     perf.add_argument("--out", default=None, help="directory for perf.json and perf.png (default: none written)")
     perf.add_argument("--bandwidth", action="store_true", help="also time one gate against a copy of a large state")
-    perf.add_argument("--bandwidth-qubits", type=int, default=None, help="state size (default 24, 26 on cuda)")
+    perf.add_argument("--bandwidth-qubits", type=positive_int, default=None, help="state size (default 24, 26 on cuda)")
     perf.add_argument("--quiet", action="store_true", help="no progress bar")
     perf.set_defaults(run=run)
 
