@@ -62,7 +62,11 @@ def check_memory(
             f"simulating {plan.n_qubits} qubits at batch {batch} ({dtype}, "
             f"{'without gradients' if method == 'forward' else method + ' gradients'}) needs about {_fmt(needed)}, "
             f"but {_fmt(budget)} is available on {device}; one state takes {_fmt(one)} per sample. "
-            f"Use a batch of at most {max_batch} or fewer qubits"
+            + (
+                f"Use a batch of at most {max_batch} or fewer qubits"
+                if max_batch
+                else "Even one sample does not fit: use fewer qubits"
+            )
             + (", or complex64." if dtype == torch.complex128 else ".")
         )
 

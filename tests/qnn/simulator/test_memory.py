@@ -48,6 +48,13 @@ def test_refusal_names_needed_available_and_largest_batch():
     check_memory(plan, 256, torch.complex64, cpu, "adjoint", limit=64 * MiB)  # 24 MiB fits
 
 
+def test_refusal_when_not_even_one_sample_fits_says_so():
+    one_sample = estimate_bytes(plan_of(), 1, torch.complex64, "adjoint")
+    with pytest.raises(SimulatorMemoryError, match="Even one sample does not fit: use fewer qubits.") as refused:
+        check_memory(plan_of(), 4, torch.complex64, torch.device("cpu"), "adjoint", limit=one_sample - 1)
+    assert "at most 0" not in str(refused.value)
+
+
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="method must be 'forward', 'adjoint' or 'backprop'"):
         estimate_bytes(plan_of(), 1, torch.complex64, "magic")
