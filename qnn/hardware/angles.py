@@ -55,12 +55,12 @@ def _check_supported(gate: str) -> None:
 
 def angle_circuit(circuit: Circuit) -> Circuit:
     """`circuit` with variable parameter k replaced by `Weight(k)` and no inputs (constants kept)."""
-    counter = iter(range(len(slots(circuit))))
+    n = len(slots(circuit))
+    counter = iter(range(n))
     operations = tuple(
         replace(op, params=tuple(p if isinstance(p, Const) else Weight(next(counter)) for p in op.params))
         for op in circuit.operations
     )
-    n = len(slots(circuit))
     return Circuit(circuit.n_qubits, operations, 0, ((n,),) if n else ())
 
 
