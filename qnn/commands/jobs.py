@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from qnn.commands import positive_int
 
@@ -31,9 +32,15 @@ def connect_service():
 
 
 def run(args: argparse.Namespace) -> int:
-    from qnn.hardware.journal import JobJournal
+    from pathlib import Path
 
-    journal = JobJournal(args.journal)
+    from qnn.hardware.journal import JobJournal, default_path
+
+    path = Path(args.journal) if args.journal else default_path()
+    if not path.exists():  # reading a mistyped path should not leave an empty journal behind
+        print(f"qnn jobs: no job journal at {path} (no hardware job has been recorded there)", file=sys.stderr)
+        return 1
+    journal = JobJournal(path)
     if args.action == "list":
         _print_list(journal.list(args.limit))
         return 0

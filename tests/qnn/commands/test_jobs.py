@@ -142,3 +142,10 @@ def test_journal_option_defaults_to_the_environment(tmp_path, monkeypatch, capsy
     JobJournal().record_submitted("from-env", "k", "ibm:x", "h", np.zeros((1, 1)), 1, {})
     assert main(["jobs", "list"]) == 0
     assert "from-env" in capsys.readouterr().out
+
+
+def test_a_missing_journal_is_reported_not_created(tmp_path, capsys):
+    path = tmp_path / "typo.sqlite"
+    assert main(["jobs", "--journal", str(path), "list"]) == 1
+    assert "no job journal at" in capsys.readouterr().err
+    assert not path.exists()
