@@ -142,29 +142,31 @@ def block_overlap(bra: torch.Tensor, ket: torch.Tensor, lo: int, width: int, bat
     batch, size = bra.shape
     d = 2**width
     right = size >> (lo + width)
-    left = size // (d * right)
     rows = batch if batched else 1
-    # Contract over the right wires inside a matrix product (output rows · left · d²) or over the
-    # left wires and the batch (output rows · (d·right)², then its diagonal in the right wires):
-    # whichever makes the smaller temporary.
-    if rows * (d * right) ** 2 <= batch * left * d * d:
-        x = bra.view(rows, -1, d * right)
-        y = ket.view(rows, -1, d * right)
-        full = torch.matmul(x.conj().transpose(1, 2), y).view(rows, d, right, d, right)
-        out = full.diagonal(dim1=2, dim2=4).sum(-1)
+    if right == 1:  # the block's wires are the last ones: one product over everything else
+        return bra.view(rows, -1, d).mH @ ket.view(rows, -1, d) if batched else bra.view(-1, d).mH @ ket.view(-1, d)
+    x, y = bra.view(rows, -1, d, right), ket.view(rows, -1, d, right)
+    if 4 * right >= d:
+        # Contract the right wires in small products, (rows, left, d, d), then sum over the left
+        # wires: d multiplications per amplitude, a temporary of at most 4 states. Written as
+        # (ket · bra^H)^T so that the conjugate rides in the product instead of being copied out.
+        out = torch.matmul(y, x.mH).sum(1).transpose(-1, -2)
     else:
-        x = bra.view(rows, -1, d, right)
-        y = ket.view(rows, -1, d, right)
-        out = torch.matmul(x.conj(), y.transpose(2, 3)).sum(1)
+        # Few right wires: those small products would be inefficient, so contract over the left
+        # wires and the batch in one product (rows, d·right, d·right) and keep its diagonal in the
+        # right wires (d·right multiplications per amplitude, a small temporary).
+        full = torch.matmul(x.reshape(rows, -1, d * right).mH, y.reshape(rows, -1, d * right))
+        out = full.view(rows, d, right, d, right).diagonal(dim1=2, dim2=4).sum(-1)
     return out if batched else out[0]
 
 
 def apply_permutation(state: torch.Tensor, index: torch.Tensor, out=None) -> torch.Tensor:
     """new[:, i] = state[:, index[i]]; `out` as in `apply_block`."""
-    # Advanced indexing, not index_select: on the CPU it is 2-3x faster for complex states (measured
-    # at 12 qubits, batch 256), and the extra copy into `out` is small beside the gather.
-    permuted = state[:, index]
-    return permuted if out is None else out.copy_(permuted)
+    # torch.gather with the index broadcast over the batch (a stride-0 view): on the CPU it is about
+    # 5x faster than advanced indexing and 8x faster than index_select for complex states
+    # (measured at 12 qubits, batch 256).
+    index = index.expand(state.shape[0], -1)
+    return torch.gather(state, 1, index) if out is None else torch.gather(state, 1, index, out=out)
 
 
 def diagonal_view(diagonal: torch.Tensor, wires: tuple[int, ...], n_qubits: int) -> torch.Tensor:
