@@ -30,7 +30,8 @@ class SimulatorBackend:
     Args:
         max_memory: bytes a call may use; None means the device's free memory.
         method: how gradients are computed. ``"adjoint"`` keeps one state from the forward pass and
-            walks the circuit backwards (about three states of memory whatever the depth);
+            walks the circuit backwards (at most three states of memory whatever the depth, up to five
+            for states of 32 MiB or less);
             ``"backprop"`` lets autograd record every operation (one state per operation, the only
             choice for circuits with StatePrep); ``"auto"`` (default) takes adjoint where it applies.
         fuse: widest block, in neighbouring qubits, that runs of gates are multiplied into before
@@ -61,8 +62,7 @@ class SimulatorBackend:
     def run(self, circuit, observables, inputs, weights, shots=None, generator=None):
         if weights.dtype not in COMPLEX_DTYPE:
             raise TypeError(f"the simulator runs in float32 or float64 weights, got {weights.dtype}")
-        program = compile_circuit(circuit)
-        plan = make_plan(program, self.fuse, self.product_state)
+        program, plan = _compiled(circuit, self.fuse, self.product_state)
         dtype = COMPLEX_DTYPE[weights.dtype]
         batch = inputs.shape[0]
         method = self.gradient_method(plan, torch.is_grad_enabled() and (weights.requires_grad or inputs.requires_grad))
@@ -90,3 +90,20 @@ class SimulatorBackend:
         if self.method == "auto":
             return "backprop" if plan.has_state_prep else "adjoint"
         return self.method
+
+
+# The last plans made, by the identity of their circuit: a layer passes the same circuit object on
+# every call, and hashing a circuit of many gates to look it up costs more than a small forward pass.
+_PLANS: dict[tuple[int, int, bool], tuple] = {}
+
+
+def _compiled(circuit, fuse: int, product_state: bool):
+    """(program, plan) of `circuit`."""
+    key = (id(circuit), fuse, product_state)
+    cached = _PLANS.get(key)
+    if cached is None or cached[0] is not circuit:
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        program = compile_circuit(circuit)
+        cached = _PLANS[key] = (circuit, program, make_plan(program, fuse, product_state))
+    return cached[1], cached[2]

@@ -1,13 +1,14 @@
 """Adjoint differentiation: expectation values whose backward pass holds three states, not one per gate.
 
-Forward: run the plan without recording a graph and keep only the final state |ψ⟩. Backward, for
-the loss L = Σ_bk g_bk ⟨ψ_b|O_k|ψ_b⟩ (g the incoming gradient): start from |λ⟩ = Σ_k g_k O_k |ψ⟩ and
-walk the operations backwards, undoing each one on |ψ⟩ and on |λ⟩ in place. For an operation U
-between |ψ_in⟩ and |λ_out⟩, dL/dθ = 2 Re ⟨λ_out| ∂U/∂θ |ψ_in⟩ = 2 Re Σ_ac ∂U_ac/∂θ R_ac with
+The small tensors of the plan (block matrices, diagonals, product-state factors) are built by
+autograd outside, and are this function's inputs. Forward: run the plan without recording a graph
+and keep only the final state |ψ⟩. Backward, for the loss L = Σ_bk g_bk ⟨ψ_b|O_k|ψ_b⟩ (g the
+incoming gradient): start from |λ⟩ = Σ_k g_k O_k |ψ⟩ and walk the operations backwards, undoing
+each one on |ψ⟩ and on |λ⟩. For an operation U between |ψ_in⟩ and |λ_out⟩,
+dL/dU_ac = 2 conj(R_ac) (PyTorch's convention for complex inputs of a real loss) with
 R_ac = Σ conj(λ_out)_a (ψ_in)_c summed over the other wires: a (d, d) or (batch, d, d) tensor.
-The sweep keeps only these small R; then one autograd call differentiates the surrogate
-S = Σ_ops 2 Re Σ U ⊙ R (plus the product-state term 2 Re ⟨λ_0|ψ_0⟩) with respect to every angle,
-shared or per sample, so that autograd carries the gradient on to weights and inputs.
+The product-state factors get theirs from 2 Re ⟨λ_0|ψ_0⟩. Autograd then carries these on to
+the angles, and so to weights and inputs.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import torch
 
 from qnn.simulator import kernels
 from qnn.simulator.blocks import permutation_index, plan_matrices
-from qnn.simulator.engine import GATHER_ABOVE, apply_op, run_plan
+from qnn.simulator.engine import GATHER_ABOVE, apply_op, run_ops
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan
 from qnn.simulator.measure import expectations, observable_times_state, probabilities
 
 # States larger than this are rewound in place CHUNKS slices of the batch at a time, each slice
-# needing a temporary of its own size; smaller ones in one go (the temporary does not matter then).
+# needing a temporary of its own size; smaller ones alternate with a spare state (no allocation).
 CHUNKS = 16
 CHUNK_ABOVE_BYTES = 32 * 2**20
 
@@ -44,53 +45,72 @@ def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor 
     """
     if run.plan.has_state_prep:
         raise ValueError("the adjoint method does not differentiate StatePrep; use method='backprop'")
-    return _AdjointMeasure.apply(run, shared, joined)
+    factors, matrices = plan_matrices(run.plan, shared, joined, run.dtype)
+    where = tuple(i for i, m in enumerate(matrices) if m is not None)
+    tensors = [matrices[i] for i in where] + ([factors] if factors is not None else [])
+    return _AdjointMeasure.apply(run, where, shared.device, *tensors)
+
+
+def _unpack(run: AdjointRun, where: tuple[int, ...], tensors) -> tuple[torch.Tensor | None, list]:
+    matrices = [None] * len(run.plan.ops)
+    for i, tensor in zip(where, tensors, strict=False):
+        matrices[i] = tensor
+    factors = tensors[len(where)] if len(tensors) > len(where) else None
+    return factors, matrices
 
 
 class _AdjointMeasure(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, run: AdjointRun, shared, joined):
-        with torch.no_grad():
-            state = run_plan(run.plan, shared, joined, run.batch, run.dtype)
-            values = _measure(state, run.observables)
-        ctx.run, ctx.state = run, state
-        ctx.save_for_backward(shared, joined)
+    def forward(ctx, run: AdjointRun, where, device, *tensors):
+        factors, matrices = _unpack(run, where, tensors)
+        state = _final_state(run, factors, matrices, device)
+        values = _measure(state, run.observables)
+        ctx.run, ctx.where, ctx.device, ctx.state = run, where, device, state
+        ctx.save_for_backward(*tensors)
         ctx.mark_non_differentiable(state)
+        ctx.set_materialize_grads(False)  # or autograd would pass a state-sized zero gradient for `state`
         return values, state
 
     @staticmethod
     def backward(ctx, grad_values, _grad_state):
-        run = ctx.run
-        shared, joined = ctx.saved_tensors
+        run, tensors = ctx.run, ctx.saved_tensors
+        if grad_values is None:  # only the (non-differentiable) state was used
+            return None, None, None, *[None] * len(tensors)
+        factors, matrices = _unpack(run, ctx.where, tensors)
         state, ctx.state = ctx.state, None  # the sweep rewinds it; a second backward runs the circuit again
         if state is None:
-            with torch.no_grad():
-                state = run_plan(run.plan, shared, joined, run.batch, run.dtype)
-        with torch.enable_grad():
-            leaves = [shared.detach().requires_grad_(True)]
-            if joined is not None:
-                leaves.append(joined.detach().requires_grad_(True))
-            joined_leaf = leaves[1] if joined is not None else None
-            factors, matrices = plan_matrices(run.plan, leaves[0], joined_leaf, run.dtype)
+            state = _final_state(run, factors, matrices, ctx.device)
         bra, terms = _sweep(run, state, grad_values, matrices)
         del state  # only |λ⟩ is needed from here on
-        with torch.enable_grad():
-            grads = [torch.zeros_like(leaf) for leaf in leaves]
-            _accumulate(grads, _surrogate(terms, matrices), leaves)
-            if factors is not None:
-                # The product-state term 2 Re ⟨λ|ψ0⟩, a slice of the batch at a time to keep temporaries small.
-                for rows in _row_slices(bra):
-                    sliced = [f if f.dim() == 1 else f[rows] for f in factors]
-                    _accumulate(grads, 2 * _contract_product(bra[rows], sliced).real.sum(), leaves)
-        return None, grads[0], (grads[1] if joined is not None else None)
+        grads = [None if term is None else 2 * term.conj() for term in terms]
+        grads = [grads[i] for i in ctx.where]
+        if factors is not None:
+            grads.append(_factor_gradient(bra, factors))
+        return None, None, None, *grads
 
 
-def _accumulate(grads: list, surrogate: torch.Tensor, leaves: list) -> None:
-    if not surrogate.requires_grad:
-        return
-    parts = torch.autograd.grad(surrogate, leaves, allow_unused=True, materialize_grads=True, retain_graph=True)
-    for total, part in zip(grads, parts, strict=True):
-        total += part
+def _final_state(run: AdjointRun, factors, matrices, device) -> torch.Tensor:
+    with torch.no_grad():
+        buffers = [torch.empty(run.batch, 2**run.plan.n_qubits, dtype=run.dtype, device=device) for _ in "ab"]
+        return run_ops(run.plan, factors, matrices, run.batch, run.dtype, device, buffers)
+
+
+def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
+    """d/d(factors) of 2 Re ⟨λ|ψ0⟩ = 2 Re Σ μ ψ0 (μ = conj(λ): `bra`), ψ0 = ⊗ factors.
+
+    A slice of the batch at a time, to keep temporaries small.
+    """
+    grad = torch.zeros_like(factors)
+    with torch.enable_grad():
+        for rows in _row_slices(bra):
+            leaf = (factors if factors.dim() == 2 else factors[rows]).detach().requires_grad_(True)
+            overlap = 2 * _contract_product(bra[rows], leaf).real.sum()
+            (part,) = torch.autograd.grad(overlap, leaf)
+            if factors.dim() == 2:
+                grad += part
+            else:
+                grad[rows] = part
+    return grad
 
 
 def _measure(state: torch.Tensor, observables) -> torch.Tensor:
@@ -100,52 +120,61 @@ def _measure(state: torch.Tensor, observables) -> torch.Tensor:
 
 
 def _sweep(run: AdjointRun, state, grad_values, matrices):
-    """Walk back through the plan, undoing each operation on state and bra; the R of each operation."""
+    """Walk back through the plan, undoing each operation on |ψ⟩ and on conj(|λ⟩); the R of each operation.
+
+    The adjoint state is kept conjugated, μ = conj(λ): then R = Σ μ_a ψ_c is a plain product and
+    undoing U on μ is applying U^T, so no state-sized conjugate copy is ever made.
+    """
     plan, n = run.plan, run.plan.n_qubits
     bra = torch.empty_like(state)
     for rows in _row_slices(state):
-        bra[rows] = observable_times_state(state[rows], run.observables, grad_values[rows])
+        bra[rows] = observable_times_state(state[rows], run.observables, grad_values[rows]).conj()
+    spare = torch.empty_like(state) if len(_row_slices(state)) == 1 else None
     terms = [None] * len(plan.ops)
     for i in reversed(range(len(plan.ops))):
         op, m = plan.ops[i], matrices[i]
-        m = None if m is None else m.detach()
-        state = _in_place(state, lambda s, rows, op=op, m=m: _undo_op(s, rows, op, m, n))
-        terms[i] = _overlap(op, bra, state, n)
-        bra = _in_place(bra, lambda s, rows, op=op, m=m: _undo_op(s, rows, op, m, n))
+        state, spare = _undo(state, spare, op, _inverse(op, m, conjugated=False), n)
+        if m is not None:
+            terms[i] = _overlap(op, bra, state, n)
+        bra, spare = _undo(bra, spare, op, _inverse(op, m, conjugated=True), n)
     return bra, terms
 
 
-def _in_place(state: torch.Tensor, apply) -> torch.Tensor:
-    """apply(state) for a (batch, 2**n) state: a large one is overwritten a slice of rows at a time."""
-    slices = _row_slices(state)
-    if len(slices) == 1:  # small enough that a temporary state costs nothing: skip the copy back
-        return apply(state, slices[0])
-    for rows in slices:
-        state[rows] = apply(state[rows], rows)
-    return state
-
-
-def _undo_op(state, rows, op, matrix, n: int):
-    if isinstance(op, Permutation) and len(op.steps) <= GATHER_ABOVE:  # each gate is its own inverse
-        return apply_op(state, Permutation(op.steps[::-1]), n, None, None, None)
-    if isinstance(op, Permutation):
-        return kernels.apply_permutation(state, permutation_index(op.steps, n, state.device, True))
-    if isinstance(op, Block):
-        m = matrix[rows] if matrix.dim() == 3 else matrix
-        return kernels.apply_block(state, m.mH, op.lo, op.width)
-    batch = state.shape[0]
+def _inverse(op, matrix, conjugated: bool):
+    """What undoes `op` on a state (U^†, or conj(D) for a diagonal) or on a conjugated one (U^T, or D)."""
+    if matrix is None:
+        return None
     if isinstance(op, Diagonal):
-        d = matrix[rows] if matrix.dim() == 2 else matrix
-        return kernels.apply_diagonal(state.view(batch, *[2] * n), d.conj(), op.step.wires).reshape(batch, -1)
-    m = matrix[rows] if matrix.dim() == 3 else matrix
-    return kernels.apply_matrix(state.view(batch, *[2] * n), m.mH, op.step.wires).reshape(batch, -1)
+        return matrix if conjugated else matrix.conj().resolve_conj()
+    return matrix.transpose(-1, -2) if conjugated else matrix.mH.resolve_conj()
+
+
+def _undo(state: torch.Tensor, spare, op, inverse, n: int):
+    """(state with `op` undone by `inverse`, the new spare): into `spare` if there is one, else in place by slices."""
+    if spare is not None:
+        result = _undo_op(state, slice(None), op, inverse, n, out=spare)
+        if result.data_ptr() != spare.data_ptr():  # no `out` path for this operation
+            return result, spare
+        return result, state
+    for rows in _row_slices(state):
+        state[rows] = _undo_op(state[rows], rows, op, inverse, n)
+    return state, None
+
+
+def _undo_op(state, rows, op, inverse, n: int, out=None):
+    if isinstance(op, Permutation) and len(op.steps) <= GATHER_ABOVE:  # each gate is its own inverse
+        return apply_op(state, Permutation(op.steps[::-1]), n, None)
+    if isinstance(op, Permutation):
+        return kernels.apply_permutation(state, permutation_index(op.steps, n, state.device, True), out=out)
+    batched = inverse.dim() == (2 if isinstance(op, Diagonal) else 3)
+    return apply_op(state, op, n, inverse[rows] if batched else inverse, out=out)
 
 
 def _overlap(op, bra, ket, n: int):
-    """R for one operation (None for a permutation, which has no parameters)."""
+    """R for one operation, from the conjugated adjoint state `bra` (None for a permutation)."""
     if isinstance(op, Permutation):
         return None
-    # A slice of the batch at a time, so that temporaries (a conjugate, a transpose) stay small.
+    # A slice of the batch at a time, so that temporaries stay small.
     batched = op.batched if isinstance(op, Block) else op.step.batched
     parts = []
     for rows in _row_slices(bra):
@@ -168,36 +197,27 @@ def _row_slices(state: torch.Tensor) -> list[slice]:
 
 
 def _wire_overlap(bra, ket, wires, n: int, diagonal: bool) -> torch.Tensor:
-    """Per sample Σ over the other wires of conj(bra) ket: (rows, 2**k) diagonal part or (rows, 2**k, 2**k)."""
+    """Per sample Σ over the other wires of bra ket (`bra` conjugated already): (rows, 2**k) or (rows, 2**k, 2**k)."""
     letters = "abcdefghijklmnopqrstuvwxyz"
     idx = [letters[w] for w in range(n)]
     gate = "".join(idx[w] for w in wires)
     if diagonal:
-        out = torch.einsum(f"...{''.join(idx)},...{''.join(idx)}->...{gate}", bra.conj(), ket)
+        out = torch.einsum(f"...{''.join(idx)},...{''.join(idx)}->...{gate}", bra, ket)
         return out.reshape(out.shape[0], -1)
     ket_idx = list(idx)
     for w in wires:
         ket_idx[w] = letters[w].upper()
     spec = f"...{''.join(idx)},...{''.join(ket_idx)}->...{gate}{''.join(letters[w].upper() for w in wires)}"
-    out = torch.einsum(spec, bra.conj(), ket)
+    out = torch.einsum(spec, bra, ket)
     d = 2 ** len(wires)
     return out.reshape(out.shape[0], d, d)
 
 
-def _surrogate(terms, matrices) -> torch.Tensor:
-    """The operations' part of S, whose gradient with respect to the angles is theirs of dL (module docstring)."""
-    total = torch.zeros(())
-    for term, matrix in zip(terms, matrices, strict=True):
-        if term is not None:
-            total = total + 2 * (matrix * term).real.sum()
-    return total
-
-
-def _contract_product(bra: torch.Tensor, factors: list[torch.Tensor]) -> torch.Tensor:
-    """(batch,) Σ_i bra_i conj(ψ0_i) for the product state ψ0 = ⊗ factors, wire by wire from the last."""
+def _contract_product(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
+    """(batch,) Σ_i bra_i ψ0_i for ψ0 = ⊗ factors ((n, 2) or (batch, n, 2)), wire by wire from the last."""
     batch = bra.shape[0]
+    factors = factors.expand(batch, *factors.shape[-2:])
     t = bra
-    for vector in reversed(factors):
-        v = vector.conj().expand(batch, 2)
-        t = torch.matmul(t.view(batch, -1, 2), v[:, :, None])[..., 0]
+    for w in reversed(range(factors.shape[1])):
+        t = torch.matmul(t.view(batch, -1, 2), factors[:, w, :, None])[..., 0]
     return t[:, 0]

@@ -7,6 +7,7 @@ to the state (a block is at most 2**fuse × 2**fuse per sample).
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import torch
@@ -104,48 +105,175 @@ def _apply_on_rows(matrix: torch.Tensor, g: torch.Tensor, positions: tuple[int, 
     return torch.einsum(spec, g, m).reshape(*batch, matrix.shape[-1], matrix.shape[-1])
 
 
-def prefix_factors(prefix, matrices: list[torch.Tensor], dtype: torch.dtype, device) -> list[torch.Tensor]:
-    """Per wire, the (2,) or (batch, 2) one-qubit state its prefix steps make of |0⟩.
+def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch.Tensor | None, list]:
+    """The product-state factors and, per operation, its matrix or diagonal.
 
-    `matrices`: the dense matrix of each prefix step, wire after wire, in order.
+    Factors: (n_qubits, 2), or (batch, n_qubits, 2) when any prefix step reads inputs; None
+    without a prefix. Per operation: a block gets its (d, d) or (batch, d, d) matrix, a diagonal
+    operation its diagonal, a single dense step its matrix, StatePrep its amplitudes, permutations
+    None.
+
+    One-qubit gates (the prefix and blocks made of them only) are computed together: one table of
+    2×2 matrices, the product on each wire of each block as one batched product, the Kronecker
+    products over all blocks of a width at once. A forward pass then costs a few dozen small
+    tensor operations, not a few per gate, and so does autograd's pass back through them.
     """
-    factors, position = [], 0
-    for steps in prefix:
-        vector = torch.tensor([1, 0], dtype=dtype, device=device)
-        for _ in steps:
-            vector = (matrices[position] @ vector[..., None])[..., 0]
-            position += 1
-        factors.append(vector)
-    return factors
-
-
-def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[list | None, list]:
-    """The product-state factors (None without a prefix) and, per operation, its matrix or diagonal.
-
-    A block gets its (d, d) or (batch, d, d) matrix, a diagonal operation its diagonal, a single
-    dense step its matrix, StatePrep and permutations None.
-    """
-    prefix_steps = tuple(s for steps in plan.prefix or () for s in steps)
-    op_steps = tuple(s for op in plan.ops if isinstance(op, Block) for s in op.steps)
-    singles = tuple(op.step for op in plan.ops if isinstance(op, Single) and step_kind(op.step.gate) != "state_prep")
-    matrices = step_matrices(prefix_steps + op_steps + singles, shared, joined, dtype)
+    recipe = plan_recipe(plan)
+    device = shared.device
+    table = _one_qubit_table(recipe, shared, joined, dtype)
     factors = None
     if plan.prefix is not None:
-        factors = prefix_factors(plan.prefix, matrices[: len(prefix_steps)], dtype, shared.device)
-    position, single = len(prefix_steps), len(prefix_steps) + len(op_steps)
-    out = []
-    for op in plan.ops:
-        if isinstance(op, Block):
-            out.append(block_matrix(op, matrices[position : position + len(op.steps)]))
-            position += len(op.steps)
-        elif isinstance(op, Diagonal):
-            out.append(step_diagonal(op.step, shared, joined, dtype))
-        elif isinstance(op, Single) and step_kind(op.step.gate) != "state_prep":
-            out.append(matrices[single])
-            single += 1
-        else:
-            out.append(None)
+        index = recipe.tensor("prefix", device)
+        products = _wire_products(table.shared if not recipe.prefix_batched else table.joined, index)
+        factors = products[..., 0]  # each wire's product applied to |0⟩: its first column
+    out: list = [None] * len(plan.ops)
+    for (_, batched), op_indices in recipe.kron_groups.items():
+        products = _wire_products(table.joined if batched else table.shared, recipe.tensor(op_indices, device))
+        matrices = products[..., 0, :, :]
+        for w in range(1, products.shape[-3]):
+            matrices = _kron(matrices, products[..., w, :, :])
+        for i, matrix in zip(op_indices, matrices.unbind(-3), strict=True):
+            out[i] = matrix
+    for i in recipe.other_blocks:
+        op = plan.ops[i]
+        out[i] = block_matrix(op, step_matrices(op.steps, shared, joined, dtype))
+    for i, op in enumerate(plan.ops):
+        if isinstance(op, Diagonal):
+            out[i] = step_diagonal(op.step, shared, joined, dtype)
+        elif isinstance(op, Single) and step_kind(op.step.gate) == "state_prep":
+            out[i] = step_angles(op.step, shared, joined)  # the amplitudes
+        elif isinstance(op, Single):
+            out[i] = step_matrices((op.step,), shared, joined, dtype)[0]
     return factors, out
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a plan's one-qubit matrices are assembled, worked out once per plan.
+
+    The table holds every one-qubit step of the prefix and of one-qubit blocks: first the shared
+    steps, grouped by gate, then an identity, then the input-dependent steps. Index arrays pick,
+    for each wire of the prefix or of a block, its steps' rows in order of application, padded
+    with the identity's row.
+    """
+
+    shared_groups: tuple[tuple[str, tuple[Step, ...]], ...]
+    batched_groups: tuple[tuple[str, tuple[Step, ...]], ...]
+    prefix_rows: tuple[tuple[int, ...], ...] | None
+    prefix_batched: bool
+    block_rows: dict[int, tuple[tuple[int, ...], ...]]  # op index -> rows per wire
+    kron_groups: dict[tuple[int, bool], tuple[int, ...]]  # (width, batched) -> op indices
+    other_blocks: tuple[int, ...]
+    _tensors: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def tensor(self, key, device) -> torch.Tensor:
+        """The (wires, depth) index of the prefix, or (n_blocks, width, depth) of a group of blocks."""
+        cache_key = (key, str(device))
+        if cache_key not in self._tensors:
+            if key == "prefix":
+                rows = _pad([self.prefix_rows], self.identity_row)[0]
+            else:
+                rows = _pad([self.block_rows[i] for i in key], self.identity_row)
+            self._tensors[cache_key] = torch.tensor(rows, dtype=torch.long, device=device)
+        return self._tensors[cache_key]
+
+    @property
+    def identity_row(self) -> int:
+        return sum(len(steps) for _, steps in self.shared_groups)
+
+
+_RECIPES: dict[int, tuple[Plan, Recipe]] = {}
+
+
+def plan_recipe(plan: Plan) -> Recipe:
+    """The plan's `Recipe`, cached by identity (plans are cached by the backend, and hashing one is slow)."""
+    cached = _RECIPES.get(id(plan))
+    if cached is None or cached[0] is not plan:
+        if len(_RECIPES) > 256:
+            _RECIPES.clear()
+        cached = _RECIPES[id(plan)] = (plan, _make_recipe(plan))
+    return cached[1]
+
+
+def _make_recipe(plan: Plan) -> Recipe:
+    prefix = plan.prefix or ()
+    one_qubit_blocks = [
+        i for i, op in enumerate(plan.ops) if isinstance(op, Block) and all(len(s.wires) == 1 for s in op.steps)
+    ]
+    steps = [s for wire_steps in prefix for s in wire_steps]
+    steps += [s for i in one_qubit_blocks for s in plan.ops[i].steps]
+    groups: dict[tuple[str, bool], list[Step]] = {}
+    for step in steps:
+        groups.setdefault((step.gate, step.batched), []).append(step)
+    shared = [(gate, members) for (gate, batched), members in groups.items() if not batched]
+    batched = [(gate, members) for (gate, batched), members in groups.items() if batched]
+    row: dict[int, int] = {}  # id(step) -> row; steps are compared by identity, equal ones may repeat
+    position = 0
+    for _, members in shared:
+        for step in members:
+            row[id(step)], position = position, position + 1
+    position += 1  # the identity
+    for _, members in batched:
+        for step in members:
+            row[id(step)], position = position, position + 1
+    block_rows, kron_groups = {}, {}
+    for i in one_qubit_blocks:
+        op = plan.ops[i]
+        block_rows[i] = tuple(
+            tuple(row[id(s)] for s in op.steps if s.wires[0] == w) for w in range(op.lo, op.lo + op.width)
+        )
+        kron_groups.setdefault((op.width, op.batched), []).append(i)
+    other = tuple(i for i, op in enumerate(plan.ops) if isinstance(op, Block) and i not in block_rows)
+    return Recipe(
+        shared_groups=tuple((g, tuple(m)) for g, m in shared),
+        batched_groups=tuple((g, tuple(m)) for g, m in batched),
+        prefix_rows=tuple(tuple(row[id(s)] for s in wire_steps) for wire_steps in prefix) if prefix else None,
+        prefix_batched=any(s.batched for wire_steps in prefix for s in wire_steps),
+        block_rows=block_rows,
+        kron_groups={key: tuple(members) for key, members in kron_groups.items()},
+        other_blocks=other,
+    )
+
+
+def _pad(rows_per_item, identity: int) -> list:
+    """Pad every wire's rows with the identity to the same depth (at least 1)."""
+    depth = max([1] + [len(wire) for item in rows_per_item for wire in item])
+    return [[list(wire) + [identity] * (depth - len(wire)) for wire in item] for item in rows_per_item]
+
+
+@dataclass
+class _Table:
+    shared: torch.Tensor  # (rows, 2, 2): the shared steps and the identity
+    joined: torch.Tensor | None  # (batch, all rows, 2, 2), when some steps read inputs
+
+
+def _one_qubit_table(recipe: Recipe, shared, joined, dtype: torch.dtype) -> _Table:
+    parts = [_group_matrices(gate, members, shared, dtype) for gate, members in recipe.shared_groups]
+    parts.append(torch.eye(2, dtype=dtype, device=shared.device)[None])
+    table = torch.cat(parts)
+    if not recipe.batched_groups:
+        return _Table(table, None)
+    batched = [_group_matrices(gate, members, joined, dtype) for gate, members in recipe.batched_groups]
+    batch = joined.shape[0]
+    return _Table(table, torch.cat([table.expand(batch, *table.shape), *batched], dim=1))
+
+
+def _group_matrices(gate: str, members: tuple[Step, ...], angles: torch.Tensor, dtype) -> torch.Tensor:
+    """(m, 2, 2) for shared `angles` (n_shared,), (batch, m, 2, 2) for joined ones (batch, n_joined)."""
+    columns = torch.tensor([s.columns for s in members], dtype=torch.long, device=angles.device)
+    matrices = gate_matrix(gate, angles[..., columns], 1, dtype)
+    if matrices.dim() == 2:  # a gate without parameters
+        return matrices.expand(*angles.shape[:-1], len(members), 2, 2)
+    return matrices
+
+
+def _wire_products(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """(..., *index.shape[:-1], 2, 2): per wire, the product of its steps' matrices (last index applied last)."""
+    matrices = table[..., index, :, :]
+    product = matrices[..., 0, :, :]
+    for depth in range(1, index.shape[-1]):
+        product = matrices[..., depth, :, :] @ product
+    return product
 
 
 def step_diagonal(step: Step, shared, joined, dtype: torch.dtype) -> torch.Tensor:

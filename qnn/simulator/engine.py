@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from qnn.simulator import kernels
-from qnn.simulator.blocks import permutation_index, plan_matrices, step_angles
+from qnn.simulator.blocks import permutation_index, plan_matrices
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, make_plan
 from qnn.simulator.matrices import constant_diagonal, constant_matrix, rotation_diagonal, rotation_matrix
 from qnn.simulator.program import Program, Step, step_kind
@@ -37,29 +37,42 @@ def run_program(
 
 
 def run_plan(plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype) -> torch.Tensor:
-    """Final flat states (batch, 2**n_qubits).
-
-    Without a graph to record, operations alternate between two buffers (no allocation per step).
-    """
+    """Final flat states (batch, 2**n_qubits)."""
     factors, matrices = plan_matrices(plan, shared, joined, dtype)
-    state = initial_state(plan, factors, batch, dtype, shared.device)
     recording = torch.is_grad_enabled() and (shared.requires_grad or (joined is not None and joined.requires_grad))
-    spare = None if recording or not plan.ops else torch.empty_like(state)
+    buffers = None
+    if not recording:
+        # Two separate tensors, so that the one not holding the final state is freed on return.
+        buffers = [torch.empty(batch, 2**plan.n_qubits, dtype=dtype, device=shared.device) for _ in "ab"]
+    return run_ops(plan, factors, matrices, batch, dtype, shared.device, buffers)
+
+
+def run_ops(plan: Plan, factors, matrices: list, batch: int, dtype: torch.dtype, device, buffers=None):
+    """The plan's operations, from its product state or |0…0⟩, with the tensors of `plan_matrices`.
+
+    `buffers`: two (batch, 2**n) tensors to alternate between instead of allocating a state per
+    operation (when no graph is recorded); the final state is then one of them.
+    """
+    state = initial_state(plan, factors, batch, dtype, device, out=None if buffers is None else buffers[0])
+    current = 0  # which buffer holds the state
     for op, matrix in zip(plan.ops, matrices, strict=True):
-        result = apply_op(state, op, plan.n_qubits, matrix, shared, joined, out=spare)
-        if result is spare:
-            spare = state
-        state = result
+        spare = None if buffers is None else buffers[1 - current]
+        state = apply_op(state, op, plan.n_qubits, matrix, out=spare)
+        if spare is not None:
+            if state.data_ptr() != spare.data_ptr():  # an operation without an `out` path
+                state = spare.copy_(state)
+            current = 1 - current
     return state
 
 
-def initial_state(plan: Plan, factors, batch: int, dtype: torch.dtype, device) -> torch.Tensor:
+def initial_state(plan: Plan, factors, batch: int, dtype: torch.dtype, device, out=None) -> torch.Tensor:
     if factors is None:
-        return kernels.zero_state(plan.n_qubits, batch, dtype, device).view(batch, -1)
-    return kernels.product_state(factors, batch)
+        state = kernels.zero_state(plan.n_qubits, batch, dtype, device).view(batch, -1)
+        return state if out is None else out.copy_(state)
+    return kernels.product_state(factors, batch, out=out)
 
 
-def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, shared, joined, out=None) -> torch.Tensor:
+def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, out=None) -> torch.Tensor:
     """One operation (its matrix or diagonal from `plan_matrices`) on a flat state.
 
     Blocks and permutations write into `out` when it is given.
@@ -77,9 +90,9 @@ def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, shared, joined, out
     shaped = state.view(batch, *[2] * n_qubits)
     if isinstance(op, Diagonal):
         return kernels.apply_diagonal(shaped, matrix, op.step.wires).reshape(batch, -1)
-    if matrix is not None:
-        return kernels.apply_matrix(shaped, matrix, op.step.wires).reshape(batch, -1)
-    return apply_step(shaped, op.step, step_angles(op.step, shared, joined)).reshape(batch, -1)
+    if step_kind(op.step.gate) == "state_prep":  # its "matrix" is the amplitudes
+        return apply_step(shaped, op.step, matrix).reshape(batch, -1)
+    return kernels.apply_matrix(shaped, matrix, op.step.wires).reshape(batch, -1)
 
 
 def apply_step(state: torch.Tensor, step: Step, angles: torch.Tensor) -> torch.Tensor:

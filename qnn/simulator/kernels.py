@@ -103,12 +103,20 @@ def prepare_amplitudes(state: torch.Tensor, amplitudes: torch.Tensor, wires: tup
 # (batch, left, 2**k, right) without a copy, and the block is one matrix product.
 
 
-def product_state(factors: list[torch.Tensor], batch: int) -> torch.Tensor:
-    """(batch, 2**n) state ⊗_w factors[w], each factor (2,) or (batch, 2); wire 0 most significant."""
-    state = factors[0].expand(batch, 2)
-    for vector in factors[1:]:
-        state = (state[:, :, None] * vector.expand(batch, 2)[:, None, :]).reshape(batch, -1)
-    return state.contiguous()
+def product_state(factors: torch.Tensor, batch: int, out=None) -> torch.Tensor:
+    """(batch, 2**n) state ⊗_w factors[..., w, :]; `factors` (n, 2) or (batch, n, 2), wire 0 most significant.
+
+    `out`: an optional (batch, 2**n) tensor to write into.
+    """
+    factors = factors.expand(batch, *factors.shape[-2:])
+    n = factors.shape[1]
+    state = factors[:, 0]
+    for w in range(1, n):
+        pair = (state[:, :, None], factors[:, w, None, :])
+        if w == n - 1 and out is not None:
+            return torch.mul(*pair, out=out.view(batch, -1, 2)).view(batch, -1)
+        state = (pair[0] * pair[1]).reshape(batch, -1)
+    return state.contiguous() if out is None else out.copy_(state)
 
 
 def apply_block(state: torch.Tensor, matrix: torch.Tensor, lo: int, width: int, out=None) -> torch.Tensor:
@@ -135,27 +143,31 @@ def apply_block(state: torch.Tensor, matrix: torch.Tensor, lo: int, width: int, 
 
 
 def block_overlap(bra: torch.Tensor, ket: torch.Tensor, lo: int, width: int, batched: bool) -> torch.Tensor:
-    """R[a, c] = Σ conj(bra)[…a…] ket[…c…] over all wires outside the block (and the batch unless `batched`).
+    """R[a, c] = Σ bra[…a…] ket[…c…] over all wires outside the block (and the batch unless `batched`).
 
-    Returns (d, d), or (batch, d, d) when `batched`; 2 Re Σ U ⊙ R is then ⟨bra|U|ket⟩'s real part, twice.
+    `bra` is the conjugate of the adjoint state (so no conjugate copy is made here). Returns (d, d),
+    or (batch, d, d) when `batched`; 2 Re Σ U ⊙ R is then ⟨λ|U|ket⟩'s real part, twice.
     """
     batch, size = bra.shape
     d = 2**width
     right = size >> (lo + width)
     rows = batch if batched else 1
     if right == 1:  # the block's wires are the last ones: one product over everything else
-        return bra.view(rows, -1, d).mH @ ket.view(rows, -1, d) if batched else bra.view(-1, d).mH @ ket.view(-1, d)
+        return (
+            bra.view(rows, -1, d).transpose(1, 2) @ ket.view(rows, -1, d)
+            if batched
+            else bra.view(-1, d).T @ ket.view(-1, d)
+        )
     x, y = bra.view(rows, -1, d, right), ket.view(rows, -1, d, right)
     if 4 * right >= d:
         # Contract the right wires in small products, (rows, left, d, d), then sum over the left
-        # wires: d multiplications per amplitude, a temporary of at most 4 states. Written as
-        # (ket · bra^H)^T so that the conjugate rides in the product instead of being copied out.
-        out = torch.matmul(y, x.mH).sum(1).transpose(-1, -2)
+        # wires: d multiplications per amplitude, a temporary of at most 4 states.
+        out = torch.matmul(x, y.transpose(-1, -2)).sum(1)
     else:
         # Few right wires: those small products would be inefficient, so contract over the left
         # wires and the batch in one product (rows, d·right, d·right) and keep its diagonal in the
         # right wires (d·right multiplications per amplitude, a small temporary).
-        full = torch.matmul(x.reshape(rows, -1, d * right).mH, y.reshape(rows, -1, d * right))
+        full = torch.matmul(x.reshape(rows, -1, d * right).transpose(1, 2), y.reshape(rows, -1, d * right))
         out = full.view(rows, d, right, d, right).diagonal(dim1=2, dim2=4).sum(-1)
     return out if batched else out[0]
 

@@ -3,12 +3,14 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
 
 from circuits.circuit import Circuit, Const, Operation
 from qnn.simulator import compile_circuit
-from qnn.simulator.blocks import block_matrix, permutation_index, step_matrices
-from qnn.simulator.fusion import Block
+from qnn.simulator.blocks import block_matrix, permutation_index, plan_matrices, step_matrices
+from qnn.simulator.fusion import Block, make_plan
 from tests.reference import full_matrix
+from tests.strategies import circuit_with_values
 
 GATES_ON = [
     ("Rot", (1,), (0.3, -1.1, 2.0)),
@@ -57,3 +59,26 @@ def test_permutation_index_matches_the_reference(inverse):
     state = np.arange(8.0) + 1
     expected = matrix.T @ state if inverse else matrix @ state
     np.testing.assert_array_equal(state[index], expected)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    circuit_with_values(max_qubits=4, allow_state_prep=False, gates=("RX", "RY", "Rot", "H", "U3", "CRY", "RZ", "CNOT"))
+)
+def test_plan_matrices_agree_with_the_step_by_step_products(case):
+    """The batched assembly (one table, products per wire, Kronecker products per width) against block_matrix."""
+    circuit, x, w = case
+    x, w = torch.from_numpy(x), torch.from_numpy(w)
+    program = compile_circuit(circuit)
+    plan = make_plan(program, fuse=3)
+    shared, joined = program.angles(x, w)
+    factors, matrices = plan_matrices(plan, shared, joined, torch.complex128)
+    for op, matrix in zip(plan.ops, matrices, strict=True):
+        if isinstance(op, Block):
+            expected = block_matrix(op, step_matrices(op.steps, shared, joined, torch.complex128))
+            torch.testing.assert_close(*torch.broadcast_tensors(matrix, expected), rtol=1e-12, atol=1e-12)
+    for wire, steps in enumerate(plan.prefix):
+        vector = torch.tensor([1, 0], dtype=torch.complex128)
+        for g in step_matrices(steps, shared, joined, torch.complex128):
+            vector = (g @ vector[..., None])[..., 0]
+        torch.testing.assert_close(*torch.broadcast_tensors(factors[..., wire, :], vector), rtol=1e-12, atol=1e-12)
