@@ -96,20 +96,31 @@ def _final_state(run: AdjointRun, factors, matrices, device) -> torch.Tensor:
 
 
 def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
-    """d/d(factors) of 2 Re ⟨λ|ψ0⟩ = 2 Re Σ μ ψ0 (μ = conj(λ): `bra`), ψ0 = ⊗ factors.
+    """The gradient of 2 Re ⟨λ|ψ0⟩ = 2 Re Σ μ ψ0 (μ = conj(λ): `bra`) for the factors of ψ0 = ⊗ factors.
 
-    A slice of the batch at a time, to keep temporaries small.
+    For wire w it is 2 conj(E_w), E_w[s] = Σ over basis states with wire w in s of μ times the other
+    wires' factors: μ contracted with the factors left of w (wire by wire, from the first) and with
+    the product state of those right of w. About three passes over a state; a slice of the batch at a time.
     """
+    n = factors.shape[-2]
     grad = torch.zeros_like(factors)
-    with torch.enable_grad():
-        for rows in _row_slices(bra):
-            leaf = (factors if factors.dim() == 2 else factors[rows]).detach().requires_grad_(True)
-            overlap = 2 * _contract_product(bra[rows], leaf).real.sum()
-            (part,) = torch.autograd.grad(overlap, leaf)
-            if factors.dim() == 2:
-                grad += part
+    for rows in _row_slices(bra):
+        t = bra[rows]
+        batch = t.shape[0]
+        per_sample = factors.expand(bra.shape[0], n, 2)[rows]
+        for w in range(n):
+            pairs = t.view(batch, 2, -1)  # (batch, wire w, right wires) after contracting the left wires
+            if w == n - 1:
+                env = pairs[:, :, 0]
             else:
-                grad[rows] = part
+                right = kernels.product_state(per_sample[:, w + 1 :], batch)
+                env = torch.bmm(pairs, right[:, :, None])[:, :, 0]
+            if factors.dim() == 2:
+                grad[w] += 2 * env.sum(0).conj()
+            else:
+                grad[rows, w] = 2 * env.conj()
+            f = per_sample[:, w, :, None]
+            t = pairs[:, 0] * f[:, 0] + pairs[:, 1] * f[:, 1]
     return grad
 
 
@@ -211,13 +222,3 @@ def _wire_overlap(bra, ket, wires, n: int, diagonal: bool) -> torch.Tensor:
     out = torch.einsum(spec, bra, ket)
     d = 2 ** len(wires)
     return out.reshape(out.shape[0], d, d)
-
-
-def _contract_product(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
-    """(batch,) Σ_i bra_i ψ0_i for ψ0 = ⊗ factors ((n, 2) or (batch, n, 2)), wire by wire from the last."""
-    batch = bra.shape[0]
-    factors = factors.expand(batch, *factors.shape[-2:])
-    t = bra
-    for w in reversed(range(factors.shape[1])):
-        t = torch.matmul(t.view(batch, -1, 2), factors[:, w, :, None])[..., 0]
-    return t[:, 0]

@@ -4,11 +4,13 @@ PennyLane's parameter-shift rule, finite differences (`gradcheck`) and plain aut
 import pennylane as qml
 import pytest
 import torch
+from hypothesis import given, settings
 
 import circuits
 from qnn.backends import SimulatorBackend
 from qnn.observables import Probabilities, parse_observables
 from tests.qnn.simulator.test_agreement import PATHS
+from tests.strategies import circuit_with_values
 
 CIRCUITS = {
     "angle_strongly_entangling": lambda: circuits.angle_encoding(3) + circuits.strongly_entangling(3, n_layers=2),
@@ -80,6 +82,26 @@ def test_every_path_matches_plain_autograd_in_both_precisions(observables, path,
         got = torch.autograd.grad(ours, (x, w), cotangent)
         for a, b in zip(got, expected, strict=True):
             torch.testing.assert_close(a, b, atol=tol * 10, rtol=tol)
+
+
+@settings(max_examples=40, deadline=None)
+@given(circuit_with_values(max_qubits=5, allow_state_prep=False))
+def test_adjoint_matches_plain_autograd_on_random_circuits(case):
+    """Every gate and parameter source, with fusion and the product state: values, input and weight gradients."""
+    circuit, x, w = case
+    x = torch.tensor(x, requires_grad=True)
+    w = torch.tensor(w, requires_grad=True)
+    observables = ["Z" * circuit.n_qubits, {"X" + "I" * (circuit.n_qubits - 1): 0.5}]
+    reference = run(circuit, observables, x, w, method="backprop", fuse=0, product_state=False)
+    ours = run(circuit, observables, x, w, method="adjoint", fuse=3, product_state=True)
+    torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
+    if not reference.requires_grad:  # no gate reads an input or a weight
+        return
+    cotangent = torch.linspace(-1, 2, reference.numel(), dtype=torch.float64).reshape(reference.shape)
+    expected = torch.autograd.grad(reference, (x, w), cotangent, allow_unused=True, materialize_grads=True)
+    got = torch.autograd.grad(ours, (x, w), cotangent, allow_unused=True, materialize_grads=True)
+    for a, b in zip(got, expected, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
 
 
 @pytest.mark.parametrize("path", ["plain", "fuse2_product", "fuse4_product"])

@@ -76,14 +76,13 @@ def _exact_state_preparations(qc):
         operation = instruction.operation
         if isinstance(operation, StatePreparation):
             amplitudes = np.asarray(operation.params, dtype=complex)
-            # A Householder reflection takes |0⟩ to the amplitudes exactly, up to rounding.
-            e0 = np.zeros_like(amplitudes)
-            e0[0] = 1
+            # A Householder reflection takes |0⟩ to -a' = -(amplitudes / phase) exactly, up to rounding
+            # (v = |0⟩ + a' has no cancellation, as a'_0 = |a_0| ≥ 0).
             phase = amplitudes[0] / abs(amplitudes[0]) if abs(amplitudes[0]) > 0 else 1
-            v = e0 - amplitudes / phase
-            norm = np.linalg.norm(v)
-            reflect = np.eye(len(amplitudes)) - (2 * np.outer(v, v.conj()) / norm**2 if norm > 1e-15 else 0)
-            operation = UnitaryGate(phase * reflect, check_input=False)
+            v = amplitudes / phase
+            v[0] += 1
+            reflect = np.eye(len(amplitudes)) - 2 * np.outer(v, v.conj()) / np.vdot(v, v).real
+            operation = UnitaryGate(-phase * reflect, check_input=False)
         out.append(operation, instruction.qubits, instruction.clbits)
     return out
 
@@ -125,7 +124,11 @@ def test_random_circuits_agree_with_pennylane_and_qiskit(case):
     circuit, x, w = case
     ours = simulate(circuit, torch.tensor(x), torch.tensor(w), dtype=torch.complex128).numpy()
     b = 0
-    np.testing.assert_allclose(ours[b], pennylane_state(circuit, x[b], w), atol=1e-10, rtol=0)
+    # PennyLane decomposes a StatePrep that follows other operations (Mottonen), which loses about 1e-9
+    # on tiny amplitudes; the naive reference checks those circuits to 1e-10 (test above).
+    has_state_prep = any(op.gate == "StatePrep" for op in circuit.operations)
+    pennylane_tol = 1e-8 if has_state_prep else 1e-10
+    np.testing.assert_allclose(ours[b], pennylane_state(circuit, x[b], w), atol=pennylane_tol, rtol=0)
     np.testing.assert_allclose(ours[b], qiskit_state(circuit, x[b], w), atol=1e-10, rtol=0)
 
 
