@@ -16,7 +16,7 @@ from qnn.simulator import (
     sampled_probabilities,
 )
 from qnn.simulator.adjoint import AdjointRun, adjoint_measure
-from qnn.simulator.engine import run_plan
+from qnn.simulator.engine import measure_in_slices, run_plan
 from qnn.simulator.fusion import make_plan
 
 COMPLEX_DTYPE = {torch.float32: torch.complex64, torch.float64: torch.complex128}
@@ -68,11 +68,20 @@ class SimulatorBackend:
         method = self.gradient_method(plan, torch.is_grad_enabled() and (weights.requires_grad or inputs.requires_grad))
         check_memory(plan, batch, dtype, weights.device, method, self.max_memory)
         shared, joined = program.angles(inputs, weights)
+        keep_state = shots is not None and not isinstance(observables, Probabilities)  # to sample from
+
+        def measure(states):
+            if isinstance(observables, Probabilities):
+                return probabilities(states)
+            return expectations(states, observables)
+
         if method == "adjoint":
-            exact, state = adjoint_measure(AdjointRun(plan, observables, batch, dtype), shared, joined)
+            exact, state = adjoint_measure(AdjointRun(plan, observables, batch, dtype), shared, joined, keep_state)
+        elif method == "forward":
+            exact, state = measure_in_slices(plan, shared, joined, batch, dtype, measure, keep_state)
         else:
             state = run_plan(plan, shared, joined, batch, dtype)
-            exact = probabilities(state) if isinstance(observables, Probabilities) else expectations(state, observables)
+            exact = measure(state)
         if shots is None:
             return exact
         if isinstance(observables, Probabilities):

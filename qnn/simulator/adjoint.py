@@ -13,13 +13,13 @@ the angles, and so to weights and inputs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
 from qnn.simulator import kernels
-from qnn.simulator.blocks import permutation_index, plan_matrices
-from qnn.simulator.engine import GATHER_ABOVE, apply_op, run_ops
+from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
+from qnn.simulator.engine import GATHER_ABOVE, apply_op, batch_slices, run_ops
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan
 from qnn.simulator.measure import expectations, observable_times_state, probabilities
 
@@ -37,18 +37,29 @@ class AdjointRun:
     dtype: torch.dtype
 
 
-def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor | None):
+def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor | None, keep_state: bool = False):
     """Exact measurements (batch, n_outputs), differentiable by the adjoint method, and the final state.
 
-    The state (batch, 2**n) is returned detached, for sampling; it is the one the backward pass
-    rewinds in place, so it must not be used after backward.
+    The batch runs in slices (`engine.batch_slices`), each its own forward and backward pass, so that
+    one slice's states stay in the CPU's cache and the backward pass needs one slice's worth of memory
+    beyond the kept final states. The final state (batch, 2**n) is returned, detached, for sampling
+    when `keep_state`, else None.
     """
     if run.plan.has_state_prep:
         raise ValueError("the adjoint method does not differentiate StatePrep; use method='backprop'")
     factors, matrices = plan_matrices(run.plan, shared, joined, run.dtype)
-    where = tuple(i for i, m in enumerate(matrices) if m is not None)
-    tensors = [matrices[i] for i in where] + ([factors] if factors is not None else [])
-    return _AdjointMeasure.apply(run, where, shared.device, *tensors)
+    values, states = [], []
+    for part in batch_slices(run.plan.n_qubits, run.batch, run.dtype, shared.device):
+        part_factors, part_matrices = slice_batch(run.plan, factors, matrices, part)
+        where = tuple(i for i, m in enumerate(part_matrices) if m is not None)
+        tensors = [part_matrices[i] for i in where] + ([part_factors] if part_factors is not None else [])
+        chunk = replace(run, batch=part.stop - part.start)
+        part_values, part_state = _AdjointMeasure.apply(chunk, where, shared.device, *tensors)
+        values.append(part_values)
+        if keep_state:
+            states.append(part_state)
+    values = values[0] if len(values) == 1 else torch.cat(values)
+    return values, (torch.cat(states) if keep_state else None)
 
 
 def _unpack(run: AdjointRun, where: tuple[int, ...], tensors) -> tuple[torch.Tensor | None, list]:

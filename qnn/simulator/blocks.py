@@ -147,6 +147,21 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     return factors, out
 
 
+def slice_batch(plan: Plan, factors, matrices: list, part: slice) -> tuple[torch.Tensor | None, list]:
+    """The factors and per-operation tensors of `plan_matrices` for the samples `part`; shared ones as they are."""
+    if factors is not None and factors.dim() == 3:
+        factors = factors[part]
+    sliced = []
+    for op, tensor in zip(plan.ops, matrices, strict=True):
+        per_sample = tensor is not None and tensor.dim() == (2 if isinstance(op, Diagonal) or _is_state_prep(op) else 3)
+        sliced.append(tensor[part] if per_sample else tensor)
+    return factors, sliced
+
+
+def _is_state_prep(op) -> bool:
+    return isinstance(op, Single) and step_kind(op.step.gate) == "state_prep"
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How a plan's one-qubit matrices are assembled, worked out once per plan.

@@ -5,13 +5,20 @@ from __future__ import annotations
 import torch
 
 from qnn.simulator import kernels
-from qnn.simulator.blocks import permutation_index, plan_matrices
+from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, make_plan
 from qnn.simulator.matrices import constant_diagonal, constant_matrix, rotation_diagonal, rotation_matrix
 from qnn.simulator.program import Program, Step, step_kind
 
 # A permutation of more gates than this is applied as one gather, fewer as one strided copy per gate.
 GATHER_ABOVE = 1
+
+# Without a graph to record, the batch is simulated in slices whose states take about this much: on
+# the CPU, small enough that a slice's states stay in the cache (training at batch 256: 1.4x faster
+# than the whole batch at once at 12 qubits, 1.5x at 14; 2 MiB was as fast, 8 MiB as slow as no
+# slices), on a GPU large enough to keep it busy.
+SLICE_BYTES = 4 * 2**20
+GPU_SLICE_BYTES = 512 * 2**20
 
 REAL_DTYPE = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
@@ -45,6 +52,34 @@ def run_plan(plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.
         # Two separate tensors, so that the one not holding the final state is freed on return.
         buffers = [torch.empty(batch, 2**plan.n_qubits, dtype=dtype, device=shared.device) for _ in "ab"]
     return run_ops(plan, factors, matrices, batch, dtype, shared.device, buffers)
+
+
+def batch_slices(n_qubits: int, batch: int, dtype: torch.dtype, device: torch.device) -> list[slice]:
+    """Consecutive slices of the batch whose states take about SLICE_BYTES (GPU_SLICE_BYTES off the CPU)."""
+    target = SLICE_BYTES if device.type == "cpu" else GPU_SLICE_BYTES
+    rows = max(1, target // (2**n_qubits * torch.empty((), dtype=dtype).element_size()))
+    return [slice(start, min(start + rows, batch)) for start in range(0, batch, rows)]
+
+
+def measure_in_slices(plan: Plan, shared, joined, batch: int, dtype: torch.dtype, measure, keep_state: bool):
+    """(measure(final states) for the whole batch, the final states if `keep_state` else None), a slice at a time.
+
+    For forward passes without gradients; `measure` maps (rows, 2**n) states to (rows, …) values.
+    """
+    factors, matrices = plan_matrices(plan, shared, joined, dtype)
+    values, states = [], []
+    buffers = None
+    for part in batch_slices(plan.n_qubits, batch, dtype, shared.device):
+        rows = part.stop - part.start
+        if buffers is None or buffers[0].shape[0] != rows:
+            buffers = [torch.empty(rows, 2**plan.n_qubits, dtype=dtype, device=shared.device) for _ in "ab"]
+        part_factors, part_matrices = slice_batch(plan, factors, matrices, part)
+        state = run_ops(plan, part_factors, part_matrices, rows, dtype, shared.device, buffers)
+        values.append(measure(state))
+        if keep_state:
+            states.append(state.clone())
+    values = values[0] if len(values) == 1 else torch.cat(values)
+    return values, (torch.cat(states) if keep_state else None)
 
 
 def run_ops(plan: Plan, factors, matrices: list, batch: int, dtype: torch.dtype, device, buffers=None):

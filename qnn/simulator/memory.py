@@ -3,7 +3,7 @@
 import psutil
 import torch
 
-from qnn.simulator.adjoint import CHUNK_ABOVE_BYTES
+from qnn.simulator.engine import batch_slices
 from qnn.simulator.fusion import Plan
 
 
@@ -18,24 +18,22 @@ def state_bytes(n_qubits: int, batch: int, dtype: torch.dtype) -> int:
 
 # Peak memory of each way of running a plan, in states of (batch, 2**n) amplitudes:
 # - "forward": the state before and after an operation, plus the probabilities (half a state);
-# - "adjoint": the final state and the adjoint state |λ⟩, rewound in place a slice of the batch at a
-#   time, plus that slice and the per-operation temporaries: three states in all (2.8 measured at
-#   16 qubits). States of at most CHUNK_ABOVE_BYTES are rewound whole, into a spare state, for
-#   speed: up to five states (4.6 measured at 12 qubits, 36 MiB), so the estimate adds two states
-#   of at most that size;
-# - "backprop": autograd keeps the input of every operation, plus the forward pass's own peak and
-#   the gradient state and its update during the backward pass.
+# - "adjoint": the final states, kept from the forward pass, plus the working states of one slice of
+#   the batch (`engine.batch_slices`): its forward buffers, then its adjoint state, a spare and the
+#   temporaries of an overlap, at most five slices (measured, complex64, batch 256: 5.1 states at
+#   8 qubits, where the slice is the whole batch; 2.8 at 12; 1.1 at 16);
 FORWARD_STATES = 2.5
-ADJOINT_STATES = 3.0
+ADJOINT_SLICES = 5
 
 
-def estimate_bytes(plan: Plan, batch: int, dtype: torch.dtype, method: str) -> int:
+def estimate_bytes(plan: Plan, batch: int, dtype: torch.dtype, method: str, device=None) -> int:
     """Peak bytes of one call with `method` ("forward", "adjoint" or "backprop"), gradients included."""
     one = state_bytes(plan.n_qubits, batch, dtype)
     if method == "forward":
         return int(one * FORWARD_STATES)
     if method == "adjoint":
-        return int(one * ADJOINT_STATES) + 2 * min(one, CHUNK_ABOVE_BYTES)
+        first = batch_slices(plan.n_qubits, batch, dtype, torch.device(device or "cpu"))[0]
+        return one + ADJOINT_SLICES * state_bytes(plan.n_qubits, first.stop, dtype)
     if method == "backprop":
         return int(one * (len(plan.ops) + 1 + FORWARD_STATES + 2))
     raise ValueError(f"method must be 'forward', 'adjoint' or 'backprop', got {method!r}")
@@ -57,11 +55,11 @@ def check_memory(
     limit: int | None = None,
 ) -> None:
     """Raise `SimulatorMemoryError` if the estimate for `method` exceeds `limit` (default: free device memory)."""
-    needed = estimate_bytes(plan, batch, dtype, method)
+    needed = estimate_bytes(plan, batch, dtype, method, device)
     budget = available_bytes(device) if limit is None else limit
     if needed > budget:
         one = state_bytes(plan.n_qubits, 1, dtype)
-        max_batch = _largest_batch(plan, batch, dtype, method, budget)
+        max_batch = _largest_batch(plan, batch, dtype, method, budget, device)
         raise SimulatorMemoryError(
             f"simulating {plan.n_qubits} qubits at batch {batch} ({dtype}, "
             f"{'without gradients' if method == 'forward' else method + ' gradients'}) needs about {_fmt(needed)}, "
@@ -75,12 +73,12 @@ def check_memory(
         )
 
 
-def _largest_batch(plan: Plan, batch: int, dtype: torch.dtype, method: str, budget: int) -> int:
+def _largest_batch(plan: Plan, batch: int, dtype: torch.dtype, method: str, budget: int, device) -> int:
     """The largest batch below `batch` whose estimate fits in `budget` (0 if none); estimates grow with the batch."""
     lo, hi = 0, batch
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if estimate_bytes(plan, mid, dtype, method) <= budget else (lo, mid - 1)
+        lo, hi = (mid, hi) if estimate_bytes(plan, mid, dtype, method, device) <= budget else (lo, mid - 1)
     return lo
 
 

@@ -20,11 +20,13 @@ def test_estimates_in_states():
     plan = plan_of()
     one = 256 * 2**12 * 8  # a batch of 256 complex64 12-qubit states: 8 MiB
     assert estimate_bytes(plan, 256, torch.complex64, "forward") == 2.5 * one
-    assert estimate_bytes(plan, 256, torch.complex64, "adjoint") == 5 * one  # rewound whole: a spare state
+    # Adjoint: the final states plus five slices of the batch of 4 MiB each (128 samples here).
+    assert estimate_bytes(plan, 256, torch.complex64, "adjoint") == one + 5 * 4 * MiB
     assert estimate_bytes(plan, 256, torch.complex64, "backprop") == (len(plan.ops) + 5.5) * one
-    assert estimate_bytes(plan, 256, torch.complex128, "adjoint") == 10 * one
-    large = 256 * 2**16 * 8  # 128 MiB: rewound in place, a slice of the batch at a time
-    assert estimate_bytes(plan_of(16), 256, torch.complex64, "adjoint") == 3 * large + 64 * MiB
+    assert estimate_bytes(plan, 256, torch.complex128, "adjoint") == 2 * one + 5 * 4 * MiB
+    assert estimate_bytes(plan, 64, torch.complex64, "adjoint") == 6 * one / 4  # one slice: the whole batch
+    large = 256 * 2**16 * 8  # 128 MiB
+    assert estimate_bytes(plan_of(16), 256, torch.complex64, "adjoint") == large + 5 * 4 * MiB
 
 
 def test_adjoint_does_not_grow_with_depth():
@@ -47,7 +49,7 @@ def test_refusal_names_needed_available_and_largest_batch():
     largest = int(re.search(r"at most (\d+)", str(refused.value)).group(1))
     assert estimate_bytes(plan, largest, torch.complex64, "adjoint") <= limit
     assert estimate_bytes(plan, largest + 1, torch.complex64, "adjoint") > limit
-    check_memory(plan, 256, torch.complex64, cpu, "adjoint", limit=64 * MiB)  # 40 MiB fits
+    check_memory(plan, 256, torch.complex64, cpu, "adjoint", limit=64 * MiB)  # 28 MiB fits
 
 
 def test_refusal_when_not_even_one_sample_fits_says_so():
