@@ -152,10 +152,12 @@ def _sweep(run: AdjointRun, state, grad_values, matrices):
     for rows in _row_slices(state):
         bra[rows] = observable_times_state(state[rows], run.observables, grad_values[rows]).conj()
     spare = torch.empty_like(state) if len(_row_slices(state)) == 1 else None
+    first = min((i for i, m in enumerate(matrices) if m is not None), default=len(plan.ops))
     terms = [None] * len(plan.ops)
     for i in reversed(range(len(plan.ops))):
         op, m = plan.ops[i], matrices[i]
-        state, spare = _undo(state, spare, op, _inverse(op, m, conjugated=False), n)
+        if i >= first:  # before the first operation with parameters, the state is no longer needed
+            state, spare = _undo(state, spare, op, _inverse(op, m, conjugated=False), n)
         if m is not None:
             terms[i] = _overlap(op, bra, state, n)
         bra, spare = _undo(bra, spare, op, _inverse(op, m, conjugated=True), n)
