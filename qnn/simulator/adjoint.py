@@ -119,13 +119,11 @@ def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
         t = bra[rows]
         batch = t.shape[0]
         per_sample = factors.expand(bra.shape[0], n, 2)[rows]
+        rights = _right_products(per_sample)
         for w in range(n):
             pairs = t.view(batch, 2, -1)  # (batch, wire w, right wires) after contracting the left wires
-            if w == n - 1:
-                env = pairs[:, :, 0]
-            else:
-                right = kernels.product_state(per_sample[:, w + 1 :], batch)
-                env = torch.bmm(pairs, right[:, :, None])[:, :, 0]
+            env = torch.bmm(pairs, rights[w][:, :, None])[:, :, 0]
+            rights[w] = None  # each is used once; the largest go first
             if factors.dim() == 2:
                 grad[w] += 2 * env.sum(0).conj()
             else:
@@ -133,6 +131,17 @@ def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
             f = per_sample[:, w, :, None]
             t = pairs[:, 0] * f[:, 0] + pairs[:, 1] * f[:, 1]
     return grad
+
+
+def _right_products(factors: torch.Tensor) -> list[torch.Tensor]:
+    """For each wire w, the (batch, 2**(n-1-w)) product state of the wires after it, built from the last."""
+    batch, n = factors.shape[:2]
+    state = torch.ones(batch, 1, dtype=factors.dtype, device=factors.device)
+    products = [None] * n
+    for w in reversed(range(n)):
+        products[w] = state
+        state = (factors[:, w, :, None] * state[:, None, :]).reshape(batch, -1)
+    return products
 
 
 def _measure(state: torch.Tensor, observables) -> torch.Tensor:
