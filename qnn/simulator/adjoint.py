@@ -1,4 +1,4 @@
-"""Adjoint differentiation: expectation values whose backward pass holds three states, not one per gate.
+"""Adjoint differentiation: expectation values whose backward pass holds a few states, not one per gate.
 
 The small tensors of the plan (block matrices, diagonals, product-state factors) are built by
 autograd outside, and are this function's inputs. Forward: run the plan without recording a graph
