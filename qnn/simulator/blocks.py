@@ -129,9 +129,7 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     out: list = [None] * len(plan.ops)
     for (_, batched), op_indices in recipe.kron_groups.items():
         products = _wire_products(table.joined if batched else table.shared, recipe.tensor(op_indices, device))
-        matrices = products[..., 0, :, :]
-        for w in range(1, products.shape[-3]):
-            matrices = _kron(matrices, products[..., w, :, :])
+        matrices = _kron_wires(products)
         for i, matrix in zip(op_indices, matrices.unbind(-3), strict=True):
             out[i] = matrix
     for i in recipe.other_blocks:
@@ -289,6 +287,23 @@ def _wire_products(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     for depth in range(1, index.shape[-1]):
         product = matrices[..., depth, :, :] @ product
     return product
+
+
+def _kron_wires(products: torch.Tensor) -> torch.Tensor:
+    """(..., width, 2, 2) → (..., 2**width, 2**width): the Kronecker product over the wires, wire 0 first.
+
+    One broadcast product of the wires' matrices, each viewed with its two axes in place, rather
+    than width - 1 pairwise products (fewer operations for autograd to walk back through).
+    """
+    width = products.shape[-3]
+    lead = products.shape[:-3]
+    result = None
+    for w, matrix in enumerate(products.unbind(-3)):
+        shape = [1] * (2 * width)
+        shape[w], shape[width + w] = 2, 2
+        factor = matrix.reshape(*lead, *shape)
+        result = factor if result is None else result * factor
+    return result.reshape(*lead, 2**width, 2**width)
 
 
 def step_diagonal(step: Step, shared, joined, dtype: torch.dtype) -> torch.Tensor:

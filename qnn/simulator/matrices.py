@@ -83,22 +83,40 @@ def parity_signs(n_wires: int, device, dtype) -> torch.Tensor:
     return (1 - 2 * parity).to(dtype)
 
 
+# Each rotation's four entries are written as magnitude × phase, with magnitudes cos(θ/2 + offset)
+# (cos(x + π/2) = -sin x): a handful of tensor operations per gate type instead of a few per entry,
+# which is what autograd then walks back through on every training step.
+_HALF_PI = math.pi / 2
+_RX_RY_OFFSETS = {"RX": (0.0, _HALF_PI, _HALF_PI, 0.0), "RY": (0.0, _HALF_PI, -_HALF_PI, 0.0)}
+_RX_PHASES = (1, 1j, 1j, 1)  # RX = [[c, -i s], [-i s, c]]
+
+
 def _rx_ry(gate, t):
-    c, s = torch.cos(t / 2), torch.sin(t / 2)
+    offsets = torch.tensor(_RX_RY_OFFSETS[gate], dtype=t.dtype, device=t.device)
+    magnitudes = torch.cos(0.5 * t[..., None] + offsets)  # (c, -s, ∓s, c)
     if gate == "RX":
-        return _mat2(_c(c), _c(0 * s, -s), _c(0 * s, -s), _c(c))
-    return _mat2(_c(c), _c(-s), _c(s), _c(c))
+        entries = magnitudes * torch.tensor(_RX_PHASES, dtype=_complex_of(t.dtype), device=t.device)
+    else:
+        entries = _c(magnitudes)
+    return entries.reshape(*t.shape, 2, 2)
+
+
+# Rot(φ, θ, ω) = RZ(ω) RY(θ) RZ(φ) = [[e^{-i(φ+ω)/2} c, -e^{i(φ-ω)/2} s], [e^{-i(φ-ω)/2} s, e^{i(φ+ω)/2} c]]:
+# phases are (φ, θ, ω) @ _ROT_PHASES / 2, magnitudes cos(θ/2 + offset).
+_ROT_PHASES = ((-1.0, 1.0, -1.0, 1.0), (0.0, 0.0, 0.0, 0.0), (-1.0, -1.0, 1.0, 1.0))
+_ROT_OFFSETS = (0.0, _HALF_PI, -_HALF_PI, 0.0)
 
 
 def _rot(angles):
-    phi, theta, omega = angles.unbind(-1)
-    c, s = torch.cos(theta / 2), torch.sin(theta / 2)
-    return _mat2(
-        _expi(-(phi + omega) / 2) * c,
-        -_expi((phi - omega) / 2) * s,
-        _expi(-(phi - omega) / 2) * s,
-        _expi((phi + omega) / 2) * c,
-    )
+    half = 0.5 * angles
+    phases = half @ torch.tensor(_ROT_PHASES, dtype=angles.dtype, device=angles.device)
+    offsets = torch.tensor(_ROT_OFFSETS, dtype=angles.dtype, device=angles.device)
+    magnitudes = torch.cos(half[..., 1:2] + offsets)
+    return (magnitudes * _expi(phases)).reshape(*angles.shape[:-1], 2, 2)
+
+
+def _complex_of(real: torch.dtype) -> torch.dtype:
+    return torch.complex128 if real == torch.float64 else torch.complex64
 
 
 def _u3(angles):

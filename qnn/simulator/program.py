@@ -40,6 +40,14 @@ class Program:
     factor_shifts: tuple[tuple[float, ...], ...]
 
     @property
+    def plain_inputs(self) -> bool:
+        """Whether every batched angle is one input as it is (scale 1, shift 0)."""
+        return all(
+            scale == 1 and fs == (1,) and sh == (0,)
+            for scale, fs, sh in zip(self.input_scales, self.factor_scales, self.factor_shifts, strict=True)
+        )
+
+    @property
     def n_shared(self) -> int:
         return len(self.const_values) + len(self.weight_indices)
 
@@ -57,8 +65,14 @@ class Program:
         idx = torch.tensor(self.factor_indices, dtype=torch.long, device=dev)  # (n_batched, n_factors)
         scale = torch.tensor(self.factor_scales, dtype=dt, device=dev)
         shift = torch.tensor(self.factor_shifts, dtype=dt, device=dev)
-        factors = inputs[:, idx] * scale + shift  # (batch, n_batched, n_factors)
-        batched = factors.prod(-1) * torch.tensor(self.input_scales, dtype=dt, device=dev)
+        outer = torch.tensor(self.input_scales, dtype=dt, device=dev)
+        if idx.shape[1] == 1:  # one input per angle (the common case): one affine map, fewer autograd steps
+            batched = inputs[:, idx[:, 0]]
+            if not self.plain_inputs:
+                batched = batched * (scale[:, 0] * outer) + shift[:, 0] * outer
+        else:
+            factors = inputs[:, idx] * scale + shift  # (batch, n_batched, n_factors)
+            batched = factors.prod(-1) * outer
         joined = torch.cat([shared.expand(inputs.shape[0], -1), batched], dim=1)
         return shared, joined
 
