@@ -120,16 +120,18 @@ def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
         batch = t.shape[0]
         per_sample = factors.expand(bra.shape[0], n, 2)[rows]
         rights = _right_products(per_sample)
+        environments = []
         for w in range(n):
             pairs = t.view(batch, 2, -1)  # (batch, wire w, right wires) after contracting the left wires
-            env = torch.bmm(pairs, rights[w][:, :, None])[:, :, 0]
+            environments.append(torch.bmm(pairs, rights[w][:, :, None])[:, :, 0])
             rights[w] = None  # each is used once; the largest go first
-            if factors.dim() == 2:
-                grad[w] += 2 * env.sum(0).conj()
-            else:
-                grad[rows, w] = 2 * env.conj()
             f = per_sample[:, w, :, None]
             t = pairs[:, 0] * f[:, 0] + pairs[:, 1] * f[:, 1]
+        part = 2 * torch.stack(environments, dim=1).conj()  # (batch, n, 2)
+        if factors.dim() == 2:
+            grad += part.sum(0)
+        else:
+            grad[rows] = part
     return grad
 
 

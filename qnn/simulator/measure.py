@@ -70,15 +70,19 @@ def expectations(state: torch.Tensor, observables: tuple[PauliSum, ...]) -> torc
     return per_word @ coefficients.to(per_word.dtype).to(per_word.device)
 
 
-def term_matrix(observables: tuple[PauliSum, ...]) -> tuple[torch.Tensor, list[str]]:
-    """The distinct words of `observables` and a (n_words, n_observables) matrix of their coefficients."""
+@lru_cache(maxsize=64)
+def term_matrix(observables: tuple[PauliSum, ...]) -> tuple[torch.Tensor, tuple[str, ...]]:
+    """The distinct words of `observables` and a (n_words, n_observables) matrix of their coefficients.
+
+    Cached: the matrix is shared between calls and must not be modified.
+    """
     words = sorted({w for obs in observables for _, w in obs.terms})
     where = {w: i for i, w in enumerate(words)}
     coefficients = torch.zeros(len(words), len(observables), dtype=torch.float64)
     for k, obs in enumerate(observables):
         for c, w in obs.terms:
             coefficients[where[w], k] += c
-    return coefficients, words
+    return coefficients, tuple(words)
 
 
 @lru_cache(maxsize=32)
