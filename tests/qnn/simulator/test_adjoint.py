@@ -9,7 +9,7 @@ from hypothesis import given, settings
 import circuits
 from qnn.backends import SimulatorBackend
 from qnn.observables import Probabilities, parse_observables
-from qnn.simulator import engine
+from qnn.simulator import adjoint, engine
 from tests.qnn.simulator.test_agreement import PATHS
 from tests.strategies import circuit_with_values
 
@@ -138,6 +138,23 @@ def test_slices_of_the_batch_give_the_whole_batch_gradients(name, rows, generato
         torch.testing.assert_close(SimulatorBackend().run(circuit, parsed, x, w), reference, atol=1e-10, rtol=0)
     for other in sampled[1:]:
         torch.testing.assert_close(sampled[0], other, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("name", ["reupload", "iqp_strongly_entangling"])
+def test_states_rewound_in_place_a_few_rows_at_a_time(name, generator, monkeypatch):
+    """Large slices (on a GPU) are rewound in place, a few rows at a time, instead of into a spare state."""
+    circuit = CIRCUITS[name]()
+    x, w = values(circuit, generator, batch=5)
+    monkeypatch.setattr(adjoint, "CHUNK_ABOVE_BYTES", 1)  # every state counts as large: one row at a time
+    n = circuit.n_qubits
+    observables = ["Z" * n, {"X" + "I" * (n - 1): 0.5, "I" * (n - 1) + "Y": -1.0}]
+    reference = run(circuit, observables, x, w, method="backprop", fuse=0, product_state=False)
+    ours = run(circuit, observables, x, w, method="adjoint")
+    torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
+    cotangent = torch.randn(reference.shape, dtype=torch.float64, generator=generator)
+    expected = torch.autograd.grad(reference, (x, w), cotangent)
+    for a, b in zip(torch.autograd.grad(ours, (x, w), cotangent), expected, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
 
 
 def test_forward_slices_of_amplitude_encoded_inputs(generator, monkeypatch):
