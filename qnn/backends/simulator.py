@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 
@@ -10,14 +11,13 @@ from qnn.observables import Probabilities
 from qnn.simulator import (
     check_memory,
     compile_circuit,
-    expectations,
-    probabilities,
     sampled_expectations,
     sampled_probabilities,
 )
 from qnn.simulator.adjoint import AdjointRun, adjoint_measure
 from qnn.simulator.engine import measure_in_slices, run_plan
 from qnn.simulator.fusion import make_plan
+from qnn.simulator.measure import measure_exact
 
 COMPLEX_DTYPE = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 METHODS = ("auto", "adjoint", "backprop")
@@ -69,12 +69,7 @@ class SimulatorBackend:
         check_memory(plan, batch, dtype, weights.device, method, self.max_memory)
         shared, joined = program.angles(inputs, weights)
         keep_state = shots is not None and not isinstance(observables, Probabilities)  # to sample from
-
-        def measure(states):
-            if isinstance(observables, Probabilities):
-                return probabilities(states)
-            return expectations(states, observables)
-
+        measure = partial(measure_exact, observables=observables)
         if method == "adjoint":
             exact, state = adjoint_measure(AdjointRun(plan, observables, batch, dtype), shared, joined, keep_state)
         elif method == "forward":

@@ -21,7 +21,7 @@ from qnn.simulator import kernels
 from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
 from qnn.simulator.engine import GATHER_ABOVE, apply_op, batch_slices, run_ops
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan
-from qnn.simulator.measure import expectations, observable_times_state, probabilities
+from qnn.simulator.measure import measure_exact, observable_times_state
 
 # States larger than this are rewound in place CHUNKS slices of the batch at a time, each slice
 # needing a temporary of its own size; smaller ones alternate with a spare state (no allocation).
@@ -48,10 +48,10 @@ def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor 
     if run.plan.has_state_prep:
         raise ValueError("the adjoint method does not differentiate StatePrep; use method='backprop'")
     factors, matrices = plan_matrices(run.plan, shared, joined, run.dtype)
+    where = tuple(i for i, m in enumerate(matrices) if m is not None)  # the operations with a tensor
     values, states = [], []
     for part in batch_slices(run.plan.n_qubits, run.batch, run.dtype, shared.device):
         part_factors, part_matrices = slice_batch(run.plan, factors, matrices, part)
-        where = tuple(i for i, m in enumerate(part_matrices) if m is not None)
         tensors = [part_matrices[i] for i in where] + ([part_factors] if part_factors is not None else [])
         chunk = replace(run, batch=part.stop - part.start)
         part_values, part_state = _AdjointMeasure.apply(chunk, where, shared.device, *tensors)
@@ -75,7 +75,7 @@ class _AdjointMeasure(torch.autograd.Function):
     def forward(ctx, run: AdjointRun, where, device, *tensors):
         factors, matrices = _unpack(run, where, tensors)
         state = _final_state(run, factors, matrices, device)
-        values = _measure(state, run.observables)
+        values = measure_exact(state, run.observables)
         ctx.run, ctx.where, ctx.device, ctx.state = run, where, device, state
         ctx.save_for_backward(*tensors)
         ctx.mark_non_differentiable(state)
@@ -144,12 +144,6 @@ def _right_products(factors: torch.Tensor) -> list[torch.Tensor]:
         products[w] = state
         state = (factors[:, w, :, None] * state[:, None, :]).reshape(batch, -1)
     return products
-
-
-def _measure(state: torch.Tensor, observables) -> torch.Tensor:
-    if isinstance(observables, tuple):
-        return expectations(state, observables)
-    return probabilities(state)
 
 
 def _sweep(run: AdjointRun, state, grad_values, matrices):

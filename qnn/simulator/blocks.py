@@ -43,27 +43,11 @@ def block_matrix(block: Block, matrices: list[torch.Tensor]) -> torch.Tensor:
 
     `matrices`: the dense matrix of each of the block's steps, in order.
     """
-    if all(len(step.wires) == 1 for step in block.steps):
-        return _one_qubit_block(block, matrices)
     matrix = None
     for step, g in zip(block.steps, matrices, strict=True):
         positions = tuple(w - block.lo for w in step.wires)
         matrix = _embed(g, positions, block.width) if matrix is None else _apply_on_rows(matrix, g, positions)
     return matrix
-
-
-def _one_qubit_block(block: Block, matrices: list[torch.Tensor]) -> torch.Tensor:
-    """One-qubit gates only: the product on each wire, then the Kronecker product over the wires."""
-    per_wire: dict[int, torch.Tensor] = {}
-    for step, g in zip(block.steps, matrices, strict=True):
-        w = step.wires[0]
-        per_wire[w] = g if w not in per_wire else g @ per_wire[w]
-    eye = torch.eye(2, dtype=matrices[0].dtype, device=matrices[0].device)
-    result = None
-    for w in range(block.lo, block.lo + block.width):
-        factor = per_wire.get(w, eye)
-        result = factor if result is None else _kron(result, factor)
-    return result
 
 
 def _embed(g: torch.Tensor, positions: tuple[int, ...], width: int) -> torch.Tensor:

@@ -54,10 +54,15 @@ def run_plan(plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.
     return run_ops(plan, factors, matrices, batch, dtype, shared.device, buffers)
 
 
-def batch_slices(n_qubits: int, batch: int, dtype: torch.dtype, device: torch.device) -> list[slice]:
-    """Consecutive slices of the batch whose states take about SLICE_BYTES (GPU_SLICE_BYTES off the CPU)."""
+def slice_rows(n_qubits: int, dtype: torch.dtype, device: torch.device) -> int:
+    """Samples per slice of the batch: states of about SLICE_BYTES (GPU_SLICE_BYTES off the CPU), at least one."""
     target = SLICE_BYTES if device.type == "cpu" else GPU_SLICE_BYTES
-    rows = max(1, target // (2**n_qubits * torch.empty((), dtype=dtype).element_size()))
+    return max(1, target // (2**n_qubits * torch.empty((), dtype=dtype).element_size()))
+
+
+def batch_slices(n_qubits: int, batch: int, dtype: torch.dtype, device: torch.device) -> list[slice]:
+    """Consecutive slices of the batch of `slice_rows` samples each (the last may be shorter)."""
+    rows = slice_rows(n_qubits, dtype, device)
     return [slice(start, min(start + rows, batch)) for start in range(0, batch, rows)]
 
 
@@ -67,19 +72,19 @@ def measure_in_slices(plan: Plan, shared, joined, batch: int, dtype: torch.dtype
     For forward passes without gradients; `measure` maps (rows, 2**n) states to (rows, …) values.
     """
     factors, matrices = plan_matrices(plan, shared, joined, dtype)
-    values, states = [], []
-    buffers = None
-    for part in batch_slices(plan.n_qubits, batch, dtype, shared.device):
+    slices = batch_slices(plan.n_qubits, batch, dtype, shared.device)
+    size = 2**plan.n_qubits
+    buffers = [torch.empty(slices[0].stop, size, dtype=dtype, device=shared.device) for _ in "ab"]
+    kept = torch.empty(batch, size, dtype=dtype, device=shared.device) if keep_state else None
+    values = []
+    for part in slices:
         rows = part.stop - part.start
-        if buffers is None or buffers[0].shape[0] != rows:
-            buffers = [torch.empty(rows, 2**plan.n_qubits, dtype=dtype, device=shared.device) for _ in "ab"]
         part_factors, part_matrices = slice_batch(plan, factors, matrices, part)
-        state = run_ops(plan, part_factors, part_matrices, rows, dtype, shared.device, buffers)
+        state = run_ops(plan, part_factors, part_matrices, rows, dtype, shared.device, [b[:rows] for b in buffers])
         values.append(measure(state))
         if keep_state:
-            states.append(state.clone())
-    values = values[0] if len(values) == 1 else torch.cat(values)
-    return values, (torch.cat(states) if keep_state else None)
+            kept[part] = state
+    return (values[0] if len(values) == 1 else torch.cat(values)), kept
 
 
 def run_ops(plan: Plan, factors, matrices: list, batch: int, dtype: torch.dtype, device, buffers=None):

@@ -36,6 +36,13 @@ def apply_pauli_word(state: torch.Tensor, word: str) -> torch.Tensor:
     return state
 
 
+def measure_exact(state: torch.Tensor, observables) -> torch.Tensor:
+    """Exact values of `observables` (a tuple of `PauliSum`s, or `Probabilities`) on (batch, 2**n) states."""
+    if isinstance(observables, tuple):
+        return expectations(state, observables)
+    return probabilities(state)
+
+
 def word_expectation(state: torch.Tensor, word: str, probs: torch.Tensor | None = None) -> torch.Tensor:
     """⟨ψ|P|ψ⟩ for each state in the batch: (batch,) real."""
     dims = tuple(range(1, state.dim()))

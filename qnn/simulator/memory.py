@@ -3,7 +3,7 @@
 import psutil
 import torch
 
-from qnn.simulator.engine import batch_slices
+from qnn.simulator.engine import slice_rows
 from qnn.simulator.fusion import Plan
 
 
@@ -17,12 +17,13 @@ def state_bytes(n_qubits: int, batch: int, dtype: torch.dtype) -> int:
 
 
 # Peak memory of each way of running a plan, in states of (batch, 2**n) amplitudes:
-# - "forward": the state before and after an operation, plus the probabilities (half a state);
+# - "forward": a slice's state before and after an operation, plus its probabilities (half a
+#   slice), and the final states when they are kept for sampling;
 # - "adjoint": the final states, kept from the forward pass, plus the working states of one slice of
 #   the batch (`engine.batch_slices`): its forward buffers, then its adjoint state, a spare and the
 #   temporaries of an overlap, at most five slices (measured, complex64, batch 256: 5.1 states at
 #   8 qubits, where the slice is the whole batch; 2.8 at 12; 1.1 at 16);
-FORWARD_STATES = 2.5
+FORWARD_SLICES = 2.5
 ADJOINT_SLICES = 5
 
 
@@ -33,13 +34,14 @@ UNCHECKED_BYTES = 16 * 2**20
 def estimate_bytes(plan: Plan, batch: int, dtype: torch.dtype, method: str, device=None) -> int:
     """Peak bytes of one call with `method` ("forward", "adjoint" or "backprop"), gradients included."""
     one = state_bytes(plan.n_qubits, batch, dtype)
+    rows = min(batch, slice_rows(plan.n_qubits, dtype, torch.device(device or "cpu")))
+    one_slice = state_bytes(plan.n_qubits, rows, dtype)
     if method == "forward":
-        return int(one * FORWARD_STATES)
+        return one + int(one_slice * FORWARD_SLICES)
     if method == "adjoint":
-        first = batch_slices(plan.n_qubits, batch, dtype, torch.device(device or "cpu"))[0]
-        return one + ADJOINT_SLICES * state_bytes(plan.n_qubits, first.stop, dtype)
+        return one + ADJOINT_SLICES * one_slice
     if method == "backprop":
-        return int(one * (len(plan.ops) + 1 + FORWARD_STATES + 2))
+        return int(one * (len(plan.ops) + 1 + 2.5 + 2))
     raise ValueError(f"method must be 'forward', 'adjoint' or 'backprop', got {method!r}")
 
 

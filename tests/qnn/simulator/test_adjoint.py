@@ -105,6 +105,23 @@ def test_adjoint_matches_plain_autograd_on_random_circuits(case):
         torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
 
 
+def mixed_observables(n: int) -> list:
+    return ["Z" * n, {"X" + "I" * (n - 1): 0.5, "I" * (n - 1) + "Y": -1.0}]
+
+
+def assert_adjoint_matches_backprop(circuit, x, w, generator):
+    """Adjoint values and input/weight gradients against plain autograd on the unfused simulator; the reference."""
+    observables = mixed_observables(circuit.n_qubits)
+    reference = run(circuit, observables, x, w, method="backprop", fuse=0, product_state=False)
+    ours = run(circuit, observables, x, w, method="adjoint")
+    torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
+    cotangent = torch.randn(reference.shape, dtype=torch.float64, generator=generator)
+    expected = torch.autograd.grad(reference, (x, w), cotangent)
+    for a, b in zip(torch.autograd.grad(ours, (x, w), cotangent), expected, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
+    return reference
+
+
 @pytest.mark.parametrize("rows", [1, 2])
 @pytest.mark.parametrize("name", ["reupload", "iqp_strongly_entangling"])
 def test_slices_of_the_batch_give_the_whole_batch_gradients(name, rows, generator, monkeypatch):
@@ -115,18 +132,10 @@ def test_slices_of_the_batch_give_the_whole_batch_gradients(name, rows, generato
     one_sample = 2**circuit.n_qubits * 16  # complex128
     monkeypatch.setattr(engine, "SLICE_BYTES", rows * one_sample)
     assert engine.batch_slices(circuit.n_qubits, 5, torch.complex128, torch.device("cpu"))[0] == slice(0, rows)
-    n = circuit.n_qubits
-    observables = ["Z" * n, {"X" + "I" * (n - 1): 0.5, "I" * (n - 1) + "Y": -1.0}]
-    reference = run(circuit, observables, x, w, method="backprop", fuse=0, product_state=False)
-    ours = run(circuit, observables, x, w, method="adjoint")
-    torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
-    cotangent = torch.randn(reference.shape, dtype=torch.float64, generator=generator)
-    expected = torch.autograd.grad(reference, (x, w), cotangent)
-    for a, b in zip(torch.autograd.grad(ours, (x, w), cotangent), expected, strict=True):
-        torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
+    reference = assert_adjoint_matches_backprop(circuit, x, w, generator)
     # With shots, the slices' final states are put back together in order for sampling; without
     # gradients the forward pass runs in the same slices.
-    parsed = parse_observables(observables, n)
+    parsed = parse_observables(mixed_observables(circuit.n_qubits), circuit.n_qubits)
 
     def sample(method):
         backend = SimulatorBackend(method=method)
@@ -146,15 +155,7 @@ def test_states_rewound_in_place_a_few_rows_at_a_time(name, generator, monkeypat
     circuit = CIRCUITS[name]()
     x, w = values(circuit, generator, batch=5)
     monkeypatch.setattr(adjoint, "CHUNK_ABOVE_BYTES", 1)  # every state counts as large: one row at a time
-    n = circuit.n_qubits
-    observables = ["Z" * n, {"X" + "I" * (n - 1): 0.5, "I" * (n - 1) + "Y": -1.0}]
-    reference = run(circuit, observables, x, w, method="backprop", fuse=0, product_state=False)
-    ours = run(circuit, observables, x, w, method="adjoint")
-    torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
-    cotangent = torch.randn(reference.shape, dtype=torch.float64, generator=generator)
-    expected = torch.autograd.grad(reference, (x, w), cotangent)
-    for a, b in zip(torch.autograd.grad(ours, (x, w), cotangent), expected, strict=True):
-        torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
+    assert_adjoint_matches_backprop(circuit, x, w, generator)
 
 
 def test_forward_slices_of_amplitude_encoded_inputs(generator, monkeypatch):

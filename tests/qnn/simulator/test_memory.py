@@ -19,7 +19,8 @@ def plan_of(n=12, layers=1):
 def test_estimates_in_states():
     plan = plan_of()
     one = 256 * 2**12 * 8  # a batch of 256 complex64 12-qubit states: 8 MiB
-    assert estimate_bytes(plan, 256, torch.complex64, "forward") == 2.5 * one
+    # Forward: the final states (kept when sampling) plus two and a half slices of 4 MiB.
+    assert estimate_bytes(plan, 256, torch.complex64, "forward") == one + 2.5 * 4 * MiB
     # Adjoint: the final states plus five slices of the batch of 4 MiB each (128 samples here).
     assert estimate_bytes(plan, 256, torch.complex64, "adjoint") == one + 5 * 4 * MiB
     assert estimate_bytes(plan, 256, torch.complex64, "backprop") == (len(plan.ops) + 5.5) * one
