@@ -19,9 +19,10 @@ import torch
 
 from qnn.simulator import kernels
 from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
-from qnn.simulator.engine import GATHER_ABOVE, apply_op, batch_slices, run_ops
+from qnn.simulator.engine import GATHER_ABOVE, apply_op, batch_slices, run_ops, state_buffers
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan
-from qnn.simulator.measure import measure_exact, observable_times_state
+from qnn.simulator.measure import adjoint_start, measure_exact
+from qnn.simulator.workspace import scratch
 
 # States larger than this are rewound in place CHUNKS slices of the batch at a time, each slice
 # needing a temporary of its own size; smaller ones alternate with a spare state (no allocation).
@@ -102,7 +103,7 @@ class _AdjointMeasure(torch.autograd.Function):
 
 def _final_state(run: AdjointRun, factors, matrices, device) -> torch.Tensor:
     with torch.no_grad():
-        buffers = [torch.empty(run.batch, 2**run.plan.n_qubits, dtype=run.dtype, device=device) for _ in "ab"]
+        buffers = state_buffers(run.plan, run.batch, run.dtype, device)
         return run_ops(run.plan, factors, matrices, run.batch, run.dtype, device, buffers)
 
 
@@ -117,16 +118,20 @@ def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
     grad = torch.zeros_like(factors)
     for rows in _row_slices(bra):
         t = bra[rows]
-        batch = t.shape[0]
+        batch, size = t.shape
         per_sample = factors.expand(bra.shape[0], n, 2)[rows]
         rights = _right_products(per_sample)
+        # The contracted states (size/2, size/4, …) alternate between two parts of one scratch tensor.
+        parts = scratch("factor-gradient", (batch, size // 2 + size // 4), t.dtype, t.device).split(
+            [size // 2, size // 4], dim=1
+        )
         environments = []
         for w in range(n):
             pairs = t.view(batch, 2, -1)  # (batch, wire w, right wires) after contracting the left wires
             environments.append(torch.bmm(pairs, rights[w][:, :, None])[:, :, 0])
-            rights[w] = None  # each is used once; the largest go first
             f = per_sample[:, w, :, None]
-            t = pairs[:, 0] * f[:, 0] + pairs[:, 1] * f[:, 1]
+            t = torch.mul(pairs[:, 0], f[:, 0], out=parts[w % 2][:, : pairs.shape[2]])
+            t.addcmul_(pairs[:, 1], f[:, 1])
         part = 2 * torch.stack(environments, dim=1).conj()  # (batch, n, 2)
         if factors.dim() == 2:
             grad += part.sum(0)
@@ -136,14 +141,20 @@ def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
 
 
 def _right_products(factors: torch.Tensor) -> list[torch.Tensor]:
-    """For each wire w, the (batch, 2**(n-1-w)) product state of the wires after it, built from the last."""
+    """For each wire w, the (batch, 2**(n-1-w)) product state of the wires after it, built from the last.
+
+    They are views of one scratch tensor of (batch, 2**n): the one of 2**k amplitudes at offset 2**k - 1.
+    """
     batch, n = factors.shape[:2]
-    state = torch.ones(batch, 1, dtype=factors.dtype, device=factors.device)
-    products = [None] * n
-    for w in reversed(range(n)):
-        products[w] = state
-        state = (factors[:, w, :, None] * state[:, None, :]).reshape(batch, -1)
-    return products
+    buffer = scratch("right-products", (batch, 2**n), factors.dtype, factors.device)
+    products = [buffer[:, :1].fill_(1)]
+    for w in reversed(range(1, n)):  # not w = 0: the whole product state is not needed
+        previous = products[-1]
+        size = 2 * previous.shape[1]
+        product = buffer[:, size - 1 : 2 * size - 1]
+        torch.mul(factors[:, w, :, None], previous[:, None, :], out=product.view(batch, 2, -1))
+        products.append(product)
+    return products[::-1]
 
 
 def _sweep(run: AdjointRun, state, grad_values, matrices):
@@ -153,10 +164,16 @@ def _sweep(run: AdjointRun, state, grad_values, matrices):
     undoing U on μ is applying U^T, so no state-sized conjugate copy is ever made.
     """
     plan, n = run.plan, run.plan.n_qubits
-    bra = torch.empty_like(state)
-    for rows in _row_slices(state):
-        bra[rows] = observable_times_state(state[rows], run.observables, grad_values[rows]).conj()
-    spare = torch.empty_like(state) if len(_row_slices(state)) == 1 else None
+    slices = _row_slices(state)
+    if len(slices) == 1:
+        bra = adjoint_start(
+            state, run.observables, grad_values, out=scratch("adjoint", state.shape, state.dtype, state.device)
+        )
+        spare = scratch("spare", state.shape, state.dtype, state.device)
+    else:
+        bra, spare = torch.empty_like(state), None
+        for rows in slices:
+            bra[rows] = adjoint_start(state[rows], run.observables, grad_values[rows])
     first = min((i for i, m in enumerate(matrices) if m is not None), default=len(plan.ops))
     terms = [None] * len(plan.ops)
     for i in reversed(range(len(plan.ops))):

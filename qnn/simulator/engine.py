@@ -9,6 +9,7 @@ from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, make_plan
 from qnn.simulator.matrices import constant_diagonal, constant_matrix, rotation_diagonal, rotation_matrix
 from qnn.simulator.program import Program, Step, step_kind
+from qnn.simulator.workspace import scratch
 
 # A permutation of more gates than this is applied as one gather, fewer as one strided copy per gate.
 GATHER_ABOVE = 1
@@ -47,11 +48,16 @@ def run_plan(plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.
     """Final flat states (batch, 2**n_qubits)."""
     factors, matrices = plan_matrices(plan, shared, joined, dtype)
     recording = torch.is_grad_enabled() and (shared.requires_grad or (joined is not None and joined.requires_grad))
-    buffers = None
-    if not recording:
-        # Two separate tensors, so that the one not holding the final state is freed on return.
-        buffers = [torch.empty(batch, 2**plan.n_qubits, dtype=dtype, device=shared.device) for _ in "ab"]
+    buffers = None if recording else state_buffers(plan, batch, dtype, shared.device)
     return run_ops(plan, factors, matrices, batch, dtype, shared.device, buffers)
+
+
+def state_buffers(plan: Plan, batch: int, dtype: torch.dtype, device) -> list[torch.Tensor]:
+    """The two buffers of `run_ops`: a new tensor where the final state lands, and a scratch one."""
+    shape = (batch, 2**plan.n_qubits)
+    buffers = [torch.empty(shape, dtype=dtype, device=device), scratch("forward", shape, dtype, device)]
+    # run_ops starts in the first buffer and every operation moves the state to the other one.
+    return buffers if len(plan.ops) % 2 == 0 else buffers[::-1]
 
 
 def slice_rows(n_qubits: int, dtype: torch.dtype, device: torch.device) -> int:
@@ -74,7 +80,7 @@ def measure_in_slices(plan: Plan, shared, joined, batch: int, dtype: torch.dtype
     factors, matrices = plan_matrices(plan, shared, joined, dtype)
     slices = batch_slices(plan.n_qubits, batch, dtype, shared.device)
     size = 2**plan.n_qubits
-    buffers = [torch.empty(slices[0].stop, size, dtype=dtype, device=shared.device) for _ in "ab"]
+    buffers = [scratch(name, (slices[0].stop, size), dtype, shared.device) for name in ("forward", "forward-2")]
     kept = torch.empty(batch, size, dtype=dtype, device=shared.device) if keep_state else None
     values = []
     for part in slices:

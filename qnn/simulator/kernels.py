@@ -9,6 +9,8 @@ import string
 
 import torch
 
+from qnn.simulator.workspace import scratch
+
 
 def zero_state(n_qubits: int, batch: int, dtype: torch.dtype, device) -> torch.Tensor:
     state = torch.zeros(batch, 2**n_qubits, dtype=dtype, device=device)
@@ -164,7 +166,8 @@ def block_overlap(bra: torch.Tensor, ket: torch.Tensor, lo: int, width: int, bat
     if 4 * right >= d:
         # Contract the right wires in small products, (rows, left, d, d), then sum over the left
         # wires: d multiplications per amplitude, a temporary of at most 4 states.
-        out = torch.matmul(x, y.transpose(-1, -2)).sum(1)
+        products = scratch("overlap", (rows, x.shape[1], d, d), bra.dtype, bra.device)
+        out = torch.matmul(x, y.transpose(-1, -2), out=products).sum(1)
     else:
         # Few right wires: those small products would be inefficient, so contract over the left
         # wires and the batch in one product (rows, d·right, d·right) and keep its diagonal in the

@@ -1,0 +1,57 @@
+"""Scratch tensors kept between calls: reused by name, never shared between names, and never kept
+where they would hold much memory; and simulations that use them stay correct when calls interleave."""
+
+import torch
+
+import circuits
+from qnn.backends import SimulatorBackend
+from qnn.observables import parse_observables
+from qnn.simulator import workspace
+
+
+def test_a_name_gets_the_same_memory_again_and_other_names_other_memory():
+    first = workspace.scratch("test-a", (4, 8), torch.complex128, torch.device("cpu"))
+    again = workspace.scratch("test-a", (2, 8), torch.complex128, torch.device("cpu"))
+    other = workspace.scratch("test-b", (4, 8), torch.complex128, torch.device("cpu"))
+    assert again.data_ptr() == first.data_ptr()
+    assert other.data_ptr() != first.data_ptr()
+    assert again.shape == (2, 8) and again.dtype == torch.complex128
+
+
+def test_a_larger_request_grows_the_kept_tensor_and_other_dtypes_share_it():
+    small = workspace.scratch("test-grow", (2,), torch.float32, torch.device("cpu"))
+    large = workspace.scratch("test-grow", (64,), torch.complex64, torch.device("cpu"))
+    assert large.numel() == 64 and large.dtype == torch.complex64
+    assert workspace.scratch("test-grow", (3,), torch.float64, torch.device("cpu")).data_ptr() == large.data_ptr()
+    assert small.numel() == 2
+
+
+def test_tensors_above_the_limit_are_not_kept(monkeypatch):
+    monkeypatch.setattr(workspace, "KEEP_AT_MOST_BYTES", 64)
+    first = workspace.scratch("test-big", (16,), torch.float64, torch.device("cpu"))
+    second = workspace.scratch("test-big", (16,), torch.float64, torch.device("cpu"))
+    del first
+    assert second.numel() == 16
+    assert "test-big" not in workspace._LOCAL.buffers
+
+
+def test_interleaved_forward_passes_keep_their_own_states(generator):
+    """Two layers run forward before either runs backward (their scratch tensors are shared by name)."""
+    circuit = circuits.angle_encoding(4) + circuits.strongly_entangling(4, n_layers=2)
+    observables = parse_observables(None, circuit.n_qubits)
+    xs = [torch.rand(5, 4, dtype=torch.float64, generator=generator).requires_grad_(True) for _ in "ab"]
+    ws = [torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator).requires_grad_(True) for _ in "ab"]
+
+    def gradients(method, interleaved):
+        backend = SimulatorBackend(method=method)
+        if interleaved:
+            outputs = [backend.run(circuit, observables, x, w) for x, w in zip(xs, ws, strict=True)]
+            loss = outputs[0].square().sum() + outputs[1].sum()
+            return torch.autograd.grad(loss, [*xs, *ws])
+        first = torch.autograd.grad(backend.run(circuit, observables, xs[0], ws[0]).square().sum(), [xs[0], ws[0]])
+        second = torch.autograd.grad(backend.run(circuit, observables, xs[1], ws[1]).sum(), [xs[1], ws[1]])
+        return first[0], second[0], first[1], second[1]
+
+    expected = gradients("backprop", interleaved=False)
+    for ours, reference in zip(gradients("adjoint", interleaved=True), expected, strict=True):
+        torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
