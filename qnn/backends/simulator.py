@@ -17,6 +17,7 @@ from qnn.simulator import (
 from qnn.simulator.adjoint import AdjointRun, adjoint_measure
 from qnn.simulator.engine import measure_in_slices, run_plan
 from qnn.simulator.fusion import make_plan
+from qnn.simulator.heisenberg import fold_final_permutation
 from qnn.simulator.measure import measure_exact
 
 COMPLEX_DTYPE = {torch.float32: torch.complex64, torch.float64: torch.complex128}
@@ -69,6 +70,8 @@ class SimulatorBackend:
         check_memory(plan, batch, dtype, weights.device, method, self.max_memory)
         shared, joined = program.angles(inputs, weights)
         keep_state = shots is not None and not isinstance(observables, Probabilities)  # to sample from
+        if not keep_state:
+            plan, observables = _folded(plan, observables)
         measure = partial(measure_exact, observables=observables)
         if method == "adjoint":
             exact, state = adjoint_measure(AdjointRun(plan, observables, batch, dtype), shared, joined, keep_state)
@@ -110,4 +113,19 @@ def _compiled(circuit, fuse: int, product_state: bool):
             _PLANS.clear()
         program = compile_circuit(circuit)
         cached = _PLANS[key] = (circuit, program, make_plan(program, fuse, product_state))
+    return cached[1], cached[2]
+
+
+_FOLDED: dict[tuple, tuple] = {}
+
+
+def _folded(plan, observables):
+    """(plan, observables) with the final permutation moved into the observables (`fold_final_permutation`),
+    for calls that do not need the final state itself."""
+    key = (id(plan), observables)
+    cached = _FOLDED.get(key)
+    if cached is None or cached[0] is not plan:
+        if len(_FOLDED) >= 64:
+            _FOLDED.clear()
+        cached = _FOLDED[key] = (plan, *fold_final_permutation(plan, observables))
     return cached[1], cached[2]

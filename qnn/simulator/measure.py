@@ -67,8 +67,9 @@ def expectations(state: torch.Tensor, observables: tuple[PauliSum, ...]) -> torc
     values = [None] * len(words)
     if diagonal:
         high, low = z_signs(tuple(words[i] for i in diagonal), state.real.dtype, state.device)
-        probs = probabilities(state).view(state.shape[0], high.shape[1], low.shape[1])
-        measured = ((probs @ low.T) * high.T).sum(1)  # Σ_x p_x high_w(x_high) low_w(x_low)
+        # Σ_x p_x high_w(x_high) low_w(x_low): one product over the low wires, then a sum over the high ones.
+        over_low = probabilities(state).view(-1, low.shape[1]) @ low.T
+        measured = (over_low.view(state.shape[0], *high.shape) * high).sum(1)
         for j, i in enumerate(diagonal):
             values[i] = measured[:, j]
     for i, word in enumerate(words):
@@ -95,7 +96,7 @@ def term_matrix(observables: tuple[PauliSum, ...]) -> tuple[torch.Tensor, tuple[
 
 @lru_cache(maxsize=32)
 def z_signs(words: tuple[str, ...], dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """The eigenvalues ±1 of each Z-only word, as (n_words, 2**h) on the first h = n // 2 wires and
+    """The eigenvalues ±1 of each Z-only word, as (2**h, n_words) on the first h = n // 2 wires and
     (n_words, 2**(n - h)) on the others: a word's eigenvalue on a basis state is their product.
 
     Two small tables instead of one (n_words, 2**n): at 20 qubits that one would take 160 MiB, and
@@ -103,7 +104,8 @@ def z_signs(words: tuple[str, ...], dtype: torch.dtype, device: torch.device) ->
     """
     n = len(words[0])
     h = n // 2
-    return _parity_signs([w[:h] for w in words], dtype, device), _parity_signs([w[h:] for w in words], dtype, device)
+    high = _parity_signs([w[:h] for w in words], dtype, device).T.contiguous()
+    return high, _parity_signs([w[h:] for w in words], dtype, device)
 
 
 def _parity_signs(words: list[str], dtype, device) -> torch.Tensor:
@@ -137,7 +139,7 @@ def adjoint_start(state: torch.Tensor, observables, grad: torch.Tensor, out=None
     if diagonal:
         high, low = z_signs(tuple(words[i] for i in diagonal), real, state.device)
         # The weight of each basis state, Σ_w per_word_w high_w low_w, as (batch, 2**h) x (2**(n-h)) products.
-        weights = (per_word[:, None, diagonal] * high.T) @ low
+        weights = (per_word[:, None, diagonal] * high).view(-1, low.shape[0]) @ low
         result = torch.mul(state.conj(), weights.view(state.shape), out=out)
     else:
         result = out.zero_()
