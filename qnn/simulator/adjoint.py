@@ -22,7 +22,7 @@ from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
 from qnn.simulator.engine import GATHER_ABOVE, apply_op, batch_slices, run_ops, state_buffers
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan
 from qnn.simulator.measure import adjoint_start, measure_exact
-from qnn.simulator.workspace import scratch
+from qnn.simulator.workspace import ADJOINT, STATE, TEMPORARY, scratch
 
 # States larger than this are rewound in place CHUNKS slices of the batch at a time, each slice
 # needing a temporary of its own size; smaller ones alternate with a spare state (no allocation).
@@ -92,12 +92,12 @@ class _AdjointMeasure(torch.autograd.Function):
         state, ctx.state = ctx.state, None  # the sweep rewinds it; a second backward runs the circuit again
         if state is None:
             state = _final_state(run, factors, matrices, ctx.device)
-        bra, terms = _sweep(run, state, grad_values, matrices)
+        bra, terms, free = _sweep(run, state, grad_values, matrices)
         del state  # only |λ⟩ is needed from here on
         grads = [None if term is None else 2 * term.conj() for term in terms]
         grads = [grads[i] for i in ctx.where]
         if factors is not None:
-            grads.append(_factor_gradient(bra, factors))
+            grads.append(_factor_gradient(bra, factors, free))
         return None, None, None, *grads
 
 
@@ -107,12 +107,13 @@ def _final_state(run: AdjointRun, factors, matrices, device) -> torch.Tensor:
         return run_ops(run.plan, factors, matrices, run.batch, run.dtype, device, buffers)
 
 
-def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
+def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor, free: torch.Tensor) -> torch.Tensor:
     """The gradient of 2 Re ⟨λ|ψ0⟩ = 2 Re Σ μ ψ0 (μ = conj(λ): `bra`) for the factors of ψ0 = ⊗ factors.
 
     For wire w it is 2 conj(E_w), E_w[s] = Σ over basis states with wire w in s of μ times the other
     wires' factors: μ contracted with the factors left of w (wire by wire, from the first) and with
     the product state of those right of w. About three passes over a state; a slice of the batch at a time.
+    `free`: a tensor like `bra` to work in.
     """
     n = factors.shape[-2]
     grad = torch.zeros_like(factors)
@@ -121,10 +122,9 @@ def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
         batch, size = t.shape
         per_sample = factors.expand(bra.shape[0], n, 2)[rows]
         rights = _right_products(per_sample)
-        # The contracted states (size/2, size/4, …) alternate between two parts of one scratch tensor.
-        parts = scratch("factor-gradient", (batch, size // 2 + size // 4), t.dtype, t.device).split(
-            [size // 2, size // 4], dim=1
-        )
+        # The contracted states (size/2, size/4, …) alternate between two parts of the spare state.
+        work = free[rows]
+        parts = work[:, : size // 2], work[:, size // 2 : size // 2 + size // 4]
         environments = []
         for w in range(n):
             pairs = t.view(batch, 2, -1)  # (batch, wire w, right wires) after contracting the left wires
@@ -146,7 +146,7 @@ def _right_products(factors: torch.Tensor) -> list[torch.Tensor]:
     They are views of one scratch tensor of (batch, 2**n): the one of 2**k amplitudes at offset 2**k - 1.
     """
     batch, n = factors.shape[:2]
-    buffer = scratch("right-products", (batch, 2**n), factors.dtype, factors.device)
+    buffer = scratch(TEMPORARY, (batch, 2**n), factors.dtype, factors.device)
     products = [buffer[:, :1].fill_(1)]
     for w in reversed(range(1, n)):  # not w = 0: the whole product state is not needed
         previous = products[-1]
@@ -162,14 +162,16 @@ def _sweep(run: AdjointRun, state, grad_values, matrices):
 
     The adjoint state is kept conjugated, μ = conj(λ): then R = Σ μ_a ψ_c is a plain product and
     undoing U on μ is applying U^T, so no state-sized conjugate copy is ever made.
+    Returns the conjugated adjoint state at the start, the R of each operation (None for those
+    without a tensor) and a free tensor like `state`.
     """
     plan, n = run.plan, run.plan.n_qubits
     slices = _row_slices(state)
     if len(slices) == 1:
         bra = adjoint_start(
-            state, run.observables, grad_values, out=scratch("adjoint", state.shape, state.dtype, state.device)
+            state, run.observables, grad_values, out=scratch(ADJOINT, state.shape, state.dtype, state.device)
         )
-        spare = scratch("spare", state.shape, state.dtype, state.device)
+        spare = scratch(STATE, state.shape, state.dtype, state.device)
     else:
         bra, spare = torch.empty_like(state), None
         for rows in slices:
@@ -183,7 +185,8 @@ def _sweep(run: AdjointRun, state, grad_values, matrices):
         if m is not None:
             terms[i] = _overlap(op, bra, state, n)
         bra, spare = _undo(bra, spare, op, _inverse(op, m, conjugated=True), n)
-    return bra, terms
+    # |ψ⟩ is rewound to the start, where nothing needs it; without a spare, its memory is the one free.
+    return bra, terms, (spare if spare is not None else state)
 
 
 def _inverse(op, matrix, conjugated: bool):

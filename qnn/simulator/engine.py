@@ -9,7 +9,7 @@ from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, make_plan
 from qnn.simulator.matrices import constant_diagonal, constant_matrix, rotation_diagonal, rotation_matrix
 from qnn.simulator.program import Program, Step, step_kind
-from qnn.simulator.workspace import scratch
+from qnn.simulator.workspace import ADJOINT, STATE, scratch
 
 # A permutation of more gates than this is applied as one gather, fewer as one strided copy per gate.
 GATHER_ABOVE = 1
@@ -55,7 +55,7 @@ def run_plan(plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.
 def state_buffers(plan: Plan, batch: int, dtype: torch.dtype, device) -> list[torch.Tensor]:
     """The two buffers of `run_ops`: a new tensor where the final state lands, and a scratch one."""
     shape = (batch, 2**plan.n_qubits)
-    buffers = [torch.empty(shape, dtype=dtype, device=device), scratch("forward", shape, dtype, device)]
+    buffers = [torch.empty(shape, dtype=dtype, device=device), scratch(STATE, shape, dtype, device)]
     # run_ops starts in the first buffer and every operation moves the state to the other one.
     return buffers if len(plan.ops) % 2 == 0 else buffers[::-1]
 
@@ -80,7 +80,7 @@ def measure_in_slices(plan: Plan, shared, joined, batch: int, dtype: torch.dtype
     factors, matrices = plan_matrices(plan, shared, joined, dtype)
     slices = batch_slices(plan.n_qubits, batch, dtype, shared.device)
     size = 2**plan.n_qubits
-    buffers = [scratch(name, (slices[0].stop, size), dtype, shared.device) for name in ("forward", "forward-2")]
+    buffers = [scratch(name, (slices[0].stop, size), dtype, shared.device) for name in (STATE, ADJOINT)]
     kept = torch.empty(batch, size, dtype=dtype, device=shared.device) if keep_state else None
     values = []
     for part in slices:

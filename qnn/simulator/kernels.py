@@ -9,7 +9,7 @@ import string
 
 import torch
 
-from qnn.simulator.workspace import scratch
+from qnn.simulator.workspace import TEMPORARY, scratch
 
 
 def zero_state(n_qubits: int, batch: int, dtype: torch.dtype, device) -> torch.Tensor:
@@ -166,7 +166,7 @@ def block_overlap(bra: torch.Tensor, ket: torch.Tensor, lo: int, width: int, bat
     if 4 * right >= d:
         # Contract the right wires in small products, (rows, left, d, d), then sum over the left
         # wires: d multiplications per amplitude, a temporary of at most 4 states.
-        products = scratch("overlap", (rows, x.shape[1], d, d), bra.dtype, bra.device)
+        products = scratch(TEMPORARY, (rows, x.shape[1], d, d), bra.dtype, bra.device)
         out = torch.matmul(x, y.transpose(-1, -2), out=products).sum(1)
     else:
         # Few right wires: those small products would be inefficient, so contract over the left

@@ -18,14 +18,21 @@ import torch
 # the arithmetic.
 KEEP_AT_MOST_BYTES = 4 * 2**20
 
+# Three names, each for uses that never overlap in time, so that at most three slices are kept:
+# STATE: the second state buffer of a forward pass; the adjoint sweep's spare state.
+# ADJOINT: the adjoint state; the other buffer of a forward pass in slices (`engine.measure_in_slices`).
+# TEMPORARY: probabilities and weights while measuring or starting the sweep; an overlap's products
+#   during the sweep; the right-hand product states of the product-state gradient after it.
+STATE, ADJOINT, TEMPORARY = "state", "adjoint", "temporary"
+
 _LOCAL = threading.local()
 
 
 def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """An uninitialised tensor of `shape`, which the next call asking for `name` gets again.
 
-    The caller must be done with it before that call: use a name per purpose, for tensors that are
-    not returned to the user or kept for the backward pass.
+    The caller must be done with it before that call (see the names above); only for tensors that
+    are not returned to the user or kept for the backward pass.
     """
     size = torch.Size(shape)
     nbytes = size.numel() * torch.empty((), dtype=dtype).element_size()
@@ -36,3 +43,8 @@ def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype, device: torch
     if buffer is None or buffer.numel() < nbytes:
         buffer = kept[name] = torch.empty(max(nbytes, 64), dtype=torch.uint8)
     return buffer[:nbytes].view(dtype).view(size)
+
+
+def release() -> None:
+    """Free the scratch tensors this thread keeps (they are allocated again when next needed)."""
+    _LOCAL.__dict__.pop("buffers", None)
