@@ -165,9 +165,17 @@ def block_overlap(bra: torch.Tensor, ket: torch.Tensor, lo: int, width: int, bat
     x, y = bra.view(rows, -1, d, right), ket.view(rows, -1, d, right)
     if 4 * right >= d:
         # Contract the right wires in small products, (rows, left, d, d), then sum over the left
-        # wires: d multiplications per amplitude, a temporary of at most 4 states.
-        products = scratch(TEMPORARY, (rows, x.shape[1], d, d), bra.dtype, bra.device)
-        out = torch.matmul(x, y.transpose(-1, -2), out=products).sum(1)
+        # wires: d multiplications per amplitude. The products take d / right times the state, so
+        # they are made a part of the left wires at a time, each no larger than the state.
+        lefts = x.shape[1]
+        step = max(1, lefts * right // d)
+        products = scratch(TEMPORARY, (rows, min(step, lefts), d, d), bra.dtype, bra.device)
+        out = None
+        for start in range(0, lefts, step):
+            part = slice(start, min(start + step, lefts))
+            chunk = products[:, : part.stop - part.start]
+            summed = torch.matmul(x[:, part], y[:, part].transpose(-1, -2), out=chunk).sum(1)
+            out = summed if out is None else out.add_(summed)
     else:
         # Few right wires: those small products would be inefficient, so contract over the left
         # wires and the batch in one product (rows, d·right, d·right) and keep its diagonal in the
