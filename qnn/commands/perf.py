@@ -76,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(results))
     print(
         "peak MiB: on the CPU, the growth of the measuring process's resident memory during the timed steps; "
-        "on CUDA, torch's peak allocation above the memory held before them."
+        "on CUDA, torch's peak allocation above the memory held before them.\n"
+        "states: the peak of torch's live tensors during one step, in batched states of the timed batch "
+        "(- where the simulator's states are not torch tensors)."
     )
     if args.bandwidth:
         _bandwidth(args)

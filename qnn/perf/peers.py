@@ -26,6 +26,7 @@ class Peer:
     setup: Callable[[Workload], Step] | None  # None: known, but without a runner here
     modules: tuple[str, ...] = ()  # importable modules it needs
     dtypes: tuple[torch.dtype, ...] = (torch.complex64, torch.complex128)
+    tensors: bool = True  # its states are torch tensors (so torch's allocations are its memory)
     missing_note: str = ""
 
     def unavailable(self, workload: Workload) -> str | None:
@@ -141,6 +142,7 @@ PEERS: dict[str, Peer] = {
         "PennyLane lightning.qubit, TorchLayer, adjoint",
         _lightning,
         modules=("pennylane", "pennylane_lightning"),
+        tensors=False,
     ),
     "qiskit-ml": Peer(
         "qiskit-ml",
@@ -148,6 +150,7 @@ PEERS: dict[str, Peer] = {
         _qiskit_ml,
         modules=("qiskit_machine_learning",),
         dtypes=(torch.complex128,),
+        tensors=False,
     ),
     "torchquantum": Peer(
         "torchquantum",

@@ -20,24 +20,31 @@ def ratios(measurements: list[Measurement]) -> dict[tuple[str, int, str], float]
 
 
 def format_table(measurements: list[Measurement]) -> str:
-    """One line per measurement: qubits, precision, simulator, samples/s, peak memory, qnn/peer, note."""
+    """One line per measurement: qubits, precision, simulator, samples/s, peak memory (the process's,
+    and torch's live tensors in batched states), qnn/peer, note."""
     ratio = ratios(measurements)
-    columns = f"{'qubits':>6}  {'dtype':<10}  {'simulator':<16}  {'samples/s':>11}  {'peak MiB':>9}"
+    columns = f"{'qubits':>6}  {'dtype':<10}  {'simulator':<16}  {'samples/s':>11}  {'peak MiB':>9}  {'states':>6}"
     header = f"{columns}  {'qnn/peer':>9}  note"
     lines = [header, "-" * len(header)]
     for m in sorted(measurements, key=lambda m: (m.n_qubits, m.dtype)):
         rate = f"{m.samples_per_s:,.1f}" if m.samples_per_s else "-"
         peak = f"{m.peak_bytes / 2**20:,.0f}" if m.peak_bytes is not None else "-"
+        states = f"{m.peak_states:.2f}" if m.peak_states is not None else "-"
         r = ratio.get((m.peer, m.n_qubits, m.dtype))
         r_text = f"{r:,.1f}×" if r else "-"
-        lines.append(f"{m.n_qubits:>6}  {m.dtype:<10}  {m.peer:<16}  {rate:>11}  {peak:>9}  {r_text:>9}  {m.note}")
+        lines.append(
+            f"{m.n_qubits:>6}  {m.dtype:<10}  {m.peer:<16}  {rate:>11}  {peak:>9}  {states:>6}  {r_text:>9}  {m.note}"
+        )
     return "\n".join(lines)
 
 
 def write_json(measurements: list[Measurement], path: Path, settings: dict) -> None:
     """`settings` (the command's options) and every measurement with its ratio, as JSON."""
     ratio = ratios(measurements)
-    rows = [m.as_dict() | {"qnn_over_peer": ratio.get((m.peer, m.n_qubits, m.dtype))} for m in measurements]
+    rows = [
+        m.as_dict() | {"peak_states": m.peak_states, "qnn_over_peer": ratio.get((m.peer, m.n_qubits, m.dtype))}
+        for m in measurements
+    ]
     path.write_text(json.dumps({"settings": settings, "measurements": rows}, indent=2))
 
 

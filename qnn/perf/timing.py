@@ -6,16 +6,25 @@ resident set grew during the timed steps above what it held before them (`ru_max
 RSS before; it counts everything the process touched, allocator caches included), and on CUDA
 `torch.cuda.max_memory_allocated` above the memory allocated before the steps.
 
+For simulators whose states are torch tensors, one more step measures the peak of torch's live
+allocations during a step (`tensor_peak_bytes`): on the CPU from the profiler's memory events
+(qnn's kept scratch tensors are released first, so that they are counted), on CUDA as above. In
+units of one batched state (`state_bytes`) it is what the memory target is stated in.
+
 Slow peers are bounded: after a warm-up, one sample and then a small batch are timed, and when the
-full batch would not finish `1 + repeats` times within the time limit, the batch (then the repeats) shrinks to fit;
-samples per second are then those of the smaller batch, and the measurement says so in `note`.
+full batch would not finish `2 + repeats` times (warm-up, timed steps, memory step) within the time
+limit, the batch (then the repeats) shrinks to fit; samples per second are then those of the smaller
+batch, and the measurement says so in `note`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import os
 import resource
 import statistics
+import sys
 import time
 from dataclasses import asdict, dataclass
 
@@ -35,7 +44,16 @@ class Measurement:
     seconds: tuple[float, ...] = ()  # each timed step
     batch: int = 0  # the batch that was timed
     peak_bytes: int | None = None
+    tensor_peak_bytes: int | None = None  # peak of torch's live allocations in one step
+    state_bytes: int = 0  # one batched state of the timed batch
     note: str = ""
+
+    @property
+    def peak_states(self) -> float | None:
+        """`tensor_peak_bytes` in batched states."""
+        if self.tensor_peak_bytes is None or not self.state_bytes:
+            return None
+        return self.tensor_peak_bytes / self.state_bytes
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -98,18 +116,22 @@ def _run(peer_name: str, workload: Workload, repeats: int, time_limit: float) ->
     _timed(step, x, sync)  # warm-up at the timed batch
     seconds = tuple(_timed(step, x, sync) for _ in range(repeats))
     peak = _memory_peak(workload.device) - baseline
+    tensor_peak = _tensor_peak(step, x, workload.device) if PEERS[peer_name].tensors else None
     dtype = str(workload.dtype).removeprefix("torch.")
     rate = batch / statistics.median(seconds)
-    return Measurement(peer_name, workload.n_qubits, dtype, rate, seconds, batch, max(peak, 0), note)
+    state = batch * 2**workload.n_qubits * torch.empty((), dtype=workload.dtype).element_size()
+    return Measurement(
+        peer_name, workload.n_qubits, dtype, rate, seconds, batch, max(peak, 0), tensor_peak, state, note
+    )
 
 
 def _fit(batch: int, repeats: int, one_sample: float, time_limit: float) -> tuple[int, int, str]:
-    """The batch and repeats whose `1 + repeats` steps fit in `time_limit`, and a note if they shrank."""
-    if (1 + repeats) * batch * one_sample <= time_limit:
+    """The batch and repeats whose `2 + repeats` steps fit in `time_limit`, and a note if they shrank."""
+    if (2 + repeats) * batch * one_sample <= time_limit:
         return batch, repeats, ""
-    fitted = max(1, min(batch, int(time_limit / ((1 + repeats) * max(one_sample, 1e-9)))))
+    fitted = max(1, min(batch, int(time_limit / ((2 + repeats) * max(one_sample, 1e-9)))))
     if fitted == 1:
-        repeats = max(1, min(repeats, int(time_limit / max(one_sample, 1e-9)) - 1))
+        repeats = max(1, min(repeats, int(time_limit / max(one_sample, 1e-9)) - 2))
     return fitted, repeats, f"batch {fitted} of {batch}, {repeats} repeats (time limit)"
 
 
@@ -124,6 +146,48 @@ def _synchronizer(device: str):
     if device.startswith("cuda"):
         return torch.cuda.synchronize
     return lambda: None
+
+
+def _tensor_peak(step, x: torch.Tensor, device: str) -> int:
+    """Peak bytes of torch's live allocations during one step, above those held before it."""
+    from qnn.simulator import workspace
+
+    workspace.release()  # kept scratch tensors are then allocated, and counted, within the step
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated()
+        step(x)
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated() - before
+    from torch.profiler import ProfilerActivity, profile
+
+    with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as profiler:
+        step(x)
+    # Each memory event is one allocation (+bytes) or release (-bytes). The profiler's public event
+    # list keeps only some of them; its raw results have all.
+    events = [e for e in profiler.profiler.kineto_results.events() if e.name() == "[memory]"]
+    live = peak = 0
+    for event in sorted(events, key=lambda e: e.start_ns()):
+        live += event.nbytes()
+        peak = max(peak, live)
+    return peak
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the profiler's C++ warning for each tensor allocated before it started and freed
+    during the step (the last step's gradients): those releases are not counted, which can only
+    raise the peak, by their size (a few small tensors)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _memory_now(device: str) -> int:

@@ -4,7 +4,7 @@ from qnn.perf import Measurement, format_table, plot, write_json
 from qnn.perf.report import ratios
 
 RESULTS = [
-    Measurement("qnn", 8, "complex64", 5000.0, (0.05,), 256, 3 * 2**20),
+    Measurement("qnn", 8, "complex64", 5000.0, (0.05,), 256, 3 * 2**20, 5 * 2**19, 2**19),
     Measurement("default.qubit", 8, "complex64", 500.0, (0.5,), 256, 30 * 2**20),
     Measurement("default.qubit", 8, "complex128", 400.0, (0.6,), 256, 60 * 2**20),
     Measurement("torchquantum", 8, "complex64", None, note="not installed"),
@@ -18,9 +18,21 @@ def test_ratios_compare_qnn_with_peers_at_equal_qubits_and_precision():
 def test_table_lists_every_measurement_with_its_ratio_and_note():
     table = format_table(RESULTS)
     lines = table.splitlines()
-    assert lines[0].split() == ["qubits", "dtype", "simulator", "samples/s", "peak", "MiB", "qnn/peer", "note"]
+    assert lines[0].split() == [
+        "qubits",
+        "dtype",
+        "simulator",
+        "samples/s",
+        "peak",
+        "MiB",
+        "states",
+        "qnn/peer",
+        "note",
+    ]
     row = next(line for line in lines if "default.qubit" in line and "complex64" in line)
-    assert row.split() == ["8", "complex64", "default.qubit", "500.0", "30", "10.0×"]
+    assert row.split() == ["8", "complex64", "default.qubit", "500.0", "30", "-", "10.0×"]
+    ours = next(line for line in lines if "qnn " in line)
+    assert ours.split() == ["8", "complex64", "qnn", "5,000.0", "3", "5.00", "-"]  # 2.5 MiB of 0.5 MiB states
     assert any(line.split()[-2:] == ["not", "installed"] for line in lines)
 
 
@@ -29,5 +41,6 @@ def test_json_and_plot_are_written(tmp_path):
     data = json.loads((tmp_path / "perf.json").read_text())
     assert data["settings"] == {"batch": 256}
     assert [m["qnn_over_peer"] for m in data["measurements"]] == [None, 10.0, None, None]
+    assert [m["peak_states"] for m in data["measurements"]] == [5.0, None, None, None]
     plot(RESULTS, tmp_path / "perf.png", "test")
     assert (tmp_path / "perf.png").read_bytes()[:4] == b"\x89PNG"

@@ -3,6 +3,8 @@ import torch
 
 from qnn.perf import Measurement, Workload, measure
 from qnn.perf.timing import _fit
+from qnn.simulator import compile_circuit, estimate_bytes
+from qnn.simulator.fusion import make_plan
 
 
 def test_qnn_is_measured_in_a_child_process():
@@ -11,6 +13,17 @@ def test_qnn_is_measured_in_a_child_process():
     assert result.batch == 8 and len(result.seconds) == 2
     assert result.samples_per_s == pytest.approx(8 / sorted(result.seconds)[0], rel=1.0)  # median of two
     assert result.peak_bytes >= 0 and result.dtype == "complex64"
+    assert result.state_bytes == 8 * 2**3 * 8 and result.tensor_peak_bytes >= result.state_bytes
+
+
+@pytest.mark.parametrize(("n_qubits", "batch"), [(10, 64), (13, 128)])
+def test_qnn_tensor_peak_stays_within_the_memory_estimate(n_qubits, batch):
+    """The profiled peak of one training step against `memory.estimate_bytes` (final states + slices)."""
+    workload = Workload(n_qubits, n_layers=2, batch=batch)
+    result = measure("qnn", workload, repeats=1, time_limit=60)
+    plan = make_plan(compile_circuit(workload.circuit))
+    estimate = estimate_bytes(plan, batch, workload.dtype, "adjoint")
+    assert result.state_bytes <= result.tensor_peak_bytes <= estimate
 
 
 def test_unavailable_peers_are_skipped_with_a_note():
@@ -27,9 +40,9 @@ def test_a_precision_a_peer_lacks_is_skipped_with_a_note():
 @pytest.mark.parametrize(
     ("one_sample", "expected"),
     [
-        (0.001, (256, 5, "")),  # (1 + 5) × 256 × 1 ms fits in 60 s
-        (0.125, (80, 5, "batch 80 of 256, 5 repeats (time limit)")),  # shrink the batch
-        (20.0, (1, 2, "batch 1 of 256, 2 repeats (time limit)")),  # one sample takes 20 s: fewer repeats
+        (0.001, (256, 5, "")),  # (2 + 5) × 256 × 1 ms fits in 60 s
+        (0.125, (68, 5, "batch 68 of 256, 5 repeats (time limit)")),  # shrink the batch
+        (15.0, (1, 2, "batch 1 of 256, 2 repeats (time limit)")),  # one sample takes 15 s: fewer repeats
     ],
 )
 def test_slow_peers_are_bounded(one_sample, expected):

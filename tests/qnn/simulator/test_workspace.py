@@ -55,3 +55,10 @@ def test_interleaved_forward_passes_keep_their_own_states(generator):
     expected = gradients("backprop", interleaved=False)
     for ours, reference in zip(gradients("adjoint", interleaved=True), expected, strict=True):
         torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
+
+
+def test_release_drops_the_kept_tensors():
+    workspace.scratch("test-release", (8,), torch.float64, torch.device("cpu"))
+    workspace.release()
+    assert "buffers" not in workspace._LOCAL.__dict__
+    assert workspace.scratch("test-release", (8,), torch.float64, torch.device("cpu")).numel() == 8
