@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import torch
 
+from qnn.simulator.constants import constant
 from qnn.simulator.fusion import Block, Diagonal, Plan, Single
 from qnn.simulator.matrices import constant_diagonal, gate_matrix, rotation_diagonal
 from qnn.simulator.program import Step, step_kind
@@ -29,12 +30,12 @@ def step_matrices(steps: tuple[Step, ...], shared, joined, dtype: torch.dtype) -
         groups.setdefault((step.gate, len(step.wires), step.batched), []).append(i)
     out: list = [None] * len(steps)
     for (gate, n_wires, batched), members in groups.items():
-        columns = torch.tensor([steps[i].columns for i in members], dtype=torch.long, device=shared.device)
+        columns = constant(tuple(steps[i].columns for i in members), torch.long, shared.device)
         angles = joined[:, columns] if batched else shared[columns]  # (batch, m, p) or (m, p)
         matrices = gate_matrix(gate, angles, n_wires, dtype)
-        constant = matrices.dim() == 2  # a gate without parameters: one matrix for all
+        parameterless = matrices.dim() == 2  # one matrix for all
         for j, i in enumerate(members):
-            out[i] = matrices if constant else matrices[..., j, :, :]
+            out[i] = matrices if parameterless else matrices[..., j, :, :]
     return out
 
 
@@ -257,7 +258,7 @@ def _one_qubit_table(recipe: Recipe, shared, joined, dtype: torch.dtype) -> _Tab
 
 def _group_matrices(gate: str, members: tuple[Step, ...], angles: torch.Tensor, dtype) -> torch.Tensor:
     """(m, 2, 2) for shared `angles` (n_shared,), (batch, m, 2, 2) for joined ones (batch, n_joined)."""
-    columns = torch.tensor([s.columns for s in members], dtype=torch.long, device=angles.device)
+    columns = constant(tuple(s.columns for s in members), torch.long, angles.device)
     matrices = gate_matrix(gate, angles[..., columns], 1, dtype)
     if matrices.dim() == 2:  # a gate without parameters
         return matrices.expand(*angles.shape[:-1], len(members), 2, 2)

@@ -8,6 +8,8 @@ import math
 
 import torch
 
+from qnn.simulator.constants import constant
+
 SQRT1_2 = 1 / math.sqrt(2)
 
 # Gates applied as an elementwise phase, and gates applied as an index permutation.
@@ -92,12 +94,9 @@ _RX_PHASES = (1, 1j, 1j, 1)  # RX = [[c, -i s], [-i s, c]]
 
 
 def _rx_ry(gate, t):
-    offsets = torch.tensor(_RX_RY_OFFSETS[gate], dtype=t.dtype, device=t.device)
+    offsets = constant(_RX_RY_OFFSETS[gate], t.dtype, t.device)
     magnitudes = torch.cos(0.5 * t[..., None] + offsets)  # (c, -s, ∓s, c)
-    if gate == "RX":
-        entries = magnitudes * torch.tensor(_RX_PHASES, dtype=_complex_of(t.dtype), device=t.device)
-    else:
-        entries = _c(magnitudes)
+    entries = magnitudes * constant(_RX_PHASES, _complex_of(t.dtype), t.device) if gate == "RX" else _c(magnitudes)
     return entries.reshape(*t.shape, 2, 2)
 
 
@@ -109,8 +108,8 @@ _ROT_OFFSETS = (0.0, _HALF_PI, -_HALF_PI, 0.0)
 
 def _rot(angles):
     half = 0.5 * angles
-    phases = half @ torch.tensor(_ROT_PHASES, dtype=angles.dtype, device=angles.device)
-    offsets = torch.tensor(_ROT_OFFSETS, dtype=angles.dtype, device=angles.device)
+    phases = half @ constant(_ROT_PHASES, angles.dtype, angles.device)
+    offsets = constant(_ROT_OFFSETS, angles.dtype, angles.device)
     magnitudes = torch.cos(half[..., 1:2] + offsets)
     return (magnitudes * _expi(phases)).reshape(*angles.shape[:-1], 2, 2)
 

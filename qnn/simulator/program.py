@@ -14,6 +14,7 @@ import torch
 
 from circuits.circuit import Circuit, Const, Input, InputProduct, Weight
 from circuits.gates import STATE_PREP
+from qnn.simulator.constants import constant
 from qnn.simulator.matrices import DIAGONAL, PERMUTATION
 
 
@@ -56,16 +57,16 @@ class Program:
 
         `inputs`: (batch, n_inputs) real; `weights`: (n_weights,) real of the same dtype.
         """
-        consts = torch.tensor(self.const_values, dtype=weights.dtype, device=weights.device)
-        index = torch.tensor(self.weight_indices, dtype=torch.long, device=weights.device)
+        consts = constant(self.const_values, weights.dtype, weights.device)
+        index = constant(self.weight_indices, torch.long, weights.device)
         shared = torch.cat([consts, weights[index]])
         if not self.input_scales:
             return shared, None
         dev, dt = weights.device, weights.dtype
-        idx = torch.tensor(self.factor_indices, dtype=torch.long, device=dev)  # (n_batched, n_factors)
-        scale = torch.tensor(self.factor_scales, dtype=dt, device=dev)
-        shift = torch.tensor(self.factor_shifts, dtype=dt, device=dev)
-        outer = torch.tensor(self.input_scales, dtype=dt, device=dev)
+        idx = constant(self.factor_indices, torch.long, dev)  # (n_batched, n_factors)
+        scale = constant(self.factor_scales, dt, dev)
+        shift = constant(self.factor_shifts, dt, dev)
+        outer = constant(self.input_scales, dt, dev)
         if idx.shape[1] == 1:  # one input per angle (the common case): one affine map, fewer autograd steps
             batched = inputs[:, idx[:, 0]]
             if not self.plain_inputs:

@@ -9,6 +9,7 @@ On a GPU, PyTorch's caching allocator already does this.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import torch
@@ -34,15 +35,14 @@ def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype, device: torch
     The caller must be done with it before that call (see the names above); only for tensors that
     are not returned to the user or kept for the backward pass.
     """
-    size = torch.Size(shape)
-    nbytes = size.numel() * torch.empty((), dtype=dtype).element_size()
+    nbytes = math.prod(shape) * dtype.itemsize
     if torch.device(device).type != "cpu" or nbytes > KEEP_AT_MOST_BYTES:
-        return torch.empty(size, dtype=dtype, device=device)
+        return torch.empty(shape, dtype=dtype, device=device)
     kept = _LOCAL.__dict__.setdefault("buffers", {})
     buffer = kept.get(name)
     if buffer is None or buffer.numel() < nbytes:
         buffer = kept[name] = torch.empty(max(nbytes, 64), dtype=torch.uint8)
-    return buffer[:nbytes].view(dtype).view(size)
+    return buffer[:nbytes].view(dtype).view(shape)
 
 
 def release() -> None:
