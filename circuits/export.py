@@ -97,7 +97,11 @@ def to_pennylane(circuit: Circuit):
                 # One amplitude per parameter, each broadcast to the batch shape so they stack.
                 ones = qml.math.ones_like(qml.math.sum(inputs, axis=-1)) if circuit.n_inputs else const
                 amplitudes = qml.math.stack([ones * value(p) for p in op.params], axis=-1)
-                qml.AmplitudeEmbedding(amplitudes, wires=op.wires, normalize=True)
+                # PennyLane leaves amplitudes whose norm is within its tolerance (about 1e-5) of 1 as they
+                # are; normalise them exactly, as qnn's simulator does (PennyLane then refuses all zeros).
+                norm = qml.math.sqrt(qml.math.sum(qml.math.abs(amplitudes) ** 2, axis=-1))
+                norm = qml.math.where(norm == 0, qml.math.ones_like(norm), norm)
+                qml.AmplitudeEmbedding(amplitudes / norm[..., None], wires=op.wires, normalize=True)
             else:
                 getattr(qml, _PENNYLANE_GATES[op.gate])(*(value(p) for p in op.params), wires=op.wires)
 

@@ -161,3 +161,12 @@ def test_qasm3_declares_unbound_parameters_as_inputs(rng):
     bound = to_qasm3(circuit, x, w)
     assert "input" not in bound and f"rx({x[0]}) q[0];" in bound
     assert "state_preparation" in to_qasm3(amplitude_encoding(2), inputs=[1.0, 2.0, 3.0, 4.0])
+
+
+@pytest.mark.parametrize("amplitudes", [(-0.99999, 0.0), (0.6, 0.799995), (3.0, 4.0)])
+def test_pennylane_normalises_state_prep_amplitudes_exactly(amplitudes):
+    """PennyLane leaves a norm within about 1e-5 of 1 as it is; the export divides by it first."""
+    circuit = Circuit.of(1, [Operation(STATE_PREP, (0,), tuple(Const(a) for a in amplitudes))])
+    expected = np.array(amplitudes) / np.linalg.norm(amplitudes)
+    np.testing.assert_allclose(pennylane_state(circuit, np.zeros(0), np.zeros(0)), expected, atol=1e-14)
+    np.testing.assert_allclose(qiskit_state(circuit, [], []), expected, atol=1e-14)
