@@ -29,6 +29,13 @@ def add_command(commands) -> None:
     perf.add_argument(
         "--repeats", type=positive_int, default=5, help="timed steps after the warm-up; median (default 5)"
     )
+    perf.add_argument(
+        "--rounds",
+        type=positive_int,
+        default=1,
+        help="measure everything this many times, one round after another, and report the median round "
+        "(steadier ratios on a busy machine; default 1)",
+    )
     perf.add_argument("--peers", nargs="+", default=list(DEFAULT_PEERS), help="simulators to time (default: all)")
     perf.add_argument("--dtype", nargs="+", choices=DTYPES, default=list(DTYPES), help="precisions (default both)")
     perf.add_argument(
@@ -51,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
-    from qnn.perf import PEERS, Measurement, Workload, format_table, measure, plot, write_json
+    from qnn.perf import PEERS, Measurement, Workload, format_table, measure, median_round, plot, write_json
 
     unknown = [p for p in args.peers if p not in PEERS]
     if unknown:
@@ -64,15 +71,23 @@ def run(args: argparse.Namespace) -> int:
         for dtype in args.dtype
         for peer in args.peers
     ]
-    results = []
-    for peer, workload in tqdm(jobs, desc="qnn perf", disable=args.quiet):
-        if peer == "qiskit-ml" and workload.n_qubits > args.max_qiskit_qubits:
-            note = f"skipped above --max-qiskit-qubits {args.max_qiskit_qubits}"
-            results.append(Measurement(peer, workload.n_qubits, str(workload.dtype)[6:], None, note=note))
-            continue
-        results.append(measure(peer, workload, args.repeats, args.timeout, args.threads))
+    # Rounds one after another (every job, then every job again), so that each simulator meets the
+    # machine's slow and fast spells alike.
+    rounds: list[list] = [[] for _ in jobs]
+    progress = tqdm(total=args.rounds * len(jobs), desc="qnn perf", disable=args.quiet)
+    for _ in range(args.rounds):
+        for taken, (peer, workload) in zip(rounds, jobs, strict=True):
+            if peer == "qiskit-ml" and workload.n_qubits > args.max_qiskit_qubits:
+                note = f"skipped above --max-qiskit-qubits {args.max_qiskit_qubits}"
+                taken.append(Measurement(peer, workload.n_qubits, str(workload.dtype)[6:], None, note=note))
+            else:
+                taken.append(measure(peer, workload, args.repeats, args.timeout, args.threads))
+            progress.update()
+    progress.close()
+    results = [median_round(taken) for taken in rounds]
     where = args.device + (f", {args.threads} thread(s)" if args.threads else "")
-    print(f"forward + backward, batch {args.batch}, {args.layers} layers, {where}, median of {args.repeats}")
+    median = f"median of {args.repeats}" + (f", median of {args.rounds} rounds" if args.rounds > 1 else "")
+    print(f"forward + backward, batch {args.batch}, {args.layers} layers, {where}, {median}")
     print(format_table(results))
     print(
         "peak MiB: on the CPU, the growth of the measuring process's resident memory during the timed steps; "

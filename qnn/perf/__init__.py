@@ -9,7 +9,7 @@ slow simulator can be stopped; `format_table`, `write_json` and `plot` report th
 from qnn.perf.bandwidth import BandwidthResult, measure_bandwidth
 from qnn.perf.peers import PEERS, Peer
 from qnn.perf.report import format_table, plot, write_json
-from qnn.perf.timing import Measurement, measure
+from qnn.perf.timing import Measurement, measure, median_round
 from qnn.perf.workload import Workload
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "format_table",
     "measure",
     "measure_bandwidth",
+    "median_round",
     "plot",
     "write_json",
 ]

@@ -26,7 +26,7 @@ import resource
 import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import psutil
 import torch
@@ -88,6 +88,22 @@ def measure(
         child.kill()
         child.join()
     return result
+
+
+def median_round(rounds: list[Measurement]) -> Measurement:
+    """One measurement from the rounds of the same one: the round of median samples/s, with every
+    round's timed steps and the largest peaks. Failed rounds are left out, unless all failed."""
+    done = sorted((m for m in rounds if m.samples_per_s), key=lambda m: m.samples_per_s)
+    if not done:
+        return rounds[0]
+    middle = done[(len(done) - 1) // 2]  # the lower middle for an even count: a round that was measured
+    tensor_peaks = [m.tensor_peak_bytes for m in done if m.tensor_peak_bytes is not None]
+    return replace(
+        middle,
+        seconds=tuple(s for m in rounds for s in m.seconds),
+        peak_bytes=max(m.peak_bytes for m in done),
+        tensor_peak_bytes=max(tensor_peaks) if tensor_peaks else None,
+    )
 
 
 def _child(sender, peer_name: str, workload: Workload, repeats: int, time_limit: float, threads) -> None:

@@ -20,6 +20,15 @@ def test_perf_prints_a_table_and_writes_json_and_plot(tmp_path, capsys):
     assert (tmp_path / "perf.png").exists()
 
 
+def test_rounds_are_measured_one_after_another_and_reported_as_their_median(tmp_path, capsys):
+    argv = ["perf", "--qubits", "2", "--batch", "4", "--layers", "1", "--repeats", "2", "--dtype", "complex64"]
+    argv += ["--peers", "qnn", "--rounds", "3", "--out", str(tmp_path), "--quiet"]
+    assert main(argv) == 0
+    assert "median of 2, median of 3 rounds" in capsys.readouterr().out
+    (ours,) = json.loads((tmp_path / "perf.json").read_text())["measurements"]
+    assert len(ours["seconds"]) == 6 and ours["samples_per_s"] > 0
+
+
 def test_unknown_peer_is_refused():
     with pytest.raises(SystemExit, match="unknown peer"):
         main(["perf", "--peers", "cirq"])

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from qnn.perf import Measurement, Workload, measure
+from qnn.perf import Measurement, Workload, measure, median_round
 from qnn.perf.timing import _fit
 from qnn.simulator import compile_circuit, estimate_bytes
 from qnn.simulator.fusion import make_plan
@@ -47,3 +47,17 @@ def test_a_precision_a_peer_lacks_is_skipped_with_a_note():
 )
 def test_slow_peers_are_bounded(one_sample, expected):
     assert _fit(256, 5, one_sample, 60.0) == expected
+
+
+def test_the_median_round_keeps_every_timed_step_and_the_largest_peaks():
+    rounds = [
+        Measurement("qnn", 8, "complex64", 300.0, (0.1, 0.2), 256, 5, 40, 8),
+        Measurement("qnn", 8, "complex64", None, note="stopped after 60 s"),
+        Measurement("qnn", 8, "complex64", 100.0, (0.3,), 256, 9, 30, 8),
+        Measurement("qnn", 8, "complex64", 200.0, (0.4,), 256, 2, 20, 8),
+    ]
+    result = median_round(rounds)
+    assert result.samples_per_s == 200.0 and result.seconds == (0.1, 0.2, 0.3, 0.4)
+    assert result.peak_bytes == 9 and result.tensor_peak_bytes == 40 and result.note == ""
+    failed = [Measurement("qnn", 8, "complex64", None, note="failed: boom")] * 2
+    assert median_round(failed) == failed[0]
