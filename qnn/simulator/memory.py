@@ -12,8 +12,7 @@ class SimulatorMemoryError(MemoryError):
 
 
 def state_bytes(n_qubits: int, batch: int, dtype: torch.dtype) -> int:
-    itemsize = torch.empty((), dtype=dtype).element_size()
-    return batch * 2**n_qubits * itemsize
+    return batch * 2**n_qubits * dtype.itemsize
 
 
 # Peak memory of each way of running a plan, in states of (batch, 2**n) amplitudes:
@@ -21,10 +20,14 @@ def state_bytes(n_qubits: int, batch: int, dtype: torch.dtype) -> int:
 #   slice), and the final states when they are kept for sampling;
 # - "adjoint": the final states, kept from the forward pass, plus the working states of one slice of
 #   the batch (`engine.batch_slices`): its forward buffers, then its adjoint state, a spare and the
-#   temporaries of an overlap, at most five slices (measured, complex64, batch 256: 5.1 states at
+#   temporaries of an overlap, at most five slices (measured, complex64, batch 256: 5.0 states at
 #   8 qubits, where the slice is the whole batch; 2.8 at 12; 1.1 at 16);
+# - "backprop": autograd keeps the input of every operation, plus a forward pass's own peak (the
+#   state before and after an operation and the probabilities: 2.5 states) and the gradient state
+#   and its update during the backward pass (2 states).
 FORWARD_SLICES = 2.5
 ADJOINT_SLICES = 5
+BACKPROP_EXTRA_STATES = 2.5 + 2
 
 
 # Calls estimated to need at most this much are not checked against the device's free memory.
@@ -41,7 +44,7 @@ def estimate_bytes(plan: Plan, batch: int, dtype: torch.dtype, method: str, devi
     if method == "adjoint":
         return one + ADJOINT_SLICES * one_slice
     if method == "backprop":
-        return int(one * (len(plan.ops) + 1 + 2.5 + 2))
+        return int(one * (len(plan.ops) + 1 + BACKPROP_EXTRA_STATES))
     raise ValueError(f"method must be 'forward', 'adjoint' or 'backprop', got {method!r}")
 
 
