@@ -18,6 +18,7 @@ from qnn.simulator.adjoint import AdjointRun, adjoint_measure
 from qnn.simulator.engine import measure_in_slices, run_plan
 from qnn.simulator.fusion import make_plan
 from qnn.simulator.heisenberg import fold_final_permutation
+from qnn.simulator.identity import IdentityCache
 from qnn.simulator.measure import measure_exact
 
 COMPLEX_DTYPE = {torch.float32: torch.complex64, torch.float64: torch.complex128}
@@ -99,33 +100,21 @@ class SimulatorBackend:
         return self.method
 
 
-# The last plans made, by the identity of their circuit: a layer passes the same circuit object on
-# every call, and hashing a circuit of many gates to look it up costs more than a small forward pass.
-_PLANS: dict[tuple[int, int, bool], tuple] = {}
+_PLANS = IdentityCache()  # (program, plan) by circuit, fusion width and product-state switch
+_FOLDED = IdentityCache()  # (plan, observables) folded, by plan and observables
 
 
 def _compiled(circuit, fuse: int, product_state: bool):
     """(program, plan) of `circuit`."""
-    key = (id(circuit), fuse, product_state)
-    cached = _PLANS.get(key)
-    if cached is None or cached[0] is not circuit:
-        if len(_PLANS) >= 64:
-            _PLANS.clear()
+
+    def make():
         program = compile_circuit(circuit)
-        cached = _PLANS[key] = (circuit, program, make_plan(program, fuse, product_state))
-    return cached[1], cached[2]
+        return program, make_plan(program, fuse, product_state)
 
-
-_FOLDED: dict[tuple, tuple] = {}
+    return _PLANS.get(circuit, make, fuse, product_state)
 
 
 def _folded(plan, observables):
     """(plan, observables) with the final permutation moved into the observables (`fold_final_permutation`),
     for calls that do not need the final state itself."""
-    key = (id(plan), observables)
-    cached = _FOLDED.get(key)
-    if cached is None or cached[0] is not plan:
-        if len(_FOLDED) >= 64:
-            _FOLDED.clear()
-        cached = _FOLDED[key] = (plan, *fold_final_permutation(plan, observables))
-    return cached[1], cached[2]
+    return _FOLDED.get(plan, lambda: fold_final_permutation(plan, observables), observables)

@@ -33,6 +33,7 @@ import torch
 
 from qnn.perf.peers import PEERS
 from qnn.perf.workload import Workload
+from qnn.simulator.memory import state_bytes
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def _run(peer_name: str, workload: Workload, repeats: int, time_limit: float) ->
     tensor_peak = _tensor_peak(step, x, workload.device) if PEERS[peer_name].tensors else None
     dtype = str(workload.dtype).removeprefix("torch.")
     rate = batch / statistics.median(seconds)
-    state = batch * 2**workload.n_qubits * torch.empty((), dtype=workload.dtype).element_size()
+    state = state_bytes(workload.n_qubits, batch, workload.dtype)
     return Measurement(
         peer_name, workload.n_qubits, dtype, rate, seconds, batch, max(peak, 0), tensor_peak, state, note
     )

@@ -14,6 +14,7 @@ import torch
 
 from qnn.simulator.constants import constant
 from qnn.simulator.fusion import Block, Diagonal, Plan, Single
+from qnn.simulator.identity import IdentityCache
 from qnn.simulator.matrices import constant_diagonal, gate_matrix, rotation_diagonal
 from qnn.simulator.program import Step, step_kind
 
@@ -180,17 +181,12 @@ class Recipe:
         return sum(len(steps) for _, steps in self.shared_groups)
 
 
-_RECIPES: dict[int, tuple[Plan, Recipe]] = {}
+_RECIPES = IdentityCache(size=256)
 
 
 def plan_recipe(plan: Plan) -> Recipe:
     """The plan's `Recipe`, cached by identity (plans are cached by the backend, and hashing one is slow)."""
-    cached = _RECIPES.get(id(plan))
-    if cached is None or cached[0] is not plan:
-        if len(_RECIPES) > 256:
-            _RECIPES.clear()
-        cached = _RECIPES[id(plan)] = (plan, _make_recipe(plan))
-    return cached[1]
+    return _RECIPES.get(plan, lambda: _make_recipe(plan))
 
 
 def _make_recipe(plan: Plan) -> Recipe:

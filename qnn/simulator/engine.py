@@ -63,7 +63,7 @@ def state_buffers(plan: Plan, batch: int, dtype: torch.dtype, device) -> list[to
 def slice_rows(n_qubits: int, dtype: torch.dtype, device: torch.device) -> int:
     """Samples per slice of the batch: states of about SLICE_BYTES (GPU_SLICE_BYTES off the CPU), at least one."""
     target = SLICE_BYTES if device.type == "cpu" else GPU_SLICE_BYTES
-    return max(1, target // (2**n_qubits * torch.empty((), dtype=dtype).element_size()))
+    return max(1, target // (2**n_qubits * dtype.itemsize))
 
 
 def batch_slices(n_qubits: int, batch: int, dtype: torch.dtype, device: torch.device) -> list[slice]:

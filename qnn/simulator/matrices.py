@@ -96,7 +96,7 @@ _RX_PHASES = (1, 1j, 1j, 1)  # RX = [[c, -i s], [-i s, c]]
 def _rx_ry(gate, t):
     offsets = constant(_RX_RY_OFFSETS[gate], t.dtype, t.device)
     magnitudes = torch.cos(0.5 * t[..., None] + offsets)  # (c, -s, ∓s, c)
-    entries = magnitudes * constant(_RX_PHASES, _complex_of(t.dtype), t.device) if gate == "RX" else _c(magnitudes)
+    entries = magnitudes * constant(_RX_PHASES, t.dtype.to_complex(), t.device) if gate == "RX" else _c(magnitudes)
     return entries.reshape(*t.shape, 2, 2)
 
 
@@ -112,10 +112,6 @@ def _rot(angles):
     offsets = constant(_ROT_OFFSETS, angles.dtype, angles.device)
     magnitudes = torch.cos(half[..., 1:2] + offsets)
     return (magnitudes * _expi(phases)).reshape(*angles.shape[:-1], 2, 2)
-
-
-def _complex_of(real: torch.dtype) -> torch.dtype:
-    return torch.complex128 if real == torch.float64 else torch.complex64
 
 
 def _u3(angles):

@@ -8,7 +8,7 @@ the whole batch; a step with any input-dependent parameter builds one matrix per
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import torch
 
@@ -40,7 +40,7 @@ class Program:
     factor_scales: tuple[tuple[float, ...], ...]
     factor_shifts: tuple[tuple[float, ...], ...]
 
-    @property
+    @cached_property  # read on every call
     def plain_inputs(self) -> bool:
         """Whether every batched angle is one input as it is (scale 1, shift 0)."""
         return all(
