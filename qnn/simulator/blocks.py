@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import torch
 
@@ -107,14 +107,10 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     recipe = plan_recipe(plan)
     device = shared.device
     table = _one_qubit_table(recipe, shared, joined, dtype)
-    factors = None
-    if plan.prefix is not None:
-        index = recipe.tensor("prefix", device)
-        products = _wire_products(table.shared if not recipe.prefix_batched else table.joined, index)
-        factors = products[..., 0]  # each wire's product applied to |0⟩: its first column
+    factors = None if plan.prefix is None else _prefix_factors(recipe, table, device)
     out: list = [None] * len(plan.ops)
     for (_, batched), op_indices in recipe.kron_groups.items():
-        products = _wire_products(table.joined if batched else table.shared, recipe.tensor(op_indices, device))
+        products = _wire_products(table.joined() if batched else table.shared, recipe.tensor(op_indices, device))
         matrices = _kron_wires(products)
         for i, matrix in zip(op_indices, matrices.unbind(-3), strict=True):
             out[i] = matrix
@@ -159,18 +155,20 @@ class Recipe:
     shared_groups: tuple[tuple[str, tuple[Step, ...]], ...]
     batched_groups: tuple[tuple[str, tuple[Step, ...]], ...]
     prefix_rows: tuple[tuple[int, ...], ...] | None
-    prefix_batched: bool
     block_rows: dict[int, tuple[tuple[int, ...], ...]]  # op index -> rows per wire
     kron_groups: dict[tuple[int, bool], tuple[int, ...]]  # (width, batched) -> op indices
     other_blocks: tuple[int, ...]
     _tensors: dict = field(default_factory=dict, compare=False, repr=False)
 
     def tensor(self, key, device) -> torch.Tensor:
-        """The (wires, depth) index of the prefix, or (n_blocks, width, depth) of a group of blocks."""
+        """The (wires,) rows of the prefix at one depth (key ("prefix", depth)), or the
+        (n_blocks, width, depth) rows of a group of blocks (key: their op indices)."""
         cache_key = (key, str(device))
         if cache_key not in self._tensors:
-            if key == "prefix":
-                rows = _pad([self.prefix_rows], self.identity_row)[0]
+            if key[0] == "prefix":
+                rows = [wire[key[1]] for wire in self.padded_prefix]
+                if self.prefix_sources[key[1]] == "batched":  # rows of the input-dependent steps only
+                    rows = [row - self.identity_row - 1 for row in rows]
             else:
                 rows = _pad([self.block_rows[i] for i in key], self.identity_row)
             self._tensors[cache_key] = torch.tensor(rows, dtype=torch.long, device=device)
@@ -179,6 +177,19 @@ class Recipe:
     @property
     def identity_row(self) -> int:
         return sum(len(steps) for _, steps in self.shared_groups)
+
+    @cached_property
+    def padded_prefix(self) -> list[list[int]]:
+        return _pad([self.prefix_rows], self.identity_row)[0]
+
+    @cached_property
+    def prefix_sources(self) -> tuple[str, ...]:
+        """Per depth of the prefix, the table its rows come from: "shared", "batched" or "joined" (both)."""
+        sources = []
+        for depth in range(len(self.padded_prefix[0])):
+            batched = {wire[depth] > self.identity_row for wire in self.padded_prefix}
+            sources.append("joined" if len(batched) == 2 else "batched" if batched == {True} else "shared")
+        return tuple(sources)
 
 
 _RECIPES = IdentityCache(size=256)
@@ -222,7 +233,6 @@ def _make_recipe(plan: Plan) -> Recipe:
         shared_groups=tuple((g, tuple(m)) for g, m in shared),
         batched_groups=tuple((g, tuple(m)) for g, m in batched),
         prefix_rows=tuple(tuple(row[id(s)] for s in wire_steps) for wire_steps in prefix) if prefix else None,
-        prefix_batched=any(s.batched for wire_steps in prefix for s in wire_steps),
         block_rows=block_rows,
         kron_groups={key: tuple(members) for key, members in kron_groups.items()},
         other_blocks=other,
@@ -238,7 +248,18 @@ def _pad(rows_per_item, identity: int) -> list:
 @dataclass
 class _Table:
     shared: torch.Tensor  # (rows, 2, 2): the shared steps and the identity
-    joined: torch.Tensor | None  # (batch, all rows, 2, 2), when some steps read inputs
+    batched: torch.Tensor | None  # (batch, rows, 2, 2): the steps that read inputs, if any
+
+    def joined(self) -> torch.Tensor:
+        """(batch, all rows, 2, 2): the shared rows for every sample, then the batched ones."""
+        batch = self.batched.shape[0]
+        return torch.cat([self.shared.expand(batch, *self.shared.shape), self.batched], dim=1)
+
+    def rows(self, source: str, index: torch.Tensor) -> torch.Tensor:
+        """The matrices of `index` from the "shared", "batched" or "joined" rows."""
+        if source == "shared":
+            return self.shared[index]
+        return (self.batched if source == "batched" else self.joined())[:, index]
 
 
 def _one_qubit_table(recipe: Recipe, shared, joined, dtype: torch.dtype) -> _Table:
@@ -248,8 +269,20 @@ def _one_qubit_table(recipe: Recipe, shared, joined, dtype: torch.dtype) -> _Tab
     if not recipe.batched_groups:
         return _Table(table, None)
     batched = [_group_matrices(gate, members, joined, dtype) for gate, members in recipe.batched_groups]
-    batch = joined.shape[0]
-    return _Table(table, torch.cat([table.expand(batch, *table.shape), *batched], dim=1))
+    return _Table(table, batched[0] if len(batched) == 1 else torch.cat(batched, dim=1))
+
+
+def _prefix_factors(recipe: Recipe, table: _Table, device) -> torch.Tensor:
+    """(n, 2), or (batch, n, 2) if any prefix step reads inputs: each wire's prefix gates applied to |0⟩.
+
+    A depth at a time, as matrix-vector products: per sample, only the steps that read inputs are
+    per-sample matrices (the shared ones broadcast), and there is no product of 2×2 matrices.
+    """
+    vectors = None
+    for depth, source in enumerate(recipe.prefix_sources):
+        matrices = table.rows(source, recipe.tensor(("prefix", depth), device))  # (…, n, 2, 2)
+        vectors = matrices[..., 0] if vectors is None else (matrices * vectors[..., None, :]).sum(-1)
+    return vectors
 
 
 def _group_matrices(gate: str, members: tuple[Step, ...], angles: torch.Tensor, dtype) -> torch.Tensor:
