@@ -22,7 +22,7 @@ from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
 from qnn.simulator.engine import GATHER_ABOVE, apply_op, batch_slices, run_ops, state_buffers
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan
 from qnn.simulator.measure import adjoint_start, measure_exact
-from qnn.simulator.workspace import ADJOINT, STATE, TEMPORARY, scratch
+from qnn.simulator.workspace import ADJOINT, STATE, scratch
 
 # States larger than this are rewound in place CHUNKS slices of the batch at a time, each slice
 # needing a temporary of its own size; smaller ones alternate with a spare state (no allocation).
@@ -92,12 +92,12 @@ class _AdjointMeasure(torch.autograd.Function):
         state, ctx.state = ctx.state, None  # the sweep rewinds it; a second backward runs the circuit again
         if state is None:
             state = _final_state(run, factors, matrices, ctx.device)
-        bra, terms, free = _sweep(run, state, grad_values, matrices)
+        bra, terms = _sweep(run, state, grad_values, matrices)
         del state  # only |λ⟩ is needed from here on
         grads = [None if term is None else 2 * term.conj() for term in terms]
         grads = [grads[i] for i in ctx.where]
         if factors is not None:
-            grads.append(_factor_gradient(bra, factors, free))
+            grads.append(_factor_gradient(bra, factors))
         return None, None, None, *grads
 
 
@@ -107,32 +107,30 @@ def _final_state(run: AdjointRun, factors, matrices, device) -> torch.Tensor:
         return run_ops(run.plan, factors, matrices, run.batch, run.dtype, device, buffers)
 
 
-def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor, free: torch.Tensor) -> torch.Tensor:
+def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
     """The gradient of 2 Re ⟨λ|ψ0⟩ = 2 Re Σ μ ψ0 (μ = conj(λ): `bra`) for the factors of ψ0 = ⊗ factors.
 
     For wire w it is 2 conj(E_w), E_w[s] = Σ over basis states with wire w in s of μ times the other
-    wires' factors: μ contracted with the factors left of w (wire by wire, from the first) and with
-    the product state of those right of w. About three passes over a state; a slice of the batch at a time.
-    `free`: a tensor like `bra` to work in.
+    wires' factors. ψ0 is the product of the states `high` of the first h = n // 2 wires and `low`
+    of the others, so μ is contracted with each of them in one pass over the state; the wires'
+    environments are then worked out on those short vectors. A slice of the batch at a time.
     """
     n = factors.shape[-2]
+    h = n // 2
     grad = torch.zeros_like(factors)
     for rows in _row_slices(bra):
-        t = bra[rows]
-        batch, size = t.shape
+        mu = bra[rows]
+        batch = mu.shape[0]
         per_sample = factors.expand(bra.shape[0], n, 2)[rows]
-        rights = _right_products(per_sample)
-        # The contracted states (size/2, size/4, …) alternate between two parts of the spare state.
-        work = free[rows]
-        parts = work[:, : size // 2], work[:, size // 2 : size // 2 + size // 4]
-        environments = []
-        for w in range(n):
-            pairs = t.view(batch, 2, -1)  # (batch, wire w, right wires) after contracting the left wires
-            environments.append(torch.bmm(pairs, rights[w][:, :, None])[:, :, 0])
-            f = per_sample[:, w, :, None]
-            t = torch.mul(pairs[:, 0], f[:, 0], out=parts[w % 2][:, : pairs.shape[2]])
-            t.addcmul_(pairs[:, 1], f[:, 1])
-        part = 2 * torch.stack(environments, dim=1).conj()  # (batch, n, 2)
+        if h == 0:
+            environments = _environments(mu, per_sample)
+        else:
+            high, low = per_sample[:, :h], per_sample[:, h:]
+            pairs = mu.view(batch, 2**h, -1)
+            over_low = torch.bmm(pairs, kernels.product_state(low, batch)[:, :, None])[:, :, 0]
+            over_high = torch.bmm(kernels.product_state(high, batch)[:, None, :], pairs)[:, 0]
+            environments = torch.cat([_environments(over_low, high), _environments(over_high, low)], dim=1)
+        part = 2 * environments.conj()  # (batch, n, 2)
         if factors.dim() == 2:
             grad += part.sum(0)
         else:
@@ -140,20 +138,29 @@ def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor, free: torch.Tenso
     return grad
 
 
-def _right_products(factors: torch.Tensor) -> list[torch.Tensor]:
-    """For each wire w, the (batch, 2**(n-1-w)) product state of the wires after it, built from the last.
+def _environments(mu: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
+    """(batch, k, 2): E_w of `_factor_gradient` for the (batch, 2**k) vector `mu` and factors (batch, k, 2).
 
-    They are views of one scratch tensor of (batch, 2**n): the one of 2**k amplitudes at offset 2**k - 1.
+    μ contracted with the factors left of w (wire by wire, from the first) and with the product
+    state of those right of w.
     """
-    batch, n = factors.shape[:2]
-    buffer = scratch(TEMPORARY, (batch, 2**n), factors.dtype, factors.device)
-    products = [buffer[:, :1].fill_(1)]
-    for w in reversed(range(1, n)):  # not w = 0: the whole product state is not needed
-        previous = products[-1]
-        size = 2 * previous.shape[1]
-        product = buffer[:, size - 1 : 2 * size - 1]
-        torch.mul(factors[:, w, :, None], previous[:, None, :], out=product.view(batch, 2, -1))
-        products.append(product)
+    batch, k = factors.shape[:2]
+    rights = _right_products(factors)
+    environments = []
+    for w in range(k):
+        pairs = mu.view(batch, 2, -1)  # (batch, wire w, right wires) after contracting the left wires
+        environments.append(torch.bmm(pairs, rights[w][:, :, None])[:, :, 0])
+        f = factors[:, w, :, None]
+        mu = pairs[:, 0] * f[:, 0] + pairs[:, 1] * f[:, 1]
+    return torch.stack(environments, dim=1)
+
+
+def _right_products(factors: torch.Tensor) -> list[torch.Tensor]:
+    """For each wire w, the (batch, 2**(k-1-w)) product state of the wires after it, built from the last."""
+    batch, k = factors.shape[:2]
+    products = [torch.ones(batch, 1, dtype=factors.dtype, device=factors.device)]
+    for w in reversed(range(1, k)):  # not w = 0: the whole product state is not needed
+        products.append((factors[:, w, :, None] * products[-1][:, None, :]).view(batch, -1))
     return products[::-1]
 
 
@@ -162,8 +169,8 @@ def _sweep(run: AdjointRun, state, grad_values, matrices):
 
     The adjoint state is kept conjugated, μ = conj(λ): then R = Σ μ_a ψ_c is a plain product and
     undoing U on μ is applying U^T, so no state-sized conjugate copy is ever made.
-    Returns the conjugated adjoint state at the start, the R of each operation (None for those
-    without a tensor) and a free tensor like `state`.
+    Returns the conjugated adjoint state at the start and the R of each operation (None for those
+    without a tensor).
     """
     plan, n = run.plan, run.plan.n_qubits
     slices = _row_slices(state)
@@ -185,8 +192,7 @@ def _sweep(run: AdjointRun, state, grad_values, matrices):
         if m is not None:
             terms[i] = _overlap(op, bra, state, n)
         bra, spare = _undo(bra, spare, op, _inverse(op, m, conjugated=True), n)
-    # |ψ⟩ is rewound to the start, where nothing needs it; without a spare, its memory is the one free.
-    return bra, terms, (spare if spare is not None else state)
+    return bra, terms
 
 
 def _inverse(op, matrix, conjugated: bool):

@@ -21,6 +21,8 @@ CIRCUITS = {
         circuits.angle_encoding(2, rotation="Y"), circuits.basic_entangler(2, 1), n_layers=2
     ),
     "tree_tensor": lambda: circuits.angle_encoding(4) + circuits.tree_tensor(4),
+    # The product state then depends on the weights only: its gradient is summed over the batch.
+    "weights_first": lambda: circuits.strongly_entangling(3, n_layers=1) + circuits.angle_encoding(3),
 }
 OBSERVABLES = {"z_each": None, "mixed": ["ZZZ", {"XI": 0.5, "IY": -1.0}], "probs": "probs"}
 
@@ -123,7 +125,7 @@ def assert_adjoint_matches_backprop(circuit, x, w, generator):
 
 
 @pytest.mark.parametrize("rows", [1, 2])
-@pytest.mark.parametrize("name", ["reupload", "iqp_strongly_entangling"])
+@pytest.mark.parametrize("name", ["reupload", "iqp_strongly_entangling", "weights_first"])
 def test_slices_of_the_batch_give_the_whole_batch_gradients(name, rows, generator, monkeypatch):
     """The batch runs in slices of `rows` samples (forced small here): per-sample matrices, factors and
     shared ones must all be sliced or shared correctly, and the slices' gradients add up."""
@@ -149,7 +151,7 @@ def test_slices_of_the_batch_give_the_whole_batch_gradients(name, rows, generato
         torch.testing.assert_close(sampled[0], other, atol=1e-10, rtol=0)
 
 
-@pytest.mark.parametrize("name", ["reupload", "iqp_strongly_entangling"])
+@pytest.mark.parametrize("name", ["reupload", "iqp_strongly_entangling", "weights_first"])
 def test_states_rewound_in_place_a_few_rows_at_a_time(name, generator, monkeypatch):
     """Large slices (on a GPU) are rewound in place, a few rows at a time, instead of into a spare state."""
     circuit = CIRCUITS[name]()
