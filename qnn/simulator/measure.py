@@ -1,5 +1,6 @@
 """Measurements of batched states: Pauli expectation values and probabilities, exact or sampled."""
 
+import math
 from functools import lru_cache
 
 import torch
@@ -108,14 +109,16 @@ def term_matrix(observables: tuple[PauliSum, ...]) -> tuple[torch.Tensor, tuple[
 
 @lru_cache(maxsize=32)
 def z_signs(words: tuple[str, ...], dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """The eigenvalues ±1 of each Z-only word, as (2**h, n_words) on the first h = n // 2 wires and
+    """The eigenvalues ±1 of each Z-only word, as (2**h, n_words) on the first h wires (about half) and
     (n_words, 2**(n - h)) on the others: a word's eigenvalue on a basis state is their product.
 
     Two small tables instead of one (n_words, 2**n): at 20 qubits that one would take 160 MiB, and
     reading it for every slice of the batch took most of the measurement's time.
     """
     n = len(words[0])
-    h = n // 2
+    # Half of the wires, but few enough that per sample the products with the high table,
+    # 2**h · n_words values, stay at most an eighth of the 2**n amplitudes (at 8 qubits h = 2).
+    h = max(0, min(n // 2, n - 3 - math.ceil(math.log2(len(words)))))
     high = _parity_signs([w[:h] for w in words], dtype, device).T.contiguous()
     return high, _parity_signs([w[h:] for w in words], dtype, device)
 
@@ -149,13 +152,13 @@ def adjoint_start(state: torch.Tensor, observables, grad: torch.Tensor, out=None
     per_word = grad.to(real) @ coefficients.to(grad.device, real).T  # (batch, n_words)
     diagonal = [i for i, w in enumerate(words) if set(w) <= {"I", "Z"}]
     if diagonal:
-        # Complex tables: a real factor in the product with the state would be converted to a fresh
-        # state-sized complex tensor first (page faults; 6x the product's own time at 16 qubits).
+        # The weight of each basis state, Σ_w per_word_w high_w low_w, as (batch, 2**h) x (2**(n-h))
+        # products written into `out`, then multiplied by the state there: no state-sized temporary.
+        # Complex tables, as a real operand of the product with the state would be converted to a
+        # fresh state-sized complex tensor first.
         high, low = z_signs(tuple(words[i] for i in diagonal), state.dtype, state.device)
-        # The weight of each basis state, Σ_w per_word_w high_w low_w, as (batch, 2**h) x (2**(n-h)) products.
-        weights = scratch(TEMPORARY, (high.shape[0] * state.shape[0], low.shape[1]), state.dtype, state.device)
-        torch.mm((per_word[:, None, diagonal] * high).view(-1, low.shape[0]), low, out=weights)
-        result = torch.mul(state, weights.view(state.shape), out=out).conj_physical_()
+        torch.mm((per_word[:, None, diagonal] * high).view(-1, low.shape[0]), low, out=out.view(-1, low.shape[1]))
+        result = out.mul_(state).conj_physical_()
     else:
         result = out.zero_()
     n = state.shape[1].bit_length() - 1

@@ -22,8 +22,7 @@ KEEP_AT_MOST_BYTES = 4 * 2**20
 # Three names, each for uses that never overlap in time, so that at most three slices are kept:
 # STATE: the second state buffer of a forward pass; the adjoint sweep's spare state.
 # ADJOINT: the adjoint state; the other buffer of a forward pass in slices (`engine.measure_in_slices`).
-# TEMPORARY: probabilities and weights while measuring or starting the sweep; an overlap's products
-#   during the sweep; the right-hand product states of the product-state gradient after it.
+# TEMPORARY: probabilities while measuring; an overlap's products during the sweep.
 STATE, ADJOINT, TEMPORARY = "state", "adjoint", "temporary"
 
 _LOCAL = threading.local()
