@@ -22,7 +22,7 @@ from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
 from qnn.simulator.engine import GATHER_ABOVE, apply_op, batch_slices, run_ops, state_buffers
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan
 from qnn.simulator.measure import adjoint_start, measure_exact
-from qnn.simulator.workspace import ADJOINT, STATE, scratch
+from qnn.simulator.workspace import ADJOINT, STATE, recycle, scratch
 
 # States larger than this are rewound in place CHUNKS slices of the batch at a time, each slice
 # needing a temporary of its own size; smaller ones alternate with a spare state (no allocation).
@@ -93,11 +93,11 @@ class _AdjointMeasure(torch.autograd.Function):
         if state is None:
             state = _final_state(run, factors, matrices, ctx.device)
         bra, terms = _sweep(run, state, grad_values, matrices)
-        del state  # only |λ⟩ is needed from here on
         grads = [None if term is None else 2 * term.conj() for term in terms]
         grads = [grads[i] for i in ctx.where]
         if factors is not None:
             grads.append(_factor_gradient(bra, factors))
+        recycle(state)  # its memory (rewound states, maybe `bra`) is read by nothing now
         return None, None, None, *grads
 
 

@@ -9,7 +9,7 @@ from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, make_plan
 from qnn.simulator.matrices import constant_diagonal, constant_matrix, rotation_diagonal, rotation_matrix
 from qnn.simulator.program import Program, Step, step_kind
-from qnn.simulator.workspace import ADJOINT, STATE, scratch
+from qnn.simulator.workspace import ADJOINT, STATE, reused, scratch
 
 # A permutation of more gates than this is applied as one gather, fewer as one strided copy per gate.
 GATHER_ABOVE = 1
@@ -53,9 +53,10 @@ def run_plan(plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.
 
 
 def state_buffers(plan: Plan, batch: int, dtype: torch.dtype, device) -> list[torch.Tensor]:
-    """The two buffers of `run_ops`: a new tensor where the final state lands, and a scratch one."""
+    """The two buffers of `run_ops`: the caller's tensor where the final state lands (`workspace.reused`),
+    and a scratch one."""
     shape = (batch, 2**plan.n_qubits)
-    buffers = [torch.empty(shape, dtype=dtype, device=device), scratch(STATE, shape, dtype, device)]
+    buffers = [reused(shape, dtype, device), scratch(STATE, shape, dtype, device)]
     # run_ops starts in the first buffer and every operation moves the state to the other one.
     return buffers if len(plan.ops) % 2 == 0 else buffers[::-1]
 

@@ -1,4 +1,4 @@
-"""Scratch tensors that stay allocated between calls, on the CPU.
+"""Scratch and recycled tensors that stay allocated between calls, on the CPU.
 
 A tensor of a few MiB freshly allocated on the CPU is mapped in from the system page by page as it
 is first written (the C allocator returns large blocks when they are freed). At 8 qubits, batch
@@ -44,6 +44,41 @@ def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype, device: torch
     return buffer[:nbytes].view(dtype).view(shape)
 
 
+# Final states kept for the backward pass are handed back when it is done (`recycle`) and taken again
+# by the next forward pass (`reused`), up to this many bytes per thread: writing a fresh 4 MiB slice
+# cost 1.2 ms of page faults beside a 0.2 ms gather (16 qubits); recycling made a training step
+# 4-5% faster at 8, 12 and 16 qubits. At most a batched state of 16 qubits, complex128, batch 256.
+RECYCLE_AT_MOST_BYTES = 256 * 2**20
+
+
+def reused(shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """An uninitialised tensor of `shape`: a recycled one of the same size if there is one, else a new one.
+
+    Unlike `scratch`, it belongs to the caller until the caller hands it to `recycle`.
+    """
+    nbytes = math.prod(shape) * dtype.itemsize
+    recycled = _LOCAL.__dict__.get("recycled", {}).get(nbytes)
+    if torch.device(device).type == "cpu" and recycled:
+        return recycled.pop().view(dtype).view(shape)
+    return torch.empty(shape, dtype=dtype, device=device)
+
+
+def recycle(tensor: torch.Tensor) -> None:
+    """Keep a tensor that nothing reads any more for `reused`, unless it shares memory with a scratch
+    tensor or another tensor, is not on the CPU, or the limit is reached."""
+    nbytes = tensor.numel() * tensor.element_size()
+    storage = tensor.untyped_storage()
+    if tensor.device.type != "cpu" or not tensor.is_contiguous() or storage.nbytes() != nbytes:
+        return
+    kept = _LOCAL.__dict__.get("buffers", {}).values()
+    if any(buffer.untyped_storage().data_ptr() == storage.data_ptr() for buffer in kept):
+        return
+    recycled = _LOCAL.__dict__.setdefault("recycled", {})
+    if sum(len(free) * size for size, free in recycled.items()) + nbytes <= RECYCLE_AT_MOST_BYTES:
+        recycled.setdefault(nbytes, []).append(tensor.view(-1).view(torch.uint8))
+
+
 def release() -> None:
-    """Free the scratch tensors this thread keeps (they are allocated again when next needed)."""
+    """Free the scratch and recycled tensors this thread keeps (they are allocated again when next needed)."""
     _LOCAL.__dict__.pop("buffers", None)
+    _LOCAL.__dict__.pop("recycled", None)

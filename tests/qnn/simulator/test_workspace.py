@@ -59,6 +59,60 @@ def test_interleaved_forward_passes_keep_their_own_states(generator):
 
 def test_release_drops_the_kept_tensors():
     workspace.scratch("test-release", (8,), torch.float64, torch.device("cpu"))
+    workspace.recycle(torch.empty(8, dtype=torch.float64))
     workspace.release()
     assert "buffers" not in workspace._LOCAL.__dict__
+    assert "recycled" not in workspace._LOCAL.__dict__
     assert workspace.scratch("test-release", (8,), torch.float64, torch.device("cpu")).numel() == 8
+
+
+CPU = torch.device("cpu")
+
+
+def test_a_recycled_tensor_is_reused_for_the_same_size_only():
+    workspace.release()
+    first = workspace.reused((4, 8), torch.complex128, CPU)
+    workspace.recycle(first)
+    other_size = workspace.reused((4, 4), torch.complex128, CPU)
+    again = workspace.reused((8, 4), torch.complex128, CPU)
+    fresh = workspace.reused((4, 8), torch.complex128, CPU)
+    assert again.data_ptr() == first.data_ptr() and again.shape == (8, 4)
+    assert other_size.data_ptr() != first.data_ptr()
+    assert fresh.data_ptr() != first.data_ptr()  # handed out once, not twice
+
+
+def test_scratch_memory_views_and_tensors_past_the_limit_are_not_recycled(monkeypatch):
+    workspace.release()
+    buffer = workspace.scratch(workspace.STATE, (4, 8), torch.complex128, CPU)
+    workspace.recycle(buffer)
+    whole = torch.empty(4, 8, dtype=torch.complex128)
+    workspace.recycle(whole[:2])  # a part of a tensor that may still be read
+    assert "recycled" not in workspace._LOCAL.__dict__ or not any(workspace._LOCAL.recycled.values())
+    monkeypatch.setattr(workspace, "RECYCLE_AT_MOST_BYTES", 2 * whole.numel() * whole.element_size())
+    for _ in range(3):
+        workspace.recycle(torch.empty(4, 8, dtype=torch.complex128))
+    assert sum(len(free) for free in workspace._LOCAL.recycled.values()) == 2
+
+
+def test_training_steps_reuse_the_final_states_and_keep_exact_gradients(generator, monkeypatch):
+    """Each backward pass hands its final states back and the next forward pass takes them; the
+    gradients of every step still match backprop's. Slices of two samples, so that several are in use."""
+    from qnn.simulator import engine
+
+    circuit = circuits.angle_encoding(4) + circuits.strongly_entangling(4, n_layers=2)
+    observables = parse_observables(None, circuit.n_qubits)
+    monkeypatch.setattr(engine, "SLICE_BYTES", 2 * 2**4 * 16)
+    workspace.release()
+    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator).requires_grad_(True)
+    for _ in range(3):
+        x = torch.rand(5, 4, dtype=torch.float64, generator=generator).requires_grad_(True)
+        grads = {}
+        for method in ("backprop", "adjoint"):
+            out = SimulatorBackend(method=method).run(circuit, observables, x, w)
+            grads[method] = torch.autograd.grad((out * torch.arange(4.0, dtype=out.dtype)).sum(), [x, w])
+        for ours, reference in zip(grads["adjoint"], grads["backprop"], strict=True):
+            torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
+        # Slices of 2, 2 and 1 samples of 16 amplitudes, 16 bytes each: their states are back, and
+        # only those (had the forward passes not taken them, there would be more each step).
+        recycled = workspace._LOCAL.recycled
+        assert sorted((size, len(free)) for size, free in recycled.items() if free) == [(256, 1), (512, 2)]
