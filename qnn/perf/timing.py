@@ -48,6 +48,7 @@ class Measurement:
     tensor_peak_bytes: int | None = None  # peak of torch's live allocations in one step
     state_bytes: int = 0  # one batched state of the timed batch
     note: str = ""
+    round_rates: tuple[float | None, ...] = ()  # with several rounds: each round's samples/s, in order
 
     @property
     def peak_states(self) -> float | None:
@@ -93,7 +94,7 @@ def measure(
 
 def median_round(rounds: list[Measurement]) -> Measurement:
     """One measurement from the rounds of the same one: the round of median samples/s, with every
-    round's timed steps and the largest peaks. Failed rounds are left out, unless all failed."""
+    round's samples/s and timed steps and the largest peaks. Failed rounds are left out, unless all failed."""
     done = sorted((m for m in rounds if m.samples_per_s), key=lambda m: m.samples_per_s)
     if not done:
         return rounds[0]
@@ -101,6 +102,7 @@ def median_round(rounds: list[Measurement]) -> Measurement:
     tensor_peaks = [m.tensor_peak_bytes for m in done if m.tensor_peak_bytes is not None]
     return replace(
         middle,
+        round_rates=tuple(m.samples_per_s for m in rounds),
         seconds=tuple(s for m in rounds for s in m.seconds),
         peak_bytes=max(m.peak_bytes for m in done),
         tensor_peak_bytes=max(tensor_peaks) if tensor_peaks else None,

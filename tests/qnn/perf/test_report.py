@@ -1,7 +1,8 @@
 import json
+from dataclasses import replace
 
 from qnn.perf import Measurement, format_table, plot, write_json
-from qnn.perf.report import ratios
+from qnn.perf.report import ratios, round_ratios
 
 RESULTS = [
     Measurement("qnn", 8, "complex64", 5000.0, (0.05,), 256, 3 * 2**20, 5 * 2**19, 2**19),
@@ -44,3 +45,19 @@ def test_json_and_plot_are_written(tmp_path):
     assert [m["peak_states"] for m in data["measurements"]] == [5.0, None, None, None]
     plot(RESULTS, tmp_path / "perf.png", "test")
     assert (tmp_path / "perf.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_ratios_within_rounds_pair_each_round_and_show_their_range(tmp_path):
+    """qnn and the peer, round by round: the headline ratio is of the median rounds (5000 / 500), the
+    note gives the range of the ratios within rounds; a round where either failed is left out."""
+    qnn = replace(RESULTS[0], round_rates=(4000.0, 5000.0, 6000.0, 5500.0))
+    peer = replace(RESULTS[1], round_rates=(500.0, 250.0, 600.0, None))
+    single = replace(RESULTS[2], round_rates=(400.0,))
+    results = [qnn, peer, single]
+    assert round_ratios(results) == {("default.qubit", 8, "complex64"): (8.0, 20.0, 10.0)}
+    row = next(line for line in format_table(results).splitlines() if "default.qubit" in line and "complex64" in line)
+    assert row.split()[-4:] == ["10.0×", "8.0–20.0×", "within", "rounds"]
+    assert "within rounds" not in format_table([qnn, single])
+    write_json(results, tmp_path / "perf.json", {})
+    rows = json.loads((tmp_path / "perf.json").read_text())["measurements"]
+    assert [m["qnn_over_peer_by_round"] for m in rows] == [[], [8.0, 20.0, 10.0], []]

@@ -59,5 +59,6 @@ def test_the_median_round_keeps_every_timed_step_and_the_largest_peaks():
     result = median_round(rounds)
     assert result.samples_per_s == 200.0 and result.seconds == (0.1, 0.2, 0.3, 0.4)
     assert result.peak_bytes == 9 and result.tensor_peak_bytes == 40 and result.note == ""
+    assert result.round_rates == (300.0, None, 100.0, 200.0)  # in the order measured, failed ones as None
     failed = [Measurement("qnn", 8, "complex64", None, note="failed: boom")] * 2
     assert median_round(failed) == failed[0]
