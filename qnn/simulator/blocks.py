@@ -110,7 +110,7 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     factors = None if plan.prefix is None else _prefix_factors(recipe, table, device)
     out: list = [None] * len(plan.ops)
     for (_, batched), op_indices in recipe.kron_groups.items():
-        products = _wire_products(table.joined() if batched else table.shared, recipe.tensor(op_indices, device))
+        products = _wire_products(table.joined if batched else table.shared, recipe.tensor(op_indices, device))
         matrices = _kron_wires(products)
         for i, matrix in zip(op_indices, matrices.unbind(-3), strict=True):
             out[i] = matrix
@@ -250,6 +250,7 @@ class _Table:
     shared: torch.Tensor  # (rows, 2, 2): the shared steps and the identity
     batched: torch.Tensor | None  # (batch, rows, 2, 2): the steps that read inputs, if any
 
+    @cached_property  # built at most once per call, where some rows mix shared and batched steps
     def joined(self) -> torch.Tensor:
         """(batch, all rows, 2, 2): the shared rows for every sample, then the batched ones."""
         batch = self.batched.shape[0]
@@ -259,7 +260,7 @@ class _Table:
         """The matrices of `index` from the "shared", "batched" or "joined" rows."""
         if source == "shared":
             return self.shared[index]
-        return (self.batched if source == "batched" else self.joined())[:, index]
+        return (self.batched if source == "batched" else self.joined)[:, index]
 
 
 def _one_qubit_table(recipe: Recipe, shared, joined, dtype: torch.dtype) -> _Table:
