@@ -46,8 +46,8 @@ def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype, device: torch
 
 # Final states kept for the backward pass are handed back when it is done (`recycle`) and taken again
 # by the next forward pass (`reused`), up to this many bytes per thread: writing a fresh 4 MiB slice
-# cost 1.2 ms of page faults beside a 0.2 ms gather (16 qubits); recycling made a training step
-# 4-5% faster at 8, 12 and 16 qubits. At most a batched state of 16 qubits, complex128, batch 256.
+# cost 1.2 ms of page faults beside a 0.2 ms gather (16 qubits, measured alone). At most a batched
+# state of 16 qubits, complex128, batch 256.
 RECYCLE_AT_MOST_BYTES = 256 * 2**20
 
 
