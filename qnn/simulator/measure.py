@@ -20,17 +20,6 @@ def probabilities(state: torch.Tensor, out: torch.Tensor | None = None) -> torch
     return torch.mul(flat.real, flat.real, out=out).addcmul_(flat.imag, flat.imag)
 
 
-def _z_signs(word: str, dtype, device) -> torch.Tensor:
-    """Eigenvalues (2, …, 2) of the word's Z part, to multiply with probabilities."""
-    signs = torch.ones([1] * len(word), dtype=dtype, device=device)
-    for w, letter in enumerate(word):
-        if letter != "I":
-            shape = [1] * len(word)
-            shape[w] = 2
-            signs = signs * torch.tensor([1.0, -1.0], dtype=dtype, device=device).reshape(shape)
-    return signs
-
-
 def apply_pauli_word(state: torch.Tensor, word: str) -> torch.Tensor:
     for w, letter in enumerate(word):
         axis = 1 + w
@@ -51,15 +40,11 @@ def measure_exact(state: torch.Tensor, observables) -> torch.Tensor:
     return probabilities(state)
 
 
-def word_expectation(state: torch.Tensor, word: str, probs: torch.Tensor | None = None) -> torch.Tensor:
-    """⟨ψ|P|ψ⟩ for each state in the batch: (batch,) real."""
-    dims = tuple(range(1, state.dim()))
-    if set(word) <= {"I", "Z"}:
-        p = probabilities(state) if probs is None else probs
-        p = p.reshape(state.shape)
-        return (p * _z_signs(word, p.dtype, p.device)).sum(dims)
+def word_expectation(state: torch.Tensor, word: str) -> torch.Tensor:
+    """⟨ψ|P|ψ⟩ for each (batch, 2, …, 2) state: (batch,) real. For words with X or Y; Z-only words are
+    measured together from the probabilities (`expectations`)."""
     flipped = apply_pauli_word(state, word)
-    return (state.conj() * flipped).real.sum(dims)
+    return (state.conj() * flipped).real.sum(tuple(range(1, state.dim())))
 
 
 def expectations(state: torch.Tensor, observables: tuple[PauliSum, ...]) -> torch.Tensor:
