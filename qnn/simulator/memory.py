@@ -20,7 +20,7 @@ def state_bytes(n_qubits: int, batch: int, dtype: torch.dtype) -> int:
 #   slice), and the final states when they are kept for sampling;
 # - "adjoint": the final states, kept from the forward pass, plus the working states of one slice of
 #   the batch (`engine.batch_slices`): its forward buffers, then its adjoint state, a spare and the
-#   temporaries of an overlap, at most five slices (measured, complex64, batch 256: 5.0 states at
+#   temporaries of an overlap, at most five slices (measured, complex64, batch 256: 4.8 states at
 #   8 qubits, where the slice is the whole batch; 2.8 at 12; 1.1 at 16);
 # - "backprop": autograd keeps the input of every operation, plus a forward pass's own peak (the
 #   state before and after an operation and the probabilities: 2.5 states) and the gradient state

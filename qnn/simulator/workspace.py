@@ -3,8 +3,9 @@
 A tensor of a few MiB freshly allocated on the CPU is mapped in from the system page by page as it
 is first written (the C allocator returns large blocks when they are freed). At 8 qubits, batch
 256, a training step made about 1,200 such page faults, 16% of its CPU time. Tensors that never
-leave one call (a spare state, the temporaries of a contraction) are taken from here instead.
-On a GPU, PyTorch's caching allocator already does this.
+leave one call (a spare state, the temporaries of a contraction) are taken from here instead
+(`scratch`), and so are the final states an adjoint forward pass keeps for its backward pass, which
+hands them back when done (`reused`, `recycle`). On a GPU, PyTorch's caching allocator already does this.
 """
 
 from __future__ import annotations
