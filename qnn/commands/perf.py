@@ -33,8 +33,9 @@ def add_command(commands) -> None:
         "--rounds",
         type=positive_int,
         default=1,
-        help="measure everything this many times, one round after another, and report the median round "
-        "(steadier ratios on a busy machine; default 1)",
+        help="measure everything this many times, one round after another, and report the median round, "
+        "with the range of qnn/peer within rounds in the note column (steadier ratios on a busy machine; "
+        "default 1)",
     )
     perf.add_argument("--peers", nargs="+", default=list(DEFAULT_PEERS), help="simulators to time (default: all)")
     perf.add_argument("--dtype", nargs="+", choices=DTYPES, default=list(DTYPES), help="precisions (default both)")
