@@ -16,8 +16,10 @@ def add_command(commands) -> None:
         help="benchmark qnn's simulator against PennyLane, Qiskit ML and TorchQuantum",
         description=(
             "Times forward + backward (loss = sum of outputs, gradients to weights and inputs) of "
-            "angle_encoding(n) + strongly_entangling(n, layers), <Z> on every wire, on each simulator; "
-            "each measurement runs in its own process. Prints samples/s, peak memory and qnn/peer ratios."
+            "angle_encoding(n) + strongly_entangling(n, layers), <Z> on every wire, on each simulator, each in "
+            "its own process; at each n and precision the simulators take turns, one step each. Prints "
+            "samples/s, peak memory and qnn/peer: the median over the turns of qnn's speed over the peer's "
+            "in the same turn."
         ),
     )
     perf.add_argument(
@@ -27,22 +29,30 @@ def add_command(commands) -> None:
     perf.add_argument("--layers", type=positive_int, default=4, help="strongly entangling layers (default 4)")
     perf.add_argument("--device", default="cpu", help="torch device: cpu or cuda (default cpu)")
     perf.add_argument(
-        "--repeats", type=positive_int, default=5, help="timed steps after the warm-up; median (default 5)"
+        "--repeats",
+        type=positive_int,
+        default=5,
+        help="timed turns after a warm-up turn; samples/s is of the median step (default 5)",
     )
     perf.add_argument(
         "--rounds",
         type=positive_int,
         default=1,
-        help="measure everything this many times, one round after another, and report the median round, "
-        "with the range of qnn/peer within rounds in the note column (steadier ratios on a busy machine; "
-        "default 1)",
+        help="measure everything this many times, one round after another (fresh processes), and report "
+        "the round of median samples/s; qnn/peer pools the turns of all rounds (default 1)",
     )
     perf.add_argument("--peers", nargs="+", default=list(DEFAULT_PEERS), help="simulators to time (default: all)")
     perf.add_argument("--dtype", nargs="+", choices=DTYPES, default=list(DTYPES), help="precisions (default both)")
     perf.add_argument(
         "--threads", type=positive_int, default=None, help="torch CPU threads per measurement (default: torch's)"
     )
-    perf.add_argument("--timeout", type=float, default=60.0, help="seconds per measurement (default 60)")
+    perf.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds for one simulator's steps at one n and precision; a slower one takes a smaller batch "
+        "(default 60)",
+    )
     perf.add_argument(
         "--max-qiskit-qubits", type=int, default=8, help="largest n timed for qiskit-ml, the slowest (default 8)"
     )
@@ -59,33 +69,30 @@ def run(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
-    from qnn.perf import PEERS, Measurement, Workload, format_table, measure, median_round, plot, write_json
+    from qnn.perf import PEERS, Workload, format_table, median_round, plot, write_json
 
     unknown = [p for p in args.peers if p not in PEERS]
     if unknown:
         raise SystemExit(f"unknown peer(s) {unknown}; expected some of: {', '.join(PEERS)}")
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise SystemExit("--device cuda was asked for, but torch.cuda.is_available() is False")
-    jobs = [
-        (peer, Workload(n, args.layers, args.batch, getattr(torch, dtype), args.device))
+    groups = [
+        Workload(n, args.layers, args.batch, getattr(torch, dtype), args.device)
         for n in args.qubits
         for dtype in args.dtype
-        for peer in args.peers
     ]
-    # Rounds one after another (every job, then every job again), so that each simulator meets the
-    # machine's slow and fast spells alike.
-    rounds: list[list] = [[] for _ in jobs]
-    progress = tqdm(total=args.rounds * len(jobs), desc="qnn perf", disable=args.quiet)
+    # Rounds one after another (every group, then every group again), so that each simulator meets
+    # the machine's slow and fast spells alike; within a group the simulators take turns step by step.
+    rounds: dict[tuple, list] = {}  # (peer, workload) -> one measurement per round
+    progress = tqdm(total=args.rounds * len(groups) * len(args.peers), desc="qnn perf", disable=args.quiet)
     for _ in range(args.rounds):
-        for taken, (peer, workload) in zip(rounds, jobs, strict=True):
-            if peer == "qiskit-ml" and workload.n_qubits > args.max_qiskit_qubits:
-                note = f"skipped above --max-qiskit-qubits {args.max_qiskit_qubits}"
-                taken.append(Measurement(peer, workload.n_qubits, str(workload.dtype)[6:], None, note=note))
-            else:
-                taken.append(measure(peer, workload, args.repeats, args.timeout, args.threads))
-            progress.update()
+        for workload in groups:
+            progress.set_postfix_str(f"{workload.n_qubits} qubits, {str(workload.dtype)[6:]}")
+            for result in _measure_group(args, workload):
+                rounds.setdefault((result.peer, workload), []).append(result)
+            progress.update(len(args.peers))
     progress.close()
-    results = [median_round(taken) for taken in rounds]
+    results = [median_round(taken) for taken in rounds.values()]
     where = args.device + (f", {args.threads} thread(s)" if args.threads else "")
     median = f"median of {args.repeats}" + (f", median of {args.rounds} rounds" if args.rounds > 1 else "")
     print(f"forward + backward, batch {args.batch}, {args.layers} layers, {where}, {median}")
@@ -106,6 +113,19 @@ def run(args: argparse.Namespace) -> int:
         plot(results, out / "perf.png", f"forward + backward, batch {args.batch}, {args.device}")
         print(f"wrote {out / 'perf.json'} and {out / 'perf.png'}")
     return 0
+
+
+def _measure_group(args: argparse.Namespace, workload) -> list:
+    """Every peer's measurement of `workload`, in the order of `--peers`; qiskit-ml sits out above its limit."""
+    from qnn.perf import Measurement, measure_together
+
+    if workload.n_qubits <= args.max_qiskit_qubits or "qiskit-ml" not in args.peers:
+        return measure_together(args.peers, workload, args.repeats, args.timeout, args.threads)
+    timed = [peer for peer in args.peers if peer != "qiskit-ml"]
+    results = dict(zip(timed, measure_together(timed, workload, args.repeats, args.timeout, args.threads), strict=True))
+    note = f"skipped above --max-qiskit-qubits {args.max_qiskit_qubits}"
+    results["qiskit-ml"] = Measurement("qiskit-ml", workload.n_qubits, str(workload.dtype)[6:], None, note=note)
+    return [results[peer] for peer in args.peers]
 
 
 def _bandwidth(args: argparse.Namespace) -> None:

@@ -3,42 +3,39 @@
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 from qnn.perf.timing import Measurement
 
 
 def ratios(measurements: list[Measurement]) -> dict[tuple[str, int, str], float]:
-    """qnn's samples/s over each peer's, keyed by (peer, n_qubits, dtype), where both were measured."""
+    """qnn/peer keyed by (peer, n_qubits, dtype), where both were measured: the median of the ratios of
+    the turns both were timed in (`Measurement.pair_ratios`), else the ratio of their samples/s."""
     ours = {(m.n_qubits, m.dtype): m.samples_per_s for m in measurements if m.peer == "qnn" and m.samples_per_s}
     out = {}
     for m in measurements:
         base = ours.get((m.n_qubits, m.dtype))
         if m.peer != "qnn" and m.samples_per_s and base:
-            out[(m.peer, m.n_qubits, m.dtype)] = base / m.samples_per_s
+            out[(m.peer, m.n_qubits, m.dtype)] = (
+                statistics.median(m.pair_ratios) if m.pair_ratios else base / m.samples_per_s
+            )
     return out
 
 
-def round_ratios(measurements: list[Measurement]) -> dict[tuple[str, int, str], tuple[float, ...]]:
-    """qnn's samples/s over each peer's within each round (measured minutes apart, where the machine's
-    speed drifts less than between rounds), keyed like `ratios`, where there were several rounds."""
-    ours = {(m.n_qubits, m.dtype): m.round_rates for m in measurements if m.peer == "qnn"}
-    out = {}
-    for m in measurements:
-        base = ours.get((m.n_qubits, m.dtype), ())
-        if m.peer == "qnn" or len(m.round_rates) < 2 or len(base) != len(m.round_rates):
-            continue
-        within = tuple(a / b for a, b in zip(base, m.round_rates, strict=True) if a and b)
-        if within:
-            out[(m.peer, m.n_qubits, m.dtype)] = within
-    return out
+def pair_spread(m: Measurement) -> str:
+    """How far qnn/peer moved from turn to turn: the middle half of the pair ratios ("" under two)."""
+    if len(m.pair_ratios) < 2:
+        return ""
+    low, _, high = statistics.quantiles(m.pair_ratios, n=4, method="inclusive")
+    return f"{len(m.pair_ratios)} turns, middle half {low:,.1f}–{high:,.1f}×"
 
 
 def format_table(measurements: list[Measurement]) -> str:
     """One line per measurement: qubits, precision, simulator, samples/s, peak memory (the process's,
-    and torch's live tensors in batched states), qnn/peer, note (with the range of qnn/peer within
-    rounds, when there were several)."""
-    ratio, by_round = ratios(measurements), round_ratios(measurements)
+    and torch's live tensors in batched states), qnn/peer, note (with how far qnn/peer moved from
+    turn to turn)."""
+    ratio = ratios(measurements)
     columns = f"{'qubits':>6}  {'dtype':<10}  {'simulator':<16}  {'samples/s':>11}  {'peak MiB':>9}  {'states':>6}"
     header = f"{columns}  {'qnn/peer':>9}  note"
     lines = [header, "-" * len(header)]
@@ -48,9 +45,7 @@ def format_table(measurements: list[Measurement]) -> str:
         states = f"{m.peak_states:.2f}" if m.peak_states is not None else "-"
         r = ratio.get((m.peer, m.n_qubits, m.dtype))
         r_text = f"{r:,.1f}×" if r else "-"
-        within = by_round.get((m.peer, m.n_qubits, m.dtype))
-        spread = f"{min(within):,.1f}–{max(within):,.1f}× within rounds" if within and len(within) > 1 else ""
-        note = "; ".join(part for part in (spread, m.note) if part)
+        note = "; ".join(part for part in (pair_spread(m) if r else "", m.note) if part)
         lines.append(
             f"{m.n_qubits:>6}  {m.dtype:<10}  {m.peer:<16}  {rate:>11}  {peak:>9}  {states:>6}  {r_text:>9}  {note}"
         )
@@ -58,16 +53,11 @@ def format_table(measurements: list[Measurement]) -> str:
 
 
 def write_json(measurements: list[Measurement], path: Path, settings: dict) -> None:
-    """`settings` (the command's options) and every measurement with its ratio, as JSON."""
-    ratio, by_round = ratios(measurements), round_ratios(measurements)
+    """`settings` (the command's options) and every measurement, its pair ratios and its ratio, as JSON."""
+    ratio = ratios(measurements)
     rows = []
     for m in measurements:
-        key = (m.peer, m.n_qubits, m.dtype)
-        extra = {
-            "peak_states": m.peak_states,
-            "qnn_over_peer": ratio.get(key),
-            "qnn_over_peer_by_round": list(by_round.get(key, ())),
-        }
+        extra = {"peak_states": m.peak_states, "qnn_over_peer": ratio.get((m.peer, m.n_qubits, m.dtype))}
         rows.append(m.as_dict() | extra)
     path.write_text(json.dumps({"settings": settings, "measurements": rows}, indent=2))
 

@@ -29,6 +29,16 @@ def test_rounds_are_measured_one_after_another_and_reported_as_their_median(tmp_
     assert len(ours["seconds"]) == 6 and ours["samples_per_s"] > 0
 
 
+def test_peers_take_turns_with_qnn_and_the_table_says_over_how_many(capsys):
+    argv = ["perf", "--qubits", "2", "--batch", "4", "--layers", "1", "--repeats", "2", "--dtype", "complex128"]
+    argv += ["--peers", "qnn", "default.qubit", "qiskit-ml", "--max-qiskit-qubits", "1", "--quiet"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    peer = next(line for line in lines if "default.qubit" in line)
+    assert "×" in peer and "2 turns, middle half" in peer
+    assert "skipped above --max-qiskit-qubits 1" in next(line for line in lines if "qiskit-ml" in line)
+
+
 def test_unknown_peer_is_refused():
     with pytest.raises(SystemExit, match="unknown peer"):
         main(["perf", "--peers", "cirq"])

@@ -2,7 +2,7 @@ import json
 from dataclasses import replace
 
 from qnn.perf import Measurement, format_table, plot, write_json
-from qnn.perf.report import ratios, round_ratios
+from qnn.perf.report import ratios
 
 RESULTS = [
     Measurement("qnn", 8, "complex64", 5000.0, (0.05,), 256, 3 * 2**20, 5 * 2**19, 2**19),
@@ -47,17 +47,17 @@ def test_json_and_plot_are_written(tmp_path):
     assert (tmp_path / "perf.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_ratios_within_rounds_pair_each_round_and_show_their_range(tmp_path):
-    """qnn and the peer, round by round: the headline ratio is of the median rounds (5000 / 500), the
-    note gives the range of the ratios within rounds; a round where either failed is left out."""
-    qnn = replace(RESULTS[0], round_rates=(4000.0, 5000.0, 6000.0, 5500.0))
-    peer = replace(RESULTS[1], round_rates=(500.0, 250.0, 600.0, None))
-    single = replace(RESULTS[2], round_rates=(400.0,))
-    results = [qnn, peer, single]
-    assert round_ratios(results) == {("default.qubit", 8, "complex64"): (8.0, 20.0, 10.0)}
+def test_ratio_is_the_median_of_the_turns_and_the_note_gives_their_middle_half(tmp_path):
+    """With pair ratios (qnn and the peer in the same turn) the headline is their median, not the ratio
+    of the samples/s (5000 / 500 = 10)."""
+    peer = replace(RESULTS[1], pair_ratios=(8.0, 20.0, 12.0, 9.0, 11.0))
+    single = replace(RESULTS[2], pair_ratios=(7.0,))
+    results = [RESULTS[0], peer, single]
+    assert ratios(results) == {("default.qubit", 8, "complex64"): 11.0}
     row = next(line for line in format_table(results).splitlines() if "default.qubit" in line and "complex64" in line)
-    assert row.split()[-4:] == ["10.0×", "8.0–20.0×", "within", "rounds"]
-    assert "within rounds" not in format_table([qnn, single])
+    assert row.split()[-6:] == ["11.0×", "5", "turns,", "middle", "half", "9.0–12.0×"]
+    assert "turns" not in format_table([RESULTS[0], single])  # one pair, and no qnn at complex128
     write_json(results, tmp_path / "perf.json", {})
     rows = json.loads((tmp_path / "perf.json").read_text())["measurements"]
-    assert [m["qnn_over_peer_by_round"] for m in rows] == [[], [8.0, 20.0, 10.0], []]
+    assert [m["pair_ratios"] for m in rows] == [[], [8.0, 20.0, 12.0, 9.0, 11.0], [7.0]]
+    assert [m["qnn_over_peer"] for m in rows] == [None, 11.0, None]

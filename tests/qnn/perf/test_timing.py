@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from qnn.perf import Measurement, Workload, measure, median_round
-from qnn.perf.timing import _fit
+from qnn.perf import Measurement, Workload, measure, measure_together, median_round
+from qnn.perf.timing import _add_pair_ratios, _fit
 from qnn.simulator import compile_circuit, estimate_bytes
 from qnn.simulator.fusion import make_plan
 
@@ -24,6 +24,28 @@ def test_qnn_tensor_peak_stays_within_the_memory_estimate(n_qubits, batch):
     plan = make_plan(compile_circuit(workload.circuit))
     estimate = estimate_bytes(plan, batch, workload.dtype, "adjoint")
     assert result.state_bytes <= result.tensor_peak_bytes <= estimate
+
+
+def test_simulators_take_turns_and_each_turn_gives_qnn_over_the_peer():
+    workload = Workload(3, n_layers=1, batch=8)
+    ours, peer, absent = measure_together(["qnn", "default.qubit", "torchquantum"], workload, repeats=3)
+    assert [m.peer for m in (ours, peer, absent)] == ["qnn", "default.qubit", "torchquantum"]
+    assert len(ours.seconds) == len(peer.seconds) == 3 and absent.samples_per_s is None
+    assert ours.pair_ratios == () and len(peer.pair_ratios) == 3
+    for ratio, q, p in zip(peer.pair_ratios, ours.seconds, peer.seconds, strict=True):  # turn by turn
+        assert ratio == pytest.approx((8 / q) / (8 / p))
+
+
+def test_pair_ratios_are_of_the_turns_both_took_part_in():
+    """A peer that ran a smaller batch and sat out the last turn (time limit); one that failed gets none."""
+    qnn = Measurement("qnn", 8, "complex64", 100.0, batch=256)
+    slow = Measurement("default.qubit", 8, "complex64", 5.0, batch=16)
+    failed = Measurement("lightning.qubit", 8, "complex64", None, note="failed: boom")
+    results = {"qnn": qnn, "default.qubit": slow, "lightning.qubit": failed}
+    turns = {"qnn": {1: 2.0, 2: 4.0, 3: 2.0}, "default.qubit": {1: 4.0, 2: 2.0}, "lightning.qubit": {}}
+    _add_pair_ratios(results, turns)
+    assert results["default.qubit"].pair_ratios == (32.0, 8.0)  # (256 / 2) / (16 / 4), (256 / 4) / (16 / 2)
+    assert results["lightning.qubit"].pair_ratios == () and results["qnn"].pair_ratios == ()
 
 
 def test_unavailable_peers_are_skipped_with_a_note():
@@ -49,15 +71,16 @@ def test_slow_peers_are_bounded(one_sample, expected):
     assert _fit(256, 5, one_sample, 60.0) == expected
 
 
-def test_the_median_round_keeps_every_timed_step_and_the_largest_peaks():
+def test_the_median_round_keeps_every_timed_step_and_pair_ratio_and_the_largest_peaks():
     rounds = [
-        Measurement("qnn", 8, "complex64", 300.0, (0.1, 0.2), 256, 5, 40, 8),
+        Measurement("qnn", 8, "complex64", 300.0, (0.1, 0.2), 256, 5, 40, 8, pair_ratios=(9.0, 11.0)),
         Measurement("qnn", 8, "complex64", None, note="stopped after 60 s"),
-        Measurement("qnn", 8, "complex64", 100.0, (0.3,), 256, 9, 30, 8),
+        Measurement("qnn", 8, "complex64", 100.0, (0.3,), 256, 9, 30, 8, pair_ratios=(12.0,)),
         Measurement("qnn", 8, "complex64", 200.0, (0.4,), 256, 2, 20, 8),
     ]
     result = median_round(rounds)
     assert result.samples_per_s == 200.0 and result.seconds == (0.1, 0.2, 0.3, 0.4)
+    assert result.pair_ratios == (9.0, 11.0, 12.0)
     assert result.peak_bytes == 9 and result.tensor_peak_bytes == 40 and result.note == ""
     assert result.round_rates == (300.0, None, 100.0, 200.0)  # in the order measured, failed ones as None
     failed = [Measurement("qnn", 8, "complex64", None, note="failed: boom")] * 2
