@@ -173,7 +173,11 @@ class _Runner:
             self.failure = f"stopped after {self.time_limit:.0f} s"
             self.process.kill()
             return None
-        kind, value = self.connection.recv()
+        try:
+            kind, value = self.connection.recv()
+        except EOFError:  # the child ended without a word (killed by the system, or crashed)
+            self.process.join(5)
+            kind, value = "failed", f"failed: its process ended with exit code {self.process.exitcode}"
         if kind == "failed":
             self.failure = value
             return None

@@ -48,6 +48,13 @@ def test_pair_ratios_are_of_the_turns_both_took_part_in():
     assert results["lightning.qubit"].pair_ratios == () and results["qnn"].pair_ratios == ()
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_simulator_that_fails_is_reported_with_its_error_and_the_next_one_is_still_tried():
+    ours, peer = measure_together(["qnn", "default.qubit"], Workload(2, n_layers=1, batch=4, device="cuda"), 2)
+    assert ours.samples_per_s is None and ours.note.startswith("failed: ") and "CUDA" in ours.note
+    assert peer.samples_per_s is None and peer.note.startswith("failed: ")
+
+
 def test_unavailable_peers_are_skipped_with_a_note():
     result = measure("torchquantum", Workload(2))
     assert result == Measurement("torchquantum", 2, "complex64", None, note=result.note)
