@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from qnn.perf import Measurement, Workload, measure, measure_together, median_round
-from qnn.perf.timing import _add_pair_ratios, _fit
+from qnn.perf.timing import _add_pair_ratios, _fit, _Runner
 from qnn.simulator import compile_circuit, estimate_bytes
 from qnn.simulator.fusion import make_plan
 
@@ -53,6 +53,14 @@ def test_a_simulator_that_fails_is_reported_with_its_error_and_the_next_one_is_s
     ours, peer = measure_together(["qnn", "default.qubit"], Workload(2, n_layers=1, batch=4, device="cuda"), 2)
     assert ours.samples_per_s is None and ours.note.startswith("failed: ") and "CUDA" in ours.note
     assert peer.samples_per_s is None and peer.note.startswith("failed: ")
+
+
+def test_a_simulator_whose_process_is_killed_is_reported_as_failed():
+    runner = _Runner("qnn", Workload(2, n_layers=1, batch=4), repeats=2, time_limit=60, threads=None)
+    runner.process.kill()  # as the system does when memory runs out
+    runner.step(0)
+    result = runner.finish()
+    assert result.samples_per_s is None and result.note == "failed: its process ended with exit code -9"
 
 
 def test_unavailable_peers_are_skipped_with_a_note():
