@@ -167,15 +167,15 @@ class _Runner:
 
     def _ask(self, command: str | None, timeout: float):
         """Send `command` (None: only listen) and return the child's answer, or None after a failure."""
-        if command is not None:
-            self.connection.send(command)
-        if not self.connection.poll(timeout):
-            self.failure = f"stopped after {self.time_limit:.0f} s"
-            self.process.kill()
-            return None
         try:
+            if command is not None:
+                self.connection.send(command)
+            if not self.connection.poll(timeout):
+                self.failure = f"stopped after {self.time_limit:.0f} s"
+                self.process.kill()
+                return None
             kind, value = self.connection.recv()
-        except EOFError:  # the child ended without a word (killed by the system, or crashed)
+        except (EOFError, OSError):  # the child ended without a word (killed by the system, or crashed)
             self.process.join(5)
             kind, value = "failed", f"failed: its process ended with exit code {self.process.exitcode}"
         if kind == "failed":
