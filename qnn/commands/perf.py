@@ -84,13 +84,14 @@ def run(args: argparse.Namespace) -> int:
     # Rounds one after another (every group, then every group again), so that each simulator meets
     # the machine's slow and fast spells alike; within a group the simulators take turns step by step.
     rounds: dict[tuple, list] = {}  # (peer, workload) -> one measurement per round
-    progress = tqdm(total=args.rounds * len(groups) * len(args.peers), desc="qnn perf", disable=args.quiet)
+    # Steps of the bar: each simulator set up, each turn, the end of a group (see `measure_together`).
+    per_group = len(args.peers) + args.repeats + 2
+    progress = tqdm(total=args.rounds * len(groups) * per_group, desc="qnn perf", disable=args.quiet)
     for _ in range(args.rounds):
         for workload in groups:
             progress.set_postfix_str(f"{workload.n_qubits} qubits, {str(workload.dtype)[6:]}")
-            for result in _measure_group(args, workload):
+            for result in _measure_group(args, workload, lambda: progress.update()):
                 rounds.setdefault((result.peer, workload), []).append(result)
-            progress.update(len(args.peers))
     progress.close()
     results = [median_round(taken) for taken in rounds.values()]
     where = args.device + (f", {args.threads} thread(s)" if args.threads else "")
@@ -115,14 +116,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _measure_group(args: argparse.Namespace, workload) -> list:
+def _measure_group(args: argparse.Namespace, workload, advance) -> list:
     """Every peer's measurement of `workload`, in the order of `--peers`; qiskit-ml sits out above its limit."""
     from qnn.perf import Measurement, measure_together
 
     if workload.n_qubits <= args.max_qiskit_qubits or "qiskit-ml" not in args.peers:
-        return measure_together(args.peers, workload, args.repeats, args.timeout, args.threads)
+        return measure_together(args.peers, workload, args.repeats, args.timeout, args.threads, advance)
     timed = [peer for peer in args.peers if peer != "qiskit-ml"]
-    results = dict(zip(timed, measure_together(timed, workload, args.repeats, args.timeout, args.threads), strict=True))
+    measured = measure_together(timed, workload, args.repeats, args.timeout, args.threads, advance)
+    advance()  # qiskit-ml's step of the bar
+    results = dict(zip(timed, measured, strict=True))
     note = f"skipped above --max-qiskit-qubits {args.max_qiskit_qubits}"
     results["qiskit-ml"] = Measurement("qiskit-ml", workload.n_qubits, str(workload.dtype)[6:], None, note=note)
     return [results[peer] for peer in args.peers]

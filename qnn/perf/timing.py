@@ -33,6 +33,7 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
 import psutil
@@ -82,12 +83,15 @@ def measure_together(
     repeats: int = 5,
     time_limit: float = 60.0,
     threads: int | None = None,
+    advance: Callable[[], None] = lambda: None,
 ) -> list[Measurement]:
     """A measurement per simulator in `peer_names` (in that order), taking turns on `workload`.
 
     Each runs in a child process, stopped when a phase runs past about `time_limit` s (its steps are
     fitted to it); `threads`: torch's CPU threads in those processes (None: torch's default). With
     "qnn" among them, each peer's `pair_ratios` holds qnn/peer of every turn both were timed in.
+    `advance` is called after each simulator is set up (or skipped), after each turn and at the end:
+    `len(peer_names) + repeats + 2` times, for a progress bar.
     """
     results: dict[str, Measurement] = {}
     runners = []
@@ -97,11 +101,14 @@ def measure_together(
             results[name] = Measurement(name, workload.n_qubits, _dtype_name(workload), None, note=skipped)
         else:  # one at a time, so that each one's timing probe runs alone
             runners.append(_Runner(name, workload, repeats, time_limit, threads))
+        advance()
     for turn in range(1 + repeats):  # a warm-up turn, then the timed ones
         for runner in runners if turn % 2 == 0 else runners[::-1]:
             runner.step(turn)
+        advance()
     for runner in runners:
         results[runner.peer] = runner.finish()
+    advance()
     _add_pair_ratios(results, {runner.peer: runner.turn_seconds for runner in runners})
     return [results[name] for name in peer_names]
 

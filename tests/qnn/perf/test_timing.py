@@ -28,7 +28,10 @@ def test_qnn_tensor_peak_stays_within_the_memory_estimate(n_qubits, batch):
 
 def test_simulators_take_turns_and_each_turn_gives_qnn_over_the_peer():
     workload = Workload(3, n_layers=1, batch=8)
-    ours, peer, absent = measure_together(["qnn", "default.qubit", "torchquantum"], workload, repeats=3)
+    calls = []
+    peers = ["qnn", "default.qubit", "torchquantum"]
+    ours, peer, absent = measure_together(peers, workload, repeats=3, advance=lambda: calls.append(1))
+    assert len(calls) == 3 + 3 + 2  # each simulator set up or skipped, the warm-up turn and three more, the end
     assert [m.peer for m in (ours, peer, absent)] == ["qnn", "default.qubit", "torchquantum"]
     assert len(ours.seconds) == len(peer.seconds) == 3 and absent.samples_per_s is None
     assert ours.pair_ratios == () and len(peer.pair_ratios) == 3
