@@ -3,6 +3,7 @@
 import psutil
 import torch
 
+from qnn.simulator import workspace
 from qnn.simulator.engine import slice_rows
 from qnn.simulator.fusion import Plan
 
@@ -49,10 +50,13 @@ def estimate_bytes(plan: Plan, batch: int, dtype: torch.dtype, method: str, devi
 
 
 def available_bytes(device: torch.device) -> int:
+    """Free memory for the next call on `device`: on the CPU, the system's available memory plus the
+    tensors `workspace` keeps for reuse; on CUDA, the device's free memory (what torch's caching
+    allocator holds unused is not counted)."""
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
         return free
-    return psutil.virtual_memory().available
+    return psutil.virtual_memory().available + workspace.held_bytes()
 
 
 def check_memory(

@@ -79,6 +79,14 @@ def recycle(tensor: torch.Tensor) -> None:
         recycled.setdefault(nbytes, []).append(tensor.view(-1).view(torch.uint8))
 
 
+def held_bytes() -> int:
+    """Bytes of the scratch and recycled tensors this thread keeps: free memory for its next call,
+    which reuses them, though the system counts them as taken."""
+    scratch_bytes = sum(b.numel() for b in _LOCAL.__dict__.get("buffers", {}).values())  # uint8 buffers
+    recycled = _LOCAL.__dict__.get("recycled", {})
+    return scratch_bytes + sum(len(free) * size for size, free in recycled.items())
+
+
 def release() -> None:
     """Free the scratch and recycled tensors this thread keeps (they are allocated again when next needed)."""
     _LOCAL.__dict__.pop("buffers", None)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import circuits
-from qnn.simulator import SimulatorMemoryError, check_memory, compile_circuit, estimate_bytes
+from qnn.simulator import SimulatorMemoryError, check_memory, compile_circuit, estimate_bytes, memory, workspace
 from qnn.simulator.fusion import make_plan
 
 MiB = 2**20
@@ -63,3 +63,20 @@ def test_refusal_when_not_even_one_sample_fits_says_so():
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="method must be 'forward', 'adjoint' or 'backprop'"):
         estimate_bytes(plan_of(), 1, torch.complex64, "magic")
+
+
+def test_tensors_kept_for_reuse_count_as_free_memory(monkeypatch):
+    """The system counts the recycled and scratch tensors as taken, but the next call reuses them."""
+    system = memory.psutil.virtual_memory()
+    plan, cpu = plan_of(), torch.device("cpu")
+    needed = estimate_bytes(plan, 256, torch.complex64, "adjoint")
+    monkeypatch.setattr(memory.psutil, "virtual_memory", lambda: system._replace(available=needed - 8 * MiB))
+    workspace.release()
+    with pytest.raises(SimulatorMemoryError):
+        check_memory(plan, 256, torch.complex64, cpu, "adjoint")
+    workspace.recycle(torch.empty(256, 2**12, dtype=torch.complex64))  # a final state of 8 MiB, handed back
+    workspace.scratch(workspace.TEMPORARY, (1024,), torch.complex64, cpu)
+    assert memory.available_bytes(cpu) == needed - 8 * MiB + 8 * MiB + 1024 * 8
+    check_memory(plan, 256, torch.complex64, cpu, "adjoint")
+    workspace.release()
+    assert memory.available_bytes(cpu) == needed - 8 * MiB
