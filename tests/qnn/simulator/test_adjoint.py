@@ -87,6 +87,24 @@ def test_every_path_matches_plain_autograd_in_both_precisions(observables, path,
             torch.testing.assert_close(a, b, atol=tol * 10, rtol=tol)
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 9])
+@pytest.mark.parametrize("per_sample", [False, True], ids=["shared", "per-sample"])
+def test_product_state_factor_gradient_matches_autograd(n, per_sample, generator):
+    """`_factor_gradient` against autograd of 2 Re Σ μ ψ0, ψ0 the product state of the factors: every
+    wire of both halves, with 1 to 5 wires per half (and a zero factor: its gradient needs no division)."""
+    batch = 6
+    shape = (batch, n, 2) if per_sample else (n, 2)
+    factors = torch.randn(*shape, dtype=torch.complex128, generator=generator)
+    factors[..., n // 2, 0] = 0
+    bra = torch.randn(batch, 2**n, dtype=torch.complex128, generator=generator)
+    leaf = factors.clone().requires_grad_(True)
+    state = leaf.expand(batch, n, 2)[:, 0]
+    for w in range(1, n):  # wire 0 the most significant
+        state = (state[:, :, None] * leaf.expand(batch, n, 2)[:, w, None, :]).reshape(batch, -1)
+    (2 * (bra * state).sum().real).backward()
+    torch.testing.assert_close(adjoint._factor_gradient(bra, factors), leaf.grad, atol=1e-10, rtol=1e-10)
+
+
 @settings(max_examples=40, deadline=None)
 @given(circuit_with_values(max_qubits=5, allow_state_prep=False))
 def test_adjoint_matches_plain_autograd_on_random_circuits(case):
