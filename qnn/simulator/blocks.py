@@ -160,25 +160,18 @@ class Recipe:
     other_blocks: tuple[int, ...]
     _tensors: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def tensor(self, key, device) -> torch.Tensor | None:
+    def tensor(self, key, device) -> torch.Tensor:
         """The (wires,) rows of the prefix at one depth (key ("prefix", depth)), or the
-        (n_blocks, width, depth) rows of a group of blocks (key: their op indices).
-
-        None for a depth of the prefix that takes every input-dependent row in order (an angle
-        encoding): the table is then used as it is, without a copy for autograd to scatter back.
-        """
+        (n_blocks, width, depth) rows of a group of blocks (key: their op indices)."""
         cache_key = (key, str(device))
         if cache_key not in self._tensors:
-            rows = None
             if key[0] == "prefix":
                 rows = [wire[key[1]] for wire in self.padded_prefix]
                 if self.prefix_sources[key[1]] == "batched":  # rows of the input-dependent steps only
                     rows = [row - self.identity_row - 1 for row in rows]
-                    n_batched = sum(len(steps) for _, steps in self.batched_groups)
-                    rows = None if rows == list(range(n_batched)) else rows
             else:
                 rows = _pad([self.block_rows[i] for i in key], self.identity_row)
-            self._tensors[cache_key] = None if rows is None else torch.tensor(rows, dtype=torch.long, device=device)
+            self._tensors[cache_key] = torch.tensor(rows, dtype=torch.long, device=device)
         return self._tensors[cache_key]
 
     @property
@@ -263,10 +256,8 @@ class _Table:
         batch = self.batched.shape[0]
         return torch.cat([self.shared.expand(batch, *self.shared.shape), self.batched], dim=1)
 
-    def rows(self, source: str, index: torch.Tensor | None) -> torch.Tensor:
-        """The matrices of `index` from the "shared", "batched" or "joined" rows (None: all batched rows)."""
-        if index is None:
-            return self.batched
+    def rows(self, source: str, index: torch.Tensor) -> torch.Tensor:
+        """The matrices of `index` from the "shared", "batched" or "joined" rows."""
         if source == "shared":
             return self.shared[index]
         return (self.batched if source == "batched" else self.joined)[:, index]
@@ -291,17 +282,8 @@ def _prefix_factors(recipe: Recipe, table: _Table, device) -> torch.Tensor:
     vectors = None
     for depth, source in enumerate(recipe.prefix_sources):
         matrices = table.rows(source, recipe.tensor(("prefix", depth), device))  # (…, n, 2, 2)
-        vectors = matrices[..., 0] if vectors is None else _times_vectors(matrices, vectors)
+        vectors = matrices[..., 0] if vectors is None else (matrices * vectors[..., None, :]).sum(-1)
     return vectors
-
-
-def _times_vectors(matrices: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
-    """Each wire's matrix times its vector: (…, n, 2, 2) and (…, n, 2) → (…, n, 2), batch dimensions broadcast.
-
-    As matrix products: the broadcast elementwise product and sum over pairs of complex numbers took
-    ten times as long, forward and back (8 qubits, batch 256).
-    """
-    return (matrices @ vectors[..., None])[..., 0]
 
 
 def _group_matrices(gate: str, members: tuple[Step, ...], angles: torch.Tensor, dtype) -> torch.Tensor:
