@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from qnn.perf import PEERS, Workload, format_table, median_round, plot, write_json
+    from qnn.perf.report import smaller_batches
 
     unknown = [p for p in args.peers if p not in PEERS]
     if unknown:
@@ -104,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
         "states: the peak of torch's live tensors during one step, in batched states of the timed batch "
         "(- where the simulator's states are not torch tensors)."
     )
+    warning = smaller_batches(results, args.batch)
+    if warning:
+        print(warning)
     if args.bandwidth:
         _bandwidth(args)
     if args.out:

@@ -52,6 +52,20 @@ def format_table(measurements: list[Measurement]) -> str:
     return "\n".join(lines)
 
 
+def smaller_batches(measurements: list[Measurement], batch: int) -> str:
+    """A warning naming the simulators that ran fewer than `batch` samples per step ("" if none): their
+    samples/s, and so qnn/peer, are of that smaller batch."""
+    smaller = [m for m in measurements if m.samples_per_s and m.batch < batch]
+    if not smaller:
+        return ""
+    names = ", ".join(f"{m.peer} at {m.n_qubits} qubits ({m.dtype}): {m.batch}" for m in smaller)
+    return (
+        f"Batches smaller than {batch}, to fit the time limit: {names}. A simulator's samples/s can depend on "
+        "its batch, so their ratios compare unequal batches; a larger --timeout or fewer --repeats gives "
+        "them more samples."
+    )
+
+
 def write_json(measurements: list[Measurement], path: Path, settings: dict) -> None:
     """`settings` (the command's options) and every measurement, its pair ratios and its ratio, as JSON."""
     ratio = ratios(measurements)

@@ -2,7 +2,7 @@ import json
 from dataclasses import replace
 
 from qnn.perf import Measurement, format_table, plot, write_json
-from qnn.perf.report import ratios
+from qnn.perf.report import ratios, smaller_batches
 
 RESULTS = [
     Measurement("qnn", 8, "complex64", 5000.0, (0.05,), 256, 3 * 2**20, 5 * 2**19, 2**19),
@@ -61,3 +61,10 @@ def test_ratio_is_the_median_of_the_turns_and_the_note_gives_their_middle_half(t
     rows = json.loads((tmp_path / "perf.json").read_text())["measurements"]
     assert [m["pair_ratios"] for m in rows] == [[], [8.0, 20.0, 12.0, 9.0, 11.0], [7.0]]
     assert [m["qnn_over_peer"] for m in rows] == [None, 11.0, None]
+
+
+def test_simulators_that_ran_a_smaller_batch_are_named():
+    slow = replace(RESULTS[1], batch=31, note="batch 31 of 256, 5 repeats (time limit)")
+    warning = smaller_batches([RESULTS[0], slow, RESULTS[3]], 256)
+    assert "default.qubit at 8 qubits (complex64): 31" in warning and "unequal batches" in warning
+    assert smaller_batches(RESULTS, 256) == ""  # every measured one ran the full batch
