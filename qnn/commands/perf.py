@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     progress = tqdm(total=args.rounds * len(groups) * per_group, desc="qnn perf", disable=args.quiet)
     for _ in range(args.rounds):
         for workload in groups:
-            progress.set_postfix_str(f"{workload.n_qubits} qubits, {str(workload.dtype)[6:]}")
+            progress.set_postfix_str(f"{workload.n_qubits} qubits, {workload.dtype_name}")
             for result in _measure_group(args, workload, lambda: progress.update()):
                 rounds.setdefault((result.peer, workload), []).append(result)
     progress.close()
@@ -131,7 +131,7 @@ def _measure_group(args: argparse.Namespace, workload, advance) -> list:
     advance()  # qiskit-ml's step of the bar
     results = dict(zip(timed, measured, strict=True))
     note = f"skipped above --max-qiskit-qubits {args.max_qiskit_qubits}"
-    results["qiskit-ml"] = Measurement("qiskit-ml", workload.n_qubits, str(workload.dtype)[6:], None, note=note)
+    results["qiskit-ml"] = Measurement("qiskit-ml", workload.n_qubits, workload.dtype_name, None, note=note)
     return [results[peer] for peer in args.peers]
 
 

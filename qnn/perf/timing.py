@@ -98,7 +98,7 @@ def measure_together(
     for name in peer_names:
         skipped = PEERS[name].unavailable(workload)
         if skipped:
-            results[name] = Measurement(name, workload.n_qubits, _dtype_name(workload), None, note=skipped)
+            results[name] = Measurement(name, workload.n_qubits, workload.dtype_name, None, note=skipped)
         else:  # one at a time, so that each one's timing probe runs alone
             runners.append(_Runner(name, workload, repeats, time_limit, threads))
         advance()
@@ -169,7 +169,7 @@ class _Runner:
             self.process.kill()
             self.process.join()
         if result is None:
-            return Measurement(self.peer, self.workload.n_qubits, _dtype_name(self.workload), None, note=self.failure)
+            return Measurement(self.peer, self.workload.n_qubits, self.workload.dtype_name, None, note=self.failure)
         return result
 
     def _ask(self, command: str | None, timeout: float):
@@ -246,7 +246,7 @@ class _Worker:
         return Measurement(
             self.peer,
             self.workload.n_qubits,
-            _dtype_name(self.workload),
+            self.workload.dtype_name,
             rate,
             tuple(self.seconds),
             self.batch,
@@ -255,10 +255,6 @@ class _Worker:
             state,
             self.note,
         )
-
-
-def _dtype_name(workload: Workload) -> str:
-    return str(workload.dtype).removeprefix("torch.")
 
 
 def median_round(rounds: list[Measurement]) -> Measurement:

@@ -45,6 +45,11 @@ class Workload:
         return circuits.angle_encoding(self.n_qubits) + circuits.strongly_entangling(self.n_qubits, self.n_layers)
 
     @property
+    def dtype_name(self) -> str:
+        """ "complex64" or "complex128", as measurements name their precision."""
+        return str(self.dtype).removeprefix("torch.")
+
+    @property
     def real_dtype(self) -> torch.dtype:
         return REAL_OF[self.dtype]
 

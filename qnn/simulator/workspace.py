@@ -74,17 +74,19 @@ def recycle(tensor: torch.Tensor) -> None:
     kept = _LOCAL.__dict__.get("buffers", {}).values()
     if any(buffer.untyped_storage().data_ptr() == storage.data_ptr() for buffer in kept):
         return
-    recycled = _LOCAL.__dict__.setdefault("recycled", {})
-    if sum(len(free) * size for size, free in recycled.items()) + nbytes <= RECYCLE_AT_MOST_BYTES:
-        recycled.setdefault(nbytes, []).append(tensor.view(-1).view(torch.uint8))
+    if _recycled_bytes() + nbytes <= RECYCLE_AT_MOST_BYTES:
+        _LOCAL.__dict__.setdefault("recycled", {}).setdefault(nbytes, []).append(tensor.view(-1).view(torch.uint8))
+
+
+def _recycled_bytes() -> int:
+    return sum(len(free) * size for size, free in _LOCAL.__dict__.get("recycled", {}).items())
 
 
 def held_bytes() -> int:
     """Bytes of the scratch and recycled tensors this thread keeps: free memory for its next call,
     which reuses them, though the system counts them as taken."""
     scratch_bytes = sum(b.numel() for b in _LOCAL.__dict__.get("buffers", {}).values())  # uint8 buffers
-    recycled = _LOCAL.__dict__.get("recycled", {})
-    return scratch_bytes + sum(len(free) * size for size, free in recycled.items())
+    return scratch_bytes + _recycled_bytes()
 
 
 def release() -> None:

@@ -14,6 +14,7 @@ def test_the_standard_workload():
     assert torch.equal(x, w.inputs())  # seeded
     assert w.weights().shape == (60,)
     assert Workload(3, dtype=torch.complex128).inputs(2).dtype == torch.float64
+    assert (w.dtype_name, Workload(3, dtype=torch.complex128).dtype_name) == ("complex64", "complex128")
     assert w.with_batch(7).inputs().shape == (7, 5)
 
 
