@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from qnn.commands import positive_int
+from qnn.commands import positive_float, positive_int
 
 DTYPES = ("complex64", "complex128")
 DEFAULT_PEERS = ("qnn", "default.qubit", "lightning.qubit", "qiskit-ml", "torchquantum")
@@ -48,7 +48,7 @@ def add_command(commands) -> None:
     )
     perf.add_argument(
         "--timeout",
-        type=float,
+        type=positive_float,
         default=60.0,
         help="seconds for one simulator's steps at one n and precision; a slower one takes a smaller batch "
         "(default 60)",

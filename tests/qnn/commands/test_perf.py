@@ -39,6 +39,13 @@ def test_peers_take_turns_with_qnn_and_the_table_says_over_how_many(capsys):
     assert "skipped above --max-qiskit-qubits 1" in next(line for line in lines if "qiskit-ml" in line)
 
 
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "soon"])
+def test_a_timeout_that_is_not_a_positive_number_is_refused(value, capsys):
+    with pytest.raises(SystemExit):
+        main(["perf", "--timeout", value])
+    assert "--timeout: expected a positive number" in capsys.readouterr().err
+
+
 def test_unknown_peer_is_refused():
     with pytest.raises(SystemExit, match="unknown peer"):
         main(["perf", "--peers", "cirq"])
