@@ -76,7 +76,8 @@ class _AdjointMeasure(torch.autograd.Function):
     def forward(ctx, run: AdjointRun, where, device, *tensors):
         factors, matrices = _unpack(run, where, tensors)
         state = _final_state(run, factors, matrices, device)
-        values = measure_exact(state, run.observables)
+        # The adjoint state's scratch tensor is free until the backward pass: no third buffer.
+        values = measure_exact(state, run.observables, scratch_name=ADJOINT)
         ctx.run, ctx.where, ctx.device, ctx.state = run, where, device, state
         ctx.save_for_backward(*tensors)
         ctx.mark_non_differentiable(state)
@@ -190,7 +191,7 @@ def _sweep(run: AdjointRun, state, grad_values, matrices):
         if i >= first:  # before the first operation with parameters, the state is no longer needed
             state, spare = _undo(state, spare, op, _inverse(op, m, conjugated=False), n)
         if m is not None:
-            terms[i] = _overlap(op, bra, state, n)
+            terms[i] = _overlap(op, bra, state, n, spare)
         bra, spare = _undo(bra, spare, op, _inverse(op, m, conjugated=True), n)
     return bra, terms
 
@@ -225,8 +226,11 @@ def _undo_op(state, rows, op, inverse, n: int, out=None):
     return apply_op(state, op, n, inverse[rows] if batched else inverse, out=out)
 
 
-def _overlap(op, bra, ket, n: int):
-    """R for one operation, from the conjugated adjoint state `bra` (None for a permutation)."""
+def _overlap(op, bra, ket, n: int, spare):
+    """R for one operation, from the conjugated adjoint state `bra` (None for a permutation).
+
+    `spare`: the sweep's spare state, free at this point, for the temporaries (or None).
+    """
     if isinstance(op, Permutation):
         return None
     # A slice of the batch at a time, so that temporaries stay small.
@@ -234,7 +238,7 @@ def _overlap(op, bra, ket, n: int):
     parts = []
     for rows in _row_slices(bra):
         if isinstance(op, Block):
-            part = kernels.block_overlap(bra[rows], ket[rows], op.lo, op.width, batched)
+            part = kernels.block_overlap(bra[rows], ket[rows], op.lo, op.width, batched, spare)
         else:
             b, k = bra[rows].view(-1, *[2] * n), ket[rows].view(-1, *[2] * n)
             part = _wire_overlap(b, k, op.step.wires, n, diagonal=isinstance(op, Diagonal))

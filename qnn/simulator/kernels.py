@@ -5,6 +5,7 @@ gives PennyLane's ordering (wire 0 is the most significant bit). A gate's matrix
 carry a leading batch dimension of size `batch` (input-dependent gates) or none (shared gates).
 """
 
+import math
 import string
 
 import torch
@@ -146,11 +147,14 @@ def apply_block(state: torch.Tensor, matrix: torch.Tensor, lo: int, width: int, 
     return out
 
 
-def block_overlap(bra: torch.Tensor, ket: torch.Tensor, lo: int, width: int, batched: bool) -> torch.Tensor:
+def block_overlap(
+    bra: torch.Tensor, ket: torch.Tensor, lo: int, width: int, batched: bool, spare: torch.Tensor | None = None
+) -> torch.Tensor:
     """R[a, c] = Σ bra[…a…] ket[…c…] over all wires outside the block (and the batch unless `batched`).
 
     `bra` is the conjugate of the adjoint state (so no conjugate copy is made here). Returns (d, d),
     or (batch, d, d) when `batched`; 2 Re Σ U ⊙ R is then ⟨λ|U|ket⟩'s real part, twice.
+    `spare`: an optional tensor like `bra` whose contents are not needed, for the temporaries.
     """
     batch, size = bra.shape
     d = 2**width
@@ -169,7 +173,12 @@ def block_overlap(bra: torch.Tensor, ket: torch.Tensor, lo: int, width: int, bat
         # they are made a part of the left wires at a time, each no larger than the state.
         lefts = x.shape[1]
         step = max(1, lefts * right // d)
-        products = scratch(TEMPORARY, (rows, min(step, lefts), d, d), bra.dtype, bra.device)
+        shape = (rows, min(step, lefts), d, d)
+        needed = math.prod(shape)
+        if spare is not None and spare.numel() >= needed:
+            products = spare.view(-1)[:needed].view(shape)
+        else:
+            products = scratch(TEMPORARY, shape, bra.dtype, bra.device)
         out = None
         for start in range(0, lefts, step):
             part = slice(start, min(start + step, lefts))

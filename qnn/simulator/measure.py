@@ -33,10 +33,13 @@ def apply_pauli_word(state: torch.Tensor, word: str) -> torch.Tensor:
     return state
 
 
-def measure_exact(state: torch.Tensor, observables) -> torch.Tensor:
-    """Exact values of `observables` (a tuple of `PauliSum`s, or `Probabilities`) on (batch, 2**n) states."""
+def measure_exact(state: torch.Tensor, observables, scratch_name: str = TEMPORARY) -> torch.Tensor:
+    """Exact values of `observables` (a tuple of `PauliSum`s, or `Probabilities`) on (batch, 2**n) states.
+
+    `scratch_name`: the `workspace` scratch tensor for the probabilities (when no graph is recorded).
+    """
     if isinstance(observables, tuple):
-        return expectations(state, observables)
+        return expectations(state, observables, scratch_name)
     return probabilities(state)
 
 
@@ -47,7 +50,7 @@ def word_expectation(state: torch.Tensor, word: str) -> torch.Tensor:
     return (state.conj() * flipped).real.sum(tuple(range(1, state.dim())))
 
 
-def expectations(state: torch.Tensor, observables: tuple[PauliSum, ...]) -> torch.Tensor:
+def expectations(state: torch.Tensor, observables: tuple[PauliSum, ...], scratch_name: str = TEMPORARY) -> torch.Tensor:
     """(batch, len(observables)) real expectation values of a (batch, 2, …, 2) or (batch, 2**n) state.
 
     All Z-only words are measured together from the probabilities (see `z_signs`); other words flip
@@ -63,7 +66,7 @@ def expectations(state: torch.Tensor, observables: tuple[PauliSum, ...]) -> torc
         # Σ_x p_x high_w(x_high) low_w(x_low): one product over the low wires, then a sum over the high ones.
         recording = torch.is_grad_enabled() and state.requires_grad
         shape = (state.shape[0], high.shape[0] * low.shape[1])
-        probs = probabilities(state, None if recording else scratch(TEMPORARY, shape, low.dtype, state.device))
+        probs = probabilities(state, None if recording else scratch(scratch_name, shape, low.dtype, state.device))
         over_low = probs.view(-1, low.shape[1]) @ low.T
         measured = (over_low.view(state.shape[0], *high.shape) * high).sum(1)
         if len(diagonal) == len(words):

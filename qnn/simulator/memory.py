@@ -20,14 +20,15 @@ def state_bytes(n_qubits: int, batch: int, dtype: torch.dtype) -> int:
 # - "forward": a slice's state before and after an operation, plus its probabilities (half a
 #   slice), and the final states when they are kept for sampling;
 # - "adjoint": the final states, kept from the forward pass, plus the working states of one slice of
-#   the batch (`engine.batch_slices`): its forward buffers, then its adjoint state, a spare and the
-#   temporaries of an overlap, at most five slices (measured, complex64, batch 256: 4.8 states at
-#   8 qubits, where the slice is the whole batch; 2.8 at 12; 1.1 at 16);
+#   the batch (`engine.batch_slices`): its forward buffer, then its adjoint state and a spare (which
+#   holds an overlap's temporaries), and the per-sample factors of the product state, at most four
+#   slices (measured, batch 256: 3.7 states at 8 qubits, where the slice is the whole batch; 3.3 at
+#   10; 2.2 at 12 in complex64, 1.6 in complex128; 1.1 at 16);
 # - "backprop": autograd keeps the input of every operation, plus a forward pass's own peak (the
 #   state before and after an operation and the probabilities: 2.5 states) and the gradient state
 #   and its update during the backward pass (2 states).
 FORWARD_SLICES = 2.5
-ADJOINT_SLICES = 5
+ADJOINT_SLICES = 4
 BACKPROP_EXTRA_STATES = 2.5 + 2
 
 

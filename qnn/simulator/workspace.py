@@ -21,9 +21,11 @@ import torch
 KEEP_AT_MOST_BYTES = 4 * 2**20
 
 # Three names, each for uses that never overlap in time, so that at most three slices are kept:
-# STATE: the second state buffer of a forward pass; the adjoint sweep's spare state.
-# ADJOINT: the adjoint state; the other buffer of a forward pass in slices (`engine.measure_in_slices`).
-# TEMPORARY: probabilities while measuring; an overlap's products during the sweep.
+# STATE: the second state buffer of a forward pass; the adjoint sweep's spare state (and in it an
+#   overlap's products).
+# ADJOINT: the adjoint state; the probabilities of an adjoint forward pass; the other buffer of a
+#   forward pass in slices (`engine.measure_in_slices`).
+# TEMPORARY: probabilities while measuring; an overlap's products when the sweep has no spare.
 STATE, ADJOINT, TEMPORARY = "state", "adjoint", "temporary"
 
 _LOCAL = threading.local()
@@ -41,6 +43,8 @@ def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype, device: torch
     kept = _LOCAL.__dict__.setdefault("buffers", {})
     buffer = kept.get(name)
     if buffer is None or buffer.numel() < nbytes:
+        kept.pop(name, None)
+        buffer = None  # its last reference: a smaller tensor is freed before the larger one is allocated
         buffer = kept[name] = torch.empty(max(nbytes, 64), dtype=torch.uint8)
     return buffer[:nbytes].view(dtype).view(shape)
 

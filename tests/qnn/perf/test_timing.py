@@ -26,6 +26,14 @@ def test_qnn_tensor_peak_stays_within_the_memory_estimate(n_qubits, batch):
     assert result.state_bytes <= result.tensor_peak_bytes <= estimate
 
 
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.complex128])
+def test_qnn_training_step_at_8_qubits_holds_under_four_states(dtype):
+    """The final, adjoint and spare states, and little else: an overlap's products are made in the
+    spare and the forward pass's probabilities in the adjoint state's buffer, not in a buffer of their own."""
+    result = measure("qnn", Workload(8, batch=256, dtype=dtype), repeats=1, time_limit=60)
+    assert 3 <= result.peak_states < 3.75
+
+
 def test_simulators_take_turns_and_each_turn_gives_qnn_over_the_peer():
     workload = Workload(3, n_layers=1, batch=8)
     calls = []

@@ -26,8 +26,12 @@ def _reference_overlap(bra, ket, lo, width, n, batched):
 def test_block_overlap_matches_einsum(lo, width, batched):
     n = 7
     bra, ket = _random_state(3, n, 0), _random_state(3, n, 1)
+    expected = _reference_overlap(bra, ket, lo, width, n, batched)
     ours = kernels.block_overlap(bra, ket, lo, width, batched)
-    torch.testing.assert_close(ours, _reference_overlap(bra, ket, lo, width, n, batched), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(ours, expected, rtol=1e-12, atol=1e-12)
+    spare = torch.full_like(bra, float("nan"))  # its contents must not matter
+    with_spare = kernels.block_overlap(bra, ket, lo, width, batched, spare=spare)
+    torch.testing.assert_close(with_spare, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_permutation_gathers_the_same_index_for_every_sample():

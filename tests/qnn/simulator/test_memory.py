@@ -21,13 +21,13 @@ def test_estimates_in_states():
     one = 256 * 2**12 * 8  # a batch of 256 complex64 12-qubit states: 8 MiB
     # Forward: the final states (kept when sampling) plus two and a half slices of 4 MiB.
     assert estimate_bytes(plan, 256, torch.complex64, "forward") == one + 2.5 * 4 * MiB
-    # Adjoint: the final states plus five slices of the batch of 4 MiB each (128 samples here).
-    assert estimate_bytes(plan, 256, torch.complex64, "adjoint") == one + 5 * 4 * MiB
+    # Adjoint: the final states plus four slices of the batch of 4 MiB each (128 samples here).
+    assert estimate_bytes(plan, 256, torch.complex64, "adjoint") == one + 4 * 4 * MiB
     assert estimate_bytes(plan, 256, torch.complex64, "backprop") == (len(plan.ops) + 5.5) * one
-    assert estimate_bytes(plan, 256, torch.complex128, "adjoint") == 2 * one + 5 * 4 * MiB
-    assert estimate_bytes(plan, 64, torch.complex64, "adjoint") == 6 * one / 4  # one slice: the whole batch
+    assert estimate_bytes(plan, 256, torch.complex128, "adjoint") == 2 * one + 4 * 4 * MiB
+    assert estimate_bytes(plan, 64, torch.complex64, "adjoint") == 5 * one / 4  # one slice: the whole batch
     large = 256 * 2**16 * 8  # 128 MiB
-    assert estimate_bytes(plan_of(16), 256, torch.complex64, "adjoint") == large + 5 * 4 * MiB
+    assert estimate_bytes(plan_of(16), 256, torch.complex64, "adjoint") == large + 4 * 4 * MiB
 
 
 def test_adjoint_does_not_grow_with_depth():
@@ -50,7 +50,7 @@ def test_refusal_names_needed_available_and_largest_batch():
     largest = int(re.search(r"at most (\d+)", str(refused.value)).group(1))
     assert estimate_bytes(plan, largest, torch.complex64, "adjoint") <= limit
     assert estimate_bytes(plan, largest + 1, torch.complex64, "adjoint") > limit
-    check_memory(plan, 256, torch.complex64, cpu, "adjoint", limit=64 * MiB)  # 28 MiB fits
+    check_memory(plan, 256, torch.complex64, cpu, "adjoint", limit=64 * MiB)  # 24 MiB fits
 
 
 def test_refusal_when_not_even_one_sample_fits_says_so():
