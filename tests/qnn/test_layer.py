@@ -229,7 +229,7 @@ def test_memory_estimate_refuses_before_allocating():
     circuit = circuits.angle_encoding(12) + circuits.strongly_entangling(12, n_layers=1)
     layer = QuantumLayer(circuit, backend=SimulatorBackend(max_memory=16 * 2**20))
     # 8 MiB per batched state; adjoint gradients keep it and work on slices of the batch (4 MiB each).
-    expected = r"12 qubits at batch 256 .*adjoint gradients\) needs about 24.0 MiB, but 16.0 MiB is available"
+    expected = r"12 qubits at batch 256 .*adjoint gradients\) needs about 24.8 MiB, but 16.0 MiB is available"
     with pytest.raises(SimulatorMemoryError, match=expected):
         layer(torch.rand(256, 12))
     with torch.no_grad():

@@ -1,8 +1,10 @@
 import pytest
 import torch
 
+import circuits
+from qnn import QuantumLayer
 from qnn.perf import Measurement, Workload, measure, measure_together, median_round
-from qnn.perf.timing import _add_pair_ratios, _fit, _Runner
+from qnn.perf.timing import _add_pair_ratios, _fit, _Runner, _tensor_peak
 from qnn.simulator import compile_circuit, estimate_bytes
 from qnn.simulator.fusion import make_plan
 
@@ -24,6 +26,32 @@ def test_qnn_tensor_peak_stays_within_the_memory_estimate(n_qubits, batch):
     plan = make_plan(compile_circuit(workload.circuit))
     estimate = estimate_bytes(plan, batch, workload.dtype, "adjoint")
     assert result.state_bytes <= result.tensor_peak_bytes <= estimate
+
+
+@pytest.mark.parametrize(
+    "circuit",
+    [
+        circuits.angle_encoding(2) + circuits.strongly_entangling(2, n_layers=4),
+        circuits.angle_encoding(4) + circuits.strongly_entangling(4, n_layers=4),
+        circuits.reupload(circuits.angle_encoding(4), circuits.strongly_entangling(4, n_layers=1), 3),
+        circuits.reupload(circuits.angle_encoding(8), circuits.strongly_entangling(8, n_layers=1), 3),
+        circuits.iqp_encoding(6) + circuits.strongly_entangling(6, n_layers=2),
+    ],
+    ids=["sel-2", "sel-4", "reupload-4", "reupload-8", "iqp-6"],
+)
+def test_training_step_peak_stays_within_the_estimate_where_per_sample_matrices_dominate(circuit):
+    """At few qubits, or with inputs in every layer, the per-sample matrices outweigh the states."""
+    layer = QuantumLayer(circuit)
+    x = torch.rand(256, circuit.n_inputs, requires_grad=True)
+
+    def step(x):
+        layer.zero_grad()
+        layer(x).sum().backward()
+
+    step(x)
+    peak = _tensor_peak(step, x, "cpu")
+    estimate = estimate_bytes(make_plan(compile_circuit(circuit)), 256, torch.complex64, "adjoint")
+    assert peak <= estimate
 
 
 @pytest.mark.parametrize("dtype", [torch.complex64, torch.complex128])

@@ -19,15 +19,29 @@ def plan_of(n=12, layers=1):
 def test_estimates_in_states():
     plan = plan_of()
     one = 256 * 2**12 * 8  # a batch of 256 complex64 12-qubit states: 8 MiB
+    # The angle encoding's product state: a 2×2 matrix per wire and sample, counted 8 times.
+    small = 8 * 256 * 12 * 4 * 8
+    assert memory.per_sample_bytes(plan, torch.complex64) == 12 * 4 * 8
     # Forward: the final states (kept when sampling) plus two and a half slices of 4 MiB.
-    assert estimate_bytes(plan, 256, torch.complex64, "forward") == one + 2.5 * 4 * MiB
+    assert estimate_bytes(plan, 256, torch.complex64, "forward") == one + 2.5 * 4 * MiB + small
     # Adjoint: the final states plus four slices of the batch of 4 MiB each (128 samples here).
-    assert estimate_bytes(plan, 256, torch.complex64, "adjoint") == one + 4 * 4 * MiB
-    assert estimate_bytes(plan, 256, torch.complex64, "backprop") == (len(plan.ops) + 5.5) * one
-    assert estimate_bytes(plan, 256, torch.complex128, "adjoint") == 2 * one + 4 * 4 * MiB
-    assert estimate_bytes(plan, 64, torch.complex64, "adjoint") == 5 * one / 4  # one slice: the whole batch
+    assert estimate_bytes(plan, 256, torch.complex64, "adjoint") == one + 4 * 4 * MiB + small
+    assert estimate_bytes(plan, 256, torch.complex64, "backprop") == (len(plan.ops) + 5.5) * one + small
+    assert estimate_bytes(plan, 256, torch.complex128, "adjoint") == 2 * one + 4 * 4 * MiB + 2 * small
+    assert estimate_bytes(plan, 64, torch.complex64, "adjoint") == 5 * one / 4 + small / 4  # one slice: the batch
     large = 256 * 2**16 * 8  # 128 MiB
-    assert estimate_bytes(plan_of(16), 256, torch.complex64, "adjoint") == large + 4 * 4 * MiB
+    assert estimate_bytes(plan_of(16), 256, torch.complex64, "adjoint") == large + 4 * 4 * MiB + small * 16 // 12
+
+
+def test_per_sample_bytes_count_blocks_that_read_inputs():
+    reupload = circuits.reupload(circuits.angle_encoding(4), circuits.strongly_entangling(4, n_layers=1), 3)
+    plan = make_plan(compile_circuit(reupload))
+    batched_blocks = [op for op in plan.ops if getattr(op, "batched", False)]
+    assert batched_blocks  # the second and third encodings sit in blocks with the ansatz
+    expected = sum(4**op.width for op in batched_blocks) + 4 * 4  # and the prefix's matrices
+    assert memory.per_sample_bytes(plan, torch.complex128) == expected * 16
+    shared_only = make_plan(compile_circuit(circuits.strongly_entangling(4, n_layers=2)))
+    assert memory.per_sample_bytes(shared_only, torch.complex64) == 0
 
 
 def test_adjoint_does_not_grow_with_depth():
@@ -41,7 +55,7 @@ def test_adjoint_does_not_grow_with_depth():
 def test_refusal_names_needed_available_and_largest_batch():
     plan = plan_of(layers=4)
     cpu = torch.device("cpu")
-    expected = r"12 qubits at batch 256 .*backprop gradients\) needs about 148.0 MiB, but 64.0 MiB is available"
+    expected = r"12 qubits at batch 256 .*backprop gradients\) needs about 148.8 MiB, but 64.0 MiB is available"
     with pytest.raises(SimulatorMemoryError, match=expected):
         check_memory(plan, 256, torch.complex64, cpu, "backprop", limit=64 * MiB)
     limit = 20 * MiB
@@ -50,7 +64,7 @@ def test_refusal_names_needed_available_and_largest_batch():
     largest = int(re.search(r"at most (\d+)", str(refused.value)).group(1))
     assert estimate_bytes(plan, largest, torch.complex64, "adjoint") <= limit
     assert estimate_bytes(plan, largest + 1, torch.complex64, "adjoint") > limit
-    check_memory(plan, 256, torch.complex64, cpu, "adjoint", limit=64 * MiB)  # 24 MiB fits
+    check_memory(plan, 256, torch.complex64, cpu, "adjoint", limit=64 * MiB)  # about 25 MiB fits
 
 
 def test_refusal_when_not_even_one_sample_fits_says_so():
