@@ -14,7 +14,7 @@ from qnn.simulator import (
     sampled_expectations,
     sampled_probabilities,
 )
-from qnn.simulator.adjoint import AdjointRun, adjoint_measure
+from qnn.simulator.adjoint import AdjointRun, adjoint_measure, checkpoints
 from qnn.simulator.engine import measure_in_slices, run_plan
 from qnn.simulator.fusion import make_plan
 from qnn.simulator.heisenberg import fold_final_permutation
@@ -75,7 +75,9 @@ class SimulatorBackend:
             plan, observables = _folded(plan, observables)
         measure = partial(measure_exact, observables=observables)
         if method == "adjoint":
-            exact, state = adjoint_measure(AdjointRun(plan, observables, batch, dtype), shared, joined, keep_state)
+            kept = checkpoints(plan, batch, dtype, weights.device, self.max_memory)
+            run = AdjointRun(plan, observables, batch, dtype, kept)
+            exact, state = adjoint_measure(run, shared, joined, keep_state)
         elif method == "forward":
             exact, state = measure_in_slices(plan, shared, joined, batch, dtype, measure, keep_state)
         else:

@@ -94,15 +94,18 @@ def measure_in_slices(plan: Plan, shared, joined, batch: int, dtype: torch.dtype
     return (values[0] if len(values) == 1 else torch.cat(values)), kept
 
 
-def run_ops(plan: Plan, factors, matrices: list, batch: int, dtype: torch.dtype, device, buffers=None):
+def run_ops(plan: Plan, factors, matrices: list, batch: int, dtype: torch.dtype, device, buffers=None, copies=None):
     """The plan's operations, from its product state or |0…0⟩, with the tensors of `plan_matrices`.
 
     `buffers`: two (batch, 2**n) tensors to alternate between instead of allocating a state per
     operation (when no graph is recorded); the final state is then one of them.
+    `copies`: {operation index: tensor} to copy the state into just before that operation.
     """
     state = initial_state(plan, factors, batch, dtype, device, out=None if buffers is None else buffers[0])
     current = 0  # which buffer holds the state
-    for op, matrix in zip(plan.ops, matrices, strict=True):
+    for i, (op, matrix) in enumerate(zip(plan.ops, matrices, strict=True)):
+        if copies and i in copies:
+            copies[i].copy_(state)
         spare = None if buffers is None else buffers[1 - current]
         state = apply_op(state, op, plan.n_qubits, matrix, out=spare)
         if spare is not None:

@@ -17,6 +17,7 @@ With `fuse=0` every gate is its own operation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from qnn.simulator.program import Program, Step, step_kind
 
@@ -67,6 +68,29 @@ class Plan:
     @property
     def has_state_prep(self) -> bool:
         return any(isinstance(op, Single) and step_kind(op.step.gate) == "state_prep" for op in self.ops)
+
+    @cached_property  # read on every backward pass
+    def commuting_runs(self) -> tuple[range, ...]:
+        """The operations' indices cut into maximal runs of consecutive operations on pairwise disjoint
+        wires (a layer of blocks, say): the operations of a run commute, so any of them may be taken as
+        the run's last."""
+        runs, start, taken = [], 0, set()
+        for i, op in enumerate(self.ops):
+            wires = operation_wires(op)
+            if taken & wires:
+                runs.append(range(start, i))
+                start, taken = i, set()
+            taken |= wires
+        if self.ops:
+            runs.append(range(start, len(self.ops)))
+        return tuple(runs)
+
+
+def operation_wires(op: Operation) -> set[int]:
+    if isinstance(op, Block):
+        return set(range(op.lo, op.lo + op.width))
+    steps = op.steps if isinstance(op, Permutation) else (op.step,)
+    return {w for step in steps for w in step.wires}
 
 
 def make_plan(program: Program, fuse: int = 4, product_state: bool = True) -> Plan:

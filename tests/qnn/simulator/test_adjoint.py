@@ -9,7 +9,9 @@ from hypothesis import given, settings
 import circuits
 from qnn.backends import SimulatorBackend
 from qnn.observables import Probabilities, parse_observables
-from qnn.simulator import adjoint, engine
+from qnn.simulator import adjoint, compile_circuit, engine, kernels, memory
+from qnn.simulator.fusion import Block, make_plan
+from qnn.simulator.heisenberg import fold_final_permutation
 from tests.qnn.simulator.test_agreement import PATHS
 from tests.strategies import circuit_with_values
 
@@ -210,6 +212,82 @@ def test_second_backward_through_the_same_graph_gives_the_same_gradients(generat
     second = torch.autograd.grad(out.sum(), (x, w))
     for a, b in zip(first, second, strict=True):
         assert torch.equal(a, b)
+
+
+def layered(n=6, layers=4):
+    """Three layers of two blocks after the product state (n = 6): runs of commuting blocks to rewind past."""
+    return circuits.angle_encoding(n) + circuits.strongly_entangling(n, n_layers=layers)
+
+
+def run_plan_of(circuit, observables):
+    """The plan the simulator backend runs for `circuit` and `observables` (a final permutation folded)."""
+    plan = make_plan(compile_circuit(circuit))
+    return fold_final_permutation(plan, parse_observables(observables, circuit.n_qubits))[0]
+
+
+def count_block_products(monkeypatch) -> list[int]:
+    """A list that grows by one for each block applied to a state from now on."""
+    calls, apply_block = [], kernels.apply_block
+    monkeypatch.setattr(kernels, "apply_block", lambda *a, **k: calls.append(1) or apply_block(*a, **k))
+    return calls
+
+
+@pytest.mark.parametrize(("step_states", "rewound"), [(adjoint.STEP_STATES, 4), (1000, 0)])
+def test_the_state_is_rewound_only_where_no_copy_was_kept_and_an_earlier_operation_needs_it(
+    step_states, rewound, generator, monkeypatch
+):
+    """Layers of two blocks: the adjoint state is rewound past all 6 blocks, the state past the last two
+    layers only (the first layer's blocks take their overlaps after it), or past none where the forward
+    pass kept copies of it (allowed here by a memory target raised far above its 3 states)."""
+    circuit = layered()
+    x, w = values(circuit, generator, batch=2)
+    monkeypatch.setattr(adjoint, "STEP_STATES", step_states)
+    products = count_block_products(monkeypatch)
+    out = run(circuit, None, x, w, method="adjoint")
+    assert len(products) == 6  # the forward pass
+    torch.autograd.grad(out.sum(), (x, w))
+    assert len(products) == 6 + 6 + rewound
+
+
+@pytest.mark.parametrize("name", ["layered", "reupload_deep", "iqp_layered"])
+@pytest.mark.parametrize("rows", [1, 3])
+def test_copies_kept_for_the_backward_pass_give_the_same_gradients(name, rows, generator, monkeypatch):
+    """Copies of the state before the costliest runs, for a batch in slices of `rows` samples; shared
+    and per-sample blocks; then a second backward pass through the same graph, which runs the
+    circuit (and makes its copies) again."""
+    circuit = {
+        "layered": layered,
+        "reupload_deep": lambda: circuits.reupload(circuits.angle_encoding(4), circuits.strongly_entangling(4, 1), 3),
+        "iqp_layered": lambda: circuits.iqp_encoding(5) + circuits.strongly_entangling(5, n_layers=3),
+    }[name]()
+    x, w = values(circuit, generator, batch=5)
+    monkeypatch.setattr(engine, "SLICE_BYTES", rows * 2**circuit.n_qubits * 16)
+    monkeypatch.setattr(adjoint, "STEP_STATES", 1000)
+    plan = run_plan_of(circuit, mixed_observables(circuit.n_qubits))
+    assert adjoint.checkpoints(plan, 5, torch.complex128, "cpu")  # copies are kept
+    assert_adjoint_matches_backprop(circuit, x, w, generator)
+    out = run(circuit, mixed_observables(circuit.n_qubits), x, w)
+    first = torch.autograd.grad(out.sum(), (x, w), retain_graph=True)
+    second = torch.autograd.grad(out.sum(), (x, w))
+    for a, b in zip(first, second, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-12, rtol=0)
+
+
+def test_one_copy_is_kept_at_16_qubits_within_three_states():
+    """Batch 256 in complex128 spans 64 slices: one copy, before the last layer of blocks, keeps the
+    estimate within 3 states; none where it would not fit, nor where one slice is the whole batch."""
+    circuit = layered(n=16)
+    plan = run_plan_of(circuit, None)
+    dtype, cpu = torch.complex128, torch.device("cpu")
+    last_layer = plan.commuting_runs[-1].start
+    assert isinstance(plan.ops[last_layer], Block)
+    assert adjoint.checkpoints(plan, 256, dtype, cpu, limit=2**40) == (last_layer,)
+    one = memory.state_bytes(16, 256, dtype)
+    assert memory.estimate_bytes(plan, 256, dtype, "adjoint", cpu) + one <= adjoint.STEP_STATES * one
+    base = memory.estimate_bytes(plan, 256, dtype, "adjoint", cpu)
+    assert adjoint.checkpoints(plan, 256, dtype, cpu, limit=base + one - 1) == ()
+    small = run_plan_of(layered(n=8), None)
+    assert adjoint.checkpoints(small, 256, torch.complex64, cpu, limit=2**40) == ()
 
 
 def test_state_prep_is_differentiated_by_backprop_under_auto(generator):

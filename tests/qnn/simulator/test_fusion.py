@@ -4,7 +4,7 @@ import pytest
 
 import circuits
 from qnn.simulator import compile_circuit
-from qnn.simulator.fusion import Block, Diagonal, Permutation, Single, make_plan
+from qnn.simulator.fusion import Block, Diagonal, Permutation, Single, make_plan, operation_wires
 
 
 def standard(n=6, layers=2):
@@ -60,3 +60,21 @@ def test_state_prep_stays_a_single_operation():
 def test_fuse_must_be_a_non_negative_integer(fuse):
     with pytest.raises(ValueError, match="fuse must be a non-negative integer"):
         make_plan(standard(), fuse=fuse)
+
+
+def test_commuting_runs_are_the_layers_of_blocks():
+    plan = make_plan(standard(n=6, layers=3), fuse=4, product_state=True)
+    kinds = [type(plan.ops[i]).__name__ for run in plan.commuting_runs for i in run]
+    assert kinds == [type(op).__name__ for op in plan.ops]  # every operation, in order, once
+    layout = [[type(plan.ops[i]).__name__[0] for i in run] for run in plan.commuting_runs]
+    assert layout == [["P"], ["B", "B"], ["P"], ["B", "B"], ["P"]]
+
+
+def test_operations_sharing_a_wire_start_a_new_run():
+    plan = make_plan(standard(n=3, layers=1), fuse=0, product_state=False)
+    for run in plan.commuting_runs:
+        wires = [w for i in run for w in operation_wires(plan.ops[i])]
+        assert len(wires) == len(set(wires))
+    for before, after in zip(plan.commuting_runs, plan.commuting_runs[1:], strict=False):
+        taken = {w for i in before for w in operation_wires(plan.ops[i])}
+        assert taken & operation_wires(plan.ops[after.start])  # maximal: the next one could not join
