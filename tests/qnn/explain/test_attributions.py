@@ -137,8 +137,12 @@ def test_estimator_with_model_is_explained_through_it(trained, generator):
 def test_batches_do_not_change_deterministic_methods(trained):
     model, x = trained
     for method in ("integrated_gradients", "saliency"):
+        # float32: a batch of another size rounds differently, by a few units in the last place
         np.testing.assert_allclose(
-            attributions(model, x, method, batch_size=7), attributions(model, x, method, batch_size=1000), atol=1e-6
+            attributions(model, x, method, batch_size=7),
+            attributions(model, x, method, batch_size=1000),
+            rtol=1e-5,
+            atol=1e-6,
         )
 
 
