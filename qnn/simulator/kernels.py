@@ -106,22 +106,42 @@ def prepare_amplitudes(state: torch.Tensor, amplitudes: torch.Tensor, wires: tup
 # (batch, left, 2**k, right) without a copy, and the block is one matrix product.
 
 
+# Product states larger than this are built from their two halves of wires (see `product_state`).
+SPLIT_PRODUCT_ABOVE_BYTES = 2**20
+
+
 def product_state(factors: torch.Tensor, batch: int, out=None) -> torch.Tensor:
     """(batch, 2**n) state ⊗_w factors[..., w, :]; `factors` (n, 2) or (batch, n, 2), wire 0 most significant.
 
     `out`: an optional (batch, 2**n) tensor to write into.
+
+    The product of the states of the first wires and of the others, each built wire by wire: wire 0
+    alone first (fewest operations), but above SPLIT_PRODUCT_ABOVE_BYTES the first half of the wires,
+    so that the partial states stay small. Otherwise they are large, fresh allocations paying page
+    faults: at 16 qubits, complex128, 4 samples, 1 ms to build the state of the last 15 wires,
+    against 0.13 ms for the 4 MiB product of the halves into `out`.
     """
     factors = factors.expand(batch, *factors.shape[-2:])
     n = factors.shape[1]
+    if n == 1:
+        return factors[:, 0].contiguous() if out is None else out.copy_(factors[:, 0])
+    h = n // 2 if batch * 2**n * factors.element_size() > SPLIT_PRODUCT_ABOVE_BYTES else 1
+    pair = (_wire_product(factors[:, :h])[:, :, None], _wire_product(factors[:, h:])[:, None, :])
+    if out is None:
+        return (pair[0] * pair[1]).view(batch, -1)
+    torch.mul(*pair, out=out.view(batch, 2**h, -1))
+    return out
+
+
+def _wire_product(factors: torch.Tensor) -> torch.Tensor:
+    """(batch, 2**k) product state of (batch, k, 2) factors."""
+    batch, k = factors.shape[:2]
     # Built from the last wire, each new wire in front: the broadcast product's inner dimension is then
     # the long one (4x faster on the CPU at 12 qubits than appending wires at the back).
-    state = factors[:, n - 1]
-    for w in reversed(range(n - 1)):
-        pair = (factors[:, w, :, None], state[:, None, :])
-        if w == 0 and out is not None:
-            return torch.mul(*pair, out=out.view(batch, 2, -1)).view(batch, -1)
-        state = (pair[0] * pair[1]).reshape(batch, -1)
-    return state.contiguous() if out is None else out.copy_(state)
+    state = factors[:, k - 1]
+    for w in reversed(range(k - 1)):
+        state = (factors[:, w, :, None] * state[:, None, :]).reshape(batch, -1)
+    return state
 
 
 def apply_block(state: torch.Tensor, matrix: torch.Tensor, lo: int, width: int, out=None) -> torch.Tensor:

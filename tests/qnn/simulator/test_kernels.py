@@ -42,3 +42,28 @@ def test_permutation_gathers_the_same_index_for_every_sample():
     out = torch.empty_like(state)
     assert kernels.apply_permutation(state, index, out=out) is out
     torch.testing.assert_close(out, expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("split_above", [0, 2**40], ids=["halves", "first-wire"])
+@pytest.mark.parametrize("n", [1, 2, 5, 6])
+@pytest.mark.parametrize("per_sample", [False, True], ids=["shared", "per-sample"])
+def test_product_state_is_the_kronecker_product_of_the_factors(n, per_sample, split_above, monkeypatch):
+    """Both ways of splitting the wires, odd and even counts, into `out` (filled with NaN) and not."""
+    monkeypatch.setattr(kernels, "SPLIT_PRODUCT_ABOVE_BYTES", split_above)
+    generator = torch.Generator().manual_seed(4)
+    batch = 3
+    factors = torch.randn(*((batch,) if per_sample else ()), n, 2, dtype=torch.complex128, generator=generator)
+    each = factors.expand(batch, n, 2)
+    expected = torch.stack([_kron_all(each[b]) for b in range(batch)])
+    torch.testing.assert_close(kernels.product_state(factors, batch), expected, rtol=1e-12, atol=1e-12)
+    out = torch.full((batch, 2**n), complex("nan"), dtype=torch.complex128)
+    assert kernels.product_state(factors, batch, out=out) is out
+    torch.testing.assert_close(out, expected, rtol=1e-12, atol=1e-12)
+
+
+def _kron_all(vectors: torch.Tensor) -> torch.Tensor:
+    """The Kronecker product of the rows of `vectors` (n, 2), the first row most significant."""
+    state = vectors[0]
+    for v in vectors[1:]:
+        state = torch.kron(state, v)
+    return state
