@@ -14,7 +14,8 @@ from qnn.simulator import (
     sampled_expectations,
     sampled_probabilities,
 )
-from qnn.simulator.adjoint import AdjointRun, adjoint_measure, checkpoints
+from qnn.simulator.adjoint import AdjointRun, adjoint_measure
+from qnn.simulator.checkpoints import checkpoints
 from qnn.simulator.engine import measure_in_slices, run_plan
 from qnn.simulator.fusion import make_plan
 from qnn.simulator.heisenberg import fold_final_permutation

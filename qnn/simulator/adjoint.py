@@ -19,21 +19,16 @@ import torch
 
 from qnn.simulator import kernels
 from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
+from qnn.simulator.checkpoints import Checkpoint
 from qnn.simulator.engine import GATHER_ABOVE, apply_op, batch_slices, run_ops, state_buffers
-from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, operation_wires
-from qnn.simulator.identity import IdentityCache
+from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan
 from qnn.simulator.measure import adjoint_start, measure_exact
-from qnn.simulator.memory import UNCHECKED_BYTES, available_bytes, estimate_bytes, state_bytes
 from qnn.simulator.workspace import ADJOINT, STATE, recycle, reused, scratch
 
 # States larger than this are rewound in place CHUNKS slices of the batch at a time, each slice
 # needing a temporary of its own size; smaller ones alternate with a spare state (no allocation).
 CHUNKS = 16
 CHUNK_ABOVE_BYTES = 32 * 2**20
-
-# A training step keeps copies of the state for its backward pass (`checkpoints`) only while its
-# estimated peak stays within this many batched states (the simulator's memory target).
-STEP_STATES = 3
 
 
 @dataclass(frozen=True)
@@ -42,47 +37,7 @@ class AdjointRun:
     observables: object  # tuple of PauliSum, or Probabilities
     batch: int
     dtype: torch.dtype
-    checkpoints: tuple[int, ...] = ()  # operations before which the forward pass keeps the state (`checkpoints`)
-
-
-def checkpoints(plan: Plan, batch: int, dtype: torch.dtype, device, limit: int | None = None) -> tuple[int, ...]:
-    """Operations before which the forward pass keeps a copy of the state, so that the backward pass
-    takes |ψ⟩ there from the copy instead of rewinding it past the commuting run that starts there.
-
-    Each copy is a batched state, so there are copies only where the batch spans many slices (the
-    working states are small beside it): as many as keep the step's estimate within STEP_STATES
-    batched states and within `limit` (default: the device's free memory). The runs whose rewinding
-    costs the most are taken (16 qubits, complex128: 4 of 43 block products per slice fewer).
-    """
-    one = state_bytes(plan.n_qubits, batch, dtype)
-    base = estimate_bytes(plan, batch, dtype, "adjoint", device)
-    room = int((STEP_STATES * one - base) // one)
-    if room <= 0:
-        return ()
-    runs = _REWOUND.get(plan, lambda: _rewound_runs(plan))
-    room = min(room, len(runs))
-    if room and limit is None and base + room * one > UNCHECKED_BYTES:
-        limit = available_bytes(torch.device(device))
-    while room and limit is not None and base + room * one > limit:
-        room -= 1
-    return tuple(sorted(run.start for run in runs[:room]))
-
-
-_REWOUND = IdentityCache()
-
-
-def _rewound_runs(plan: Plan) -> list[range]:
-    """The commuting runs the backward pass rewinds |ψ⟩ past, costliest first, of those that cost more to
-    rewind than a copy and its restoring (a block of 3 wires or more: 8 or more products per amplitude)."""
-    tensors = [i for i, op in enumerate(plan.ops) if not isinstance(op, Permutation)]
-    if not tensors:
-        return []
-
-    def cost(run: range) -> int:
-        return sum(2 ** len(operation_wires(plan.ops[i])) for i in run if not isinstance(plan.ops[i], Permutation))
-
-    rewound = [run for run in plan.commuting_runs if run.start > tensors[0] and cost(run) >= 8]
-    return sorted(rewound, key=lambda run: (-cost(run), -run.start))
+    checkpoints: tuple[Checkpoint, ...] = ()  # copies of the state the forward pass keeps (`checkpoints`)
 
 
 def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor | None, keep_state: bool = False):
@@ -98,11 +53,12 @@ def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor 
     factors, matrices = plan_matrices(run.plan, shared, joined, run.dtype)
     where = tuple(i for i, m in enumerate(matrices) if m is not None)  # the operations with a tensor
     values, states = [], []
-    for part in batch_slices(run.plan.n_qubits, run.batch, run.dtype, shared.device):
+    for k, part in enumerate(batch_slices(run.plan.n_qubits, run.batch, run.dtype, shared.device)):
         part_factors, part_matrices = slice_batch(run.plan, factors, matrices, part)
         tensors = [part_matrices[i] for i in where] + ([part_factors] if part_factors is not None else [])
         chunk = replace(run, batch=part.stop - part.start)
-        part_values, part_state = _AdjointMeasure.apply(chunk, where, shared.device, *tensors)
+        kept = tuple(c.op for c in run.checkpoints if k < c.slices)  # this slice's copies
+        part_values, part_state = _AdjointMeasure.apply(chunk, where, kept, shared.device, *tensors)
         values.append(part_values)
         if keep_state:
             states.append(part_state)
@@ -120,12 +76,13 @@ def _unpack(run: AdjointRun, where: tuple[int, ...], tensors) -> tuple[torch.Ten
 
 class _AdjointMeasure(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, run: AdjointRun, where, device, *tensors):
+    def forward(ctx, run: AdjointRun, where, copies, device, *tensors):
         factors, matrices = _unpack(run, where, tensors)
-        state, kept = _final_state(run, factors, matrices, device)
+        state, kept = _final_state(run, factors, matrices, copies, device)
         # The adjoint state's scratch tensor is free until the backward pass: no third buffer.
         values = measure_exact(state, run.observables, scratch_name=ADJOINT)
-        ctx.run, ctx.where, ctx.device, ctx.state, ctx.kept = run, where, device, state, kept
+        ctx.run, ctx.where, ctx.copies, ctx.device = run, where, copies, device
+        ctx.state, ctx.kept = state, kept
         ctx.save_for_backward(*tensors)
         ctx.mark_non_differentiable(state)
         ctx.set_materialize_grads(False)  # or autograd would pass a state-sized zero gradient for `state`
@@ -135,27 +92,27 @@ class _AdjointMeasure(torch.autograd.Function):
     def backward(ctx, grad_values, _grad_state):
         run, tensors = ctx.run, ctx.saved_tensors
         if grad_values is None:  # only the (non-differentiable) state was used
-            return None, None, None, *[None] * len(tensors)
+            return None, None, None, None, *[None] * len(tensors)
         factors, matrices = _unpack(run, ctx.where, tensors)
         # The sweep rewinds the state and hands the copies back; a second backward runs the circuit again.
         (state, ctx.state), (kept, ctx.kept) = (ctx.state, None), (ctx.kept, None)
         if state is None:
-            state, kept = _final_state(run, factors, matrices, ctx.device)
+            state, kept = _final_state(run, factors, matrices, ctx.copies, ctx.device)
         bra, terms = _sweep(run, state, grad_values, matrices, kept)
         grads = [None if term is None else 2 * term.conj() for term in terms]
         grads = [grads[i] for i in ctx.where]
         if factors is not None:
             grads.append(_factor_gradient(bra, factors))
         recycle(state)  # its memory (rewound states, maybe `bra`) is read by nothing now
-        return None, None, None, *grads
+        return None, None, None, None, *grads
 
 
-def _final_state(run: AdjointRun, factors, matrices, device) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
-    """The final state, and the copies of the state before each of `run.checkpoints`."""
+def _final_state(run: AdjointRun, factors, matrices, copies, device) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+    """The final state, and the copies of the state before each operation in `copies`."""
     with torch.no_grad():
         buffers = state_buffers(run.plan, run.batch, run.dtype, device)
         shape = buffers[0].shape
-        kept = {i: reused(shape, run.dtype, device) for i in run.checkpoints}
+        kept = {i: reused(shape, run.dtype, device) for i in copies}
         return run_ops(run.plan, factors, matrices, run.batch, run.dtype, device, buffers, kept), kept
 
 

@@ -24,7 +24,7 @@ def state_bytes(n_qubits: int, batch: int, dtype: torch.dtype) -> int:
 #   holds an overlap's temporaries), and the per-sample factors of the product state, at most four
 #   slices (measured, batch 256: 3.7 states at 8 qubits, where the slice is the whole batch; 3.3 at
 #   10; 2.2 at 12 in complex64, 1.6 in complex128); copies of the state kept for the backward pass
-#   come on top, only where they fit (`adjoint.checkpoints`: at 16 qubits one, 2.0-2.1 states in all);
+#   come on top, only where they fit (`checkpoints`: up to 3 states in all, 2.9-3.0 at 16 qubits);
 # - "backprop": autograd keeps the input of every operation, plus a forward pass's own peak (the
 #   state before and after an operation and the probabilities: 2.5 states) and the gradient state
 #   and its update during the backward pass (2 states).

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 import circuits
 from qnn.backends import SimulatorBackend
 from qnn.observables import Probabilities, parse_observables
-from qnn.simulator import adjoint, compile_circuit, engine, kernels, memory
-from qnn.simulator.fusion import Block, make_plan
+from qnn.simulator import adjoint, checkpoints, compile_circuit, engine, kernels, memory
+from qnn.simulator.fusion import make_plan
 from qnn.simulator.heisenberg import fold_final_permutation
 from tests.qnn.simulator.test_agreement import PATHS
 from tests.strategies import circuit_with_values
@@ -232,29 +232,43 @@ def count_block_products(monkeypatch) -> list[int]:
     return calls
 
 
-@pytest.mark.parametrize(("step_states", "rewound"), [(adjoint.STEP_STATES, 4), (1000, 0)])
+@pytest.mark.parametrize(
+    ("step_states", "copies", "rewound"),
+    [(checkpoints.STEP_STATES, None, 4), (1000, None, 0), (1000, 1, 2 + 4)],
+    ids=["no copies", "copies", "a copy in one slice of two"],
+)
 def test_the_state_is_rewound_only_where_no_copy_was_kept_and_an_earlier_operation_needs_it(
-    step_states, rewound, generator, monkeypatch
+    step_states, copies, rewound, generator, monkeypatch
 ):
     """Layers of two blocks: the adjoint state is rewound past all 6 blocks, the state past the last two
     layers only (the first layer's blocks take their overlaps after it), or past none where the forward
-    pass kept copies of it (allowed here by a memory target raised far above its 3 states)."""
+    pass kept copies of it (allowed here by a memory target raised far above its 3 states). With a
+    memory limit that leaves room for one slice's copy, the first of two slices keeps the state
+    before the last layer and rewinds it past the middle one only, the second past both."""
     circuit = layered()
     x, w = values(circuit, generator, batch=2)
-    monkeypatch.setattr(adjoint, "STEP_STATES", step_states)
+    monkeypatch.setattr(checkpoints, "STEP_STATES", step_states)
+    limit = None
+    if copies:
+        monkeypatch.setattr(engine, "SLICE_BYTES", 2**circuit.n_qubits * 16)  # one sample a slice
+        plan = run_plan_of(circuit, None)
+        copy = memory.state_bytes(circuit.n_qubits, 1, torch.complex128)
+        limit = memory.estimate_bytes(plan, 2, torch.complex128, "adjoint", torch.device("cpu")) + copies * copy
+    slices = 2 if copies else 1
     products = count_block_products(monkeypatch)
-    out = run(circuit, None, x, w, method="adjoint")
-    assert len(products) == 6  # the forward pass
+    out = run(circuit, None, x, w, method="adjoint", max_memory=limit)
+    assert len(products) == 6 * slices  # the forward pass
     torch.autograd.grad(out.sum(), (x, w))
-    assert len(products) == 6 + 6 + rewound
+    assert len(products) == 6 * slices + 6 * slices + rewound
 
 
+@pytest.mark.parametrize("copies", ["every slice", "two slices"])
 @pytest.mark.parametrize("name", ["layered", "reupload_deep", "iqp_layered"])
 @pytest.mark.parametrize("rows", [1, 3])
-def test_copies_kept_for_the_backward_pass_give_the_same_gradients(name, rows, generator, monkeypatch):
-    """Copies of the state before the costliest runs, for a batch in slices of `rows` samples; shared
-    and per-sample blocks; then a second backward pass through the same graph, which runs the
-    circuit (and makes its copies) again."""
+def test_copies_kept_for_the_backward_pass_give_the_same_gradients(name, rows, copies, generator, monkeypatch):
+    """Copies of the state before the costliest runs, in every slice of `rows` samples or, within a
+    memory limit, in the first two only; shared and per-sample blocks. Then a second backward pass
+    through the same graph, which runs the circuit (and makes its copies) again."""
     circuit = {
         "layered": layered,
         "reupload_deep": lambda: circuits.reupload(circuits.angle_encoding(4), circuits.strongly_entangling(4, 1), 3),
@@ -262,32 +276,28 @@ def test_copies_kept_for_the_backward_pass_give_the_same_gradients(name, rows, g
     }[name]()
     x, w = values(circuit, generator, batch=5)
     monkeypatch.setattr(engine, "SLICE_BYTES", rows * 2**circuit.n_qubits * 16)
-    monkeypatch.setattr(adjoint, "STEP_STATES", 1000)
-    plan = run_plan_of(circuit, mixed_observables(circuit.n_qubits))
-    assert adjoint.checkpoints(plan, 5, torch.complex128, "cpu")  # copies are kept
-    assert_adjoint_matches_backprop(circuit, x, w, generator)
-    out = run(circuit, mixed_observables(circuit.n_qubits), x, w)
-    first = torch.autograd.grad(out.sum(), (x, w), retain_graph=True)
-    second = torch.autograd.grad(out.sum(), (x, w))
-    for a, b in zip(first, second, strict=True):
-        torch.testing.assert_close(a, b, atol=1e-12, rtol=0)
-
-
-def test_one_copy_is_kept_at_16_qubits_within_three_states():
-    """Batch 256 in complex128 spans 64 slices: one copy, before the last layer of blocks, keeps the
-    estimate within 3 states; none where it would not fit, nor where one slice is the whole batch."""
-    circuit = layered(n=16)
-    plan = run_plan_of(circuit, None)
-    dtype, cpu = torch.complex128, torch.device("cpu")
-    last_layer = plan.commuting_runs[-1].start
-    assert isinstance(plan.ops[last_layer], Block)
-    assert adjoint.checkpoints(plan, 256, dtype, cpu, limit=2**40) == (last_layer,)
-    one = memory.state_bytes(16, 256, dtype)
-    assert memory.estimate_bytes(plan, 256, dtype, "adjoint", cpu) + one <= adjoint.STEP_STATES * one
-    base = memory.estimate_bytes(plan, 256, dtype, "adjoint", cpu)
-    assert adjoint.checkpoints(plan, 256, dtype, cpu, limit=base + one - 1) == ()
-    small = run_plan_of(layered(n=8), None)
-    assert adjoint.checkpoints(small, 256, torch.complex64, cpu, limit=2**40) == ()
+    monkeypatch.setattr(checkpoints, "STEP_STATES", 1000)
+    observables = mixed_observables(circuit.n_qubits)
+    plan = run_plan_of(circuit, observables)
+    cpu, dtype = torch.device("cpu"), torch.complex128
+    limit = None
+    if copies == "two slices":
+        limit = memory.estimate_bytes(plan, 5, dtype, "adjoint", cpu) + 2 * memory.state_bytes(
+            circuit.n_qubits, rows, dtype
+        )
+    kept = checkpoints.checkpoints(plan, 5, dtype, cpu, limit)
+    n_slices = len(engine.batch_slices(circuit.n_qubits, 5, dtype, cpu))
+    assert sum(c.slices for c in kept) == (2 if limit else len(kept) * n_slices) > 0
+    reference = run(circuit, observables, x, w, method="backprop", fuse=0, product_state=False)
+    ours = run(circuit, observables, x, w, method="adjoint", max_memory=limit)
+    torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
+    cotangent = torch.randn(reference.shape, dtype=torch.float64, generator=generator)
+    expected = torch.autograd.grad(reference, (x, w), cotangent)
+    first = torch.autograd.grad(ours, (x, w), cotangent, retain_graph=True)
+    second = torch.autograd.grad(ours, (x, w), cotangent)
+    for a, b, c in zip(first, second, expected, strict=True):
+        torch.testing.assert_close(a, c, atol=1e-9, rtol=1e-9)
+        torch.testing.assert_close(b, a, atol=1e-12, rtol=0)
 
 
 def test_state_prep_is_differentiated_by_backprop_under_auto(generator):

@@ -1,0 +1,78 @@
+"""Copies of the state that an adjoint forward pass keeps for its backward pass, within the memory target.
+
+The backward pass needs the state before each commuting run of operations (`Plan.commuting_runs`)
+that an earlier operation depends on, and rewinds the final state to get it: a matrix product per
+block. A copy kept by the forward pass replaces that rewinding. Copies are made per slice of the
+batch (`engine.batch_slices`), so they come in slice-sized pieces: as many as fit in the room the
+memory target leaves beside the final states and the working slices, which is none where one slice
+is the whole batch (up to 10 qubits at batch 256) and almost two batched states at 16 qubits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from qnn.simulator.engine import batch_slices
+from qnn.simulator.fusion import Permutation, Plan, operation_wires
+from qnn.simulator.identity import IdentityCache
+from qnn.simulator.memory import UNCHECKED_BYTES, available_bytes, estimate_bytes, state_bytes
+
+# A training step keeps copies only while its estimated peak stays within this many batched states
+# (the simulator's memory target).
+STEP_STATES = 3
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A copy of the state before operation `op`, kept in the first `slices` slices of the batch."""
+
+    op: int
+    slices: int
+
+
+def checkpoints(plan: Plan, batch: int, dtype: torch.dtype, device, limit: int | None = None) -> tuple[Checkpoint, ...]:
+    """The copies to keep: the costliest runs to rewind first, each in as many slices as the room allows.
+
+    The room is what keeps the step's estimate (`memory.estimate_bytes`, adjoint) within STEP_STATES
+    batched states and within `limit` (default: the device's free memory).
+    """
+    device = torch.device(device)
+    slices = batch_slices(plan.n_qubits, batch, dtype, device)
+    copy = state_bytes(plan.n_qubits, slices[0].stop, dtype)  # one slice's (the last may be smaller)
+    base = estimate_bytes(plan, batch, dtype, "adjoint", device)
+    room = STEP_STATES * state_bytes(plan.n_qubits, batch, dtype) - base
+    runs = _REWOUND.get(plan, lambda: _rewound_runs(plan)) if room >= copy else []
+    if not runs:
+        return ()
+    wanted = min(room, len(runs) * len(slices) * copy)
+    if limit is None and base + wanted > UNCHECKED_BYTES:
+        limit = available_bytes(device)
+    if limit is not None:
+        room = min(room, limit - base)
+    copies, kept = int(room // copy), []
+    for run in runs:
+        if copies <= 0:
+            break
+        kept.append(Checkpoint(run.start, min(copies, len(slices))))
+        copies -= kept[-1].slices
+    return tuple(kept)
+
+
+_REWOUND = IdentityCache()
+
+
+def _rewound_runs(plan: Plan) -> list[range]:
+    """The commuting runs the backward pass rewinds the state past, costliest first, of those that cost
+    more to rewind than a copy and its restoring (a block of 3 wires or more: 8 or more products per
+    amplitude)."""
+    tensors = [i for i, op in enumerate(plan.ops) if not isinstance(op, Permutation)]
+    if not tensors:
+        return []
+
+    def cost(run: range) -> int:
+        return sum(2 ** len(operation_wires(plan.ops[i])) for i in run if not isinstance(plan.ops[i], Permutation))
+
+    rewound = [run for run in plan.commuting_runs if run.start > tensors[0] and cost(run) >= 8]
+    return sorted(rewound, key=lambda run: (-cost(run), -run.start))

@@ -1,0 +1,61 @@
+"""Which copies of the state an adjoint forward pass keeps: the costliest runs first, within 3 batched states."""
+
+import torch
+
+import circuits
+from qnn.observables import parse_observables
+from qnn.simulator import compile_circuit, memory
+from qnn.simulator.checkpoints import STEP_STATES, Checkpoint, checkpoints
+from qnn.simulator.engine import batch_slices
+from qnn.simulator.fusion import Block, make_plan
+from qnn.simulator.heisenberg import fold_final_permutation
+
+CPU = torch.device("cpu")
+
+
+def standard_plan(n: int):
+    """The benchmark's workload as the backend runs it (⟨Z⟩ on every wire: the final permutation folded)."""
+    circuit = circuits.angle_encoding(n) + circuits.strongly_entangling(n, n_layers=4)
+    plan = make_plan(compile_circuit(circuit))
+    return fold_final_permutation(plan, parse_observables(None, n))[0]
+
+
+def test_copies_fill_the_room_three_states_leave_at_16_qubits():
+    """Batch 256 in complex128 spans 64 slices of 4 MiB: every slice keeps the state before the last
+    layer of blocks, and as many as fit the one before the layer before it."""
+    plan, dtype = standard_plan(16), torch.complex128
+    last, before = plan.commuting_runs[-1].start, plan.commuting_runs[-3].start
+    assert isinstance(plan.ops[last], Block) and isinstance(plan.ops[before], Block)
+    kept = checkpoints(plan, 256, dtype, CPU, limit=2**40)
+    assert [c.op for c in kept] == [last, before]
+    assert kept[0].slices == len(batch_slices(16, 256, dtype, CPU)) == 64
+    assert 0 < kept[1].slices < 64
+    base = memory.estimate_bytes(plan, 256, dtype, "adjoint", CPU)
+    copy, budget = memory.state_bytes(16, 4, dtype), STEP_STATES * memory.state_bytes(16, 256, dtype)
+    copies = sum(c.slices for c in kept)
+    assert base + copies * copy <= budget < base + (copies + 1) * copy  # as many as fit
+
+
+def test_a_memory_limit_leaves_fewer_copies_or_none():
+    plan, dtype = standard_plan(16), torch.complex128
+    base = memory.estimate_bytes(plan, 256, dtype, "adjoint", CPU)
+    copy = memory.state_bytes(16, 4, dtype)
+    assert checkpoints(plan, 256, dtype, CPU, limit=base + 10 * copy) == (
+        Checkpoint(plan.commuting_runs[-1].start, 10),
+    )
+    assert checkpoints(plan, 256, dtype, CPU, limit=base + copy - 1) == ()
+
+
+def test_no_copies_where_one_slice_is_the_whole_batch():
+    """At 8 qubits the working states are the batch's own size: the final, adjoint and spare states
+    (and four slices in the estimate) leave no room under 3 states."""
+    assert checkpoints(standard_plan(8), 256, torch.complex64, CPU, limit=2**40) == ()
+
+
+def test_a_circuit_without_layers_to_rewind_keeps_no_copies():
+    """One layer of blocks after the product state: the backward pass never rewinds the state."""
+    plan = standard_plan(16)
+    short = make_plan(compile_circuit(circuits.angle_encoding(16) + circuits.strongly_entangling(16, n_layers=2)))
+    short = fold_final_permutation(short, parse_observables(None, 16))[0]
+    assert len(plan.commuting_runs) > len(short.commuting_runs)
+    assert checkpoints(short, 256, torch.complex128, CPU, limit=2**40) == ()
