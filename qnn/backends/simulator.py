@@ -34,7 +34,8 @@ class SimulatorBackend:
         max_memory: bytes a call may use; None means the device's free memory.
         method: how gradients are computed. ``"adjoint"`` keeps one state from the forward pass and
             walks the circuit backwards, a cache-sized slice of the batch at a time (the final states
-            plus a few slices of memory, whatever the depth);
+            plus a few slices of memory, whatever the depth, and copies of earlier states that save
+            work where they fit within 3 batched states and ``max_memory``);
             ``"backprop"`` lets autograd record every operation (one state per operation, the only
             choice for circuits with StatePrep); ``"auto"`` (default) takes adjoint where it applies.
         fuse: widest block, in neighbouring qubits, that runs of gates are multiplied into before

@@ -2,13 +2,13 @@
 
 The small tensors of the plan (block matrices, diagonals, product-state factors) are built by
 autograd outside, and are this function's inputs. Forward: run the plan without recording a graph
-and keep only the final state |ψ⟩. Backward, for the loss L = Σ_bk g_bk ⟨ψ_b|O_k|ψ_b⟩ (g the
-incoming gradient): start from |λ⟩ = Σ_k g_k O_k |ψ⟩ and walk the operations backwards, undoing
-each one on |ψ⟩ and on |λ⟩. For an operation U between |ψ_in⟩ and |λ_out⟩,
-dL/dU_ac = 2 conj(R_ac) (PyTorch's convention for complex inputs of a real loss) with
-R_ac = Σ conj(λ_out)_a (ψ_in)_c summed over the other wires: a (d, d) or (batch, d, d) tensor.
-The product-state factors get theirs from 2 Re ⟨λ_0|ψ_0⟩. Autograd then carries these on to
-the angles, and so to weights and inputs.
+and keep the final state |ψ⟩ (and, where memory allows, copies of earlier states: `checkpoints`).
+Backward, for the loss L = Σ_bk g_bk ⟨ψ_b|O_k|ψ_b⟩ (g the incoming gradient): start from
+|λ⟩ = Σ_k g_k O_k |ψ⟩ and walk the operations backwards, undoing each one on |ψ⟩ and on |λ⟩.
+For an operation U between |ψ_in⟩ and |λ_out⟩, dL/dU_ac = 2 conj(R_ac) (PyTorch's convention for
+complex inputs of a real loss) with R_ac = Σ conj(λ_out)_a (ψ_in)_c summed over the other wires:
+a (d, d) or (batch, d, d) tensor. The product-state factors get theirs from 2 Re ⟨λ_0|ψ_0⟩.
+Autograd then carries these on to the angles, and so to weights and inputs.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor 
 
     The batch runs in slices (`engine.batch_slices`), each its own forward and backward pass, so that
     one slice's states stay in the CPU's cache and the backward pass needs one slice's worth of memory
-    beyond the kept final states. The final state (batch, 2**n) is returned, detached, for sampling
-    when `keep_state`, else None.
+    beyond the kept final states and copies (`run.checkpoints`). The final state (batch, 2**n) is
+    returned, detached, for sampling when `keep_state`, else None.
     """
     if run.plan.has_state_prep:
         raise ValueError("the adjoint method does not differentiate StatePrep; use method='backprop'")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from qnn.simulator.engine import batch_slices
+from qnn.simulator.engine import slice_rows
 from qnn.simulator.fusion import Permutation, Plan, operation_wires
 from qnn.simulator.identity import IdentityCache
 from qnn.simulator.memory import UNCHECKED_BYTES, available_bytes, estimate_bytes, state_bytes
@@ -39,14 +39,15 @@ def checkpoints(plan: Plan, batch: int, dtype: torch.dtype, device, limit: int |
     batched states and within `limit` (default: the device's free memory).
     """
     device = torch.device(device)
-    slices = batch_slices(plan.n_qubits, batch, dtype, device)
-    copy = state_bytes(plan.n_qubits, slices[0].stop, dtype)  # one slice's (the last may be smaller)
+    rows = min(batch, slice_rows(plan.n_qubits, dtype, device))
+    copy = state_bytes(plan.n_qubits, rows, dtype)  # one slice's (the last may be smaller)
     base = estimate_bytes(plan, batch, dtype, "adjoint", device)
     room = STEP_STATES * state_bytes(plan.n_qubits, batch, dtype) - base
     runs = _REWOUND.get(plan, lambda: _rewound_runs(plan)) if room >= copy else []
     if not runs:
         return ()
-    wanted = min(room, len(runs) * len(slices) * copy)
+    n_slices = -(-batch // rows)  # as `engine.batch_slices` cuts the batch
+    wanted = min(room, len(runs) * n_slices * copy)
     if limit is None and base + wanted > UNCHECKED_BYTES:
         limit = available_bytes(device)
     if limit is not None:
@@ -55,7 +56,7 @@ def checkpoints(plan: Plan, batch: int, dtype: torch.dtype, device, limit: int |
     for run in runs:
         if copies <= 0:
             break
-        kept.append(Checkpoint(run.start, min(copies, len(slices))))
+        kept.append(Checkpoint(run.start, min(copies, n_slices)))
         copies -= kept[-1].slices
     return tuple(kept)
 

@@ -3,21 +3,18 @@
 import torch
 
 import circuits
-from qnn.observables import parse_observables
-from qnn.simulator import compile_circuit, memory
+from qnn.simulator import memory
 from qnn.simulator.checkpoints import STEP_STATES, Checkpoint, checkpoints
 from qnn.simulator.engine import batch_slices
-from qnn.simulator.fusion import Block, make_plan
-from qnn.simulator.heisenberg import fold_final_permutation
+from qnn.simulator.fusion import Block
+from tests.qnn.simulator.test_adjoint import run_plan_of
 
 CPU = torch.device("cpu")
 
 
-def standard_plan(n: int):
+def standard_plan(n: int, layers: int = 4):
     """The benchmark's workload as the backend runs it (⟨Z⟩ on every wire: the final permutation folded)."""
-    circuit = circuits.angle_encoding(n) + circuits.strongly_entangling(n, n_layers=4)
-    plan = make_plan(compile_circuit(circuit))
-    return fold_final_permutation(plan, parse_observables(None, n))[0]
+    return run_plan_of(circuits.angle_encoding(n) + circuits.strongly_entangling(n, n_layers=layers), None)
 
 
 def test_copies_fill_the_room_three_states_leave_at_16_qubits():
@@ -54,8 +51,6 @@ def test_no_copies_where_one_slice_is_the_whole_batch():
 
 def test_a_circuit_without_layers_to_rewind_keeps_no_copies():
     """One layer of blocks after the product state: the backward pass never rewinds the state."""
-    plan = standard_plan(16)
-    short = make_plan(compile_circuit(circuits.angle_encoding(16) + circuits.strongly_entangling(16, n_layers=2)))
-    short = fold_final_permutation(short, parse_observables(None, 16))[0]
+    plan, short = standard_plan(16), standard_plan(16, layers=2)
     assert len(plan.commuting_runs) > len(short.commuting_runs)
     assert checkpoints(short, 256, torch.complex128, CPU, limit=2**40) == ()
