@@ -76,6 +76,33 @@ class QuantumLayer(nn.Module):
         outputs = self.backend.run(self.circuit, self.observables, batch, self.weights, self.shots, self.generator)
         return outputs if inputs is not None and inputs.dim() == 2 else outputs[0]
 
+    @torch.no_grad()
+    def counts(self, inputs: torch.Tensor | None = None, shots: int | None = None) -> torch.Tensor:
+        """How often each basis state is measured in `shots` runs: (batch, n_inputs) → (batch, 2**n_qubits) int64.
+
+        Index b counts the bitstring of b with wire 0 the most significant bit (as ``"probs"``). Hardware
+        backends (``aer``, ``fake:``, ``ibm:``) run one sampler job; the others draw from the exact
+        probabilities with the layer's `generator`. shots: default the layer's, else 1024.
+
+        Example:
+            >>> import circuits
+            >>> layer = QuantumLayer(circuits.angle_encoding(1), generator=torch.Generator().manual_seed(0))
+            >>> layer.counts(torch.tensor([[0.0]]), shots=10)
+            tensor([[10,  0]])
+        """
+        shots = shots or self.shots or 1024
+        if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
+            raise ValueError(f"shots must be a positive integer, got {shots!r}")
+        batch = self._check_inputs(inputs)
+        if hasattr(self.backend, "counts"):
+            counts = self.backend.counts(self.circuit, batch, self.weights, shots, self.generator)
+        else:
+            probs = self.backend.run(self.circuit, Probabilities(), batch, self.weights, None, self.generator)
+            weights = probs.clamp(min=0).double().cpu()
+            draws = torch.multinomial(weights, shots, replacement=True, generator=self.generator)
+            counts = torch.zeros(probs.shape, dtype=torch.int64).scatter_add_(1, draws, torch.ones_like(draws))
+        return counts if inputs is not None and inputs.dim() == 2 else counts[0]
+
     def _check_inputs(self, inputs) -> torch.Tensor:
         n = self.circuit.n_inputs
         w = self.weights

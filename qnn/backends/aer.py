@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qnn.hardware.executors import AerExecutor
-from qnn.hardware.function import run_on_hardware
+from qnn.hardware.function import counts_on_hardware, run_on_hardware
 from qnn.hardware.journal import JobJournal
 from qnn.hardware.options import RuntimeOptions
 from qnn.hardware.runner import HardwareRunner
@@ -52,6 +52,11 @@ class AerBackend:
     def run(self, circuit, observables, inputs, weights, shots=None, generator=None):
         shots = self.shots if shots is None else shots
         return run_on_hardware(self.runner, circuit, observables, inputs, weights, shots, generator, self.gradient)
+
+    def counts(self, circuit, inputs, weights, shots=None, generator=None):
+        """(batch, 2**n_qubits) int64 counts from one sampler job (shots default to the backend's, else 1024)."""
+        shots = shots or self.shots or 1024
+        return counts_on_hardware(self.runner, circuit, inputs, weights, shots, generator)
 
     def __getstate__(self) -> dict:
         # The runner (simulator, transpiled circuits) is rebuilt after loading rather than pickled.

@@ -110,3 +110,18 @@ class _HardwareExpectation(torch.autograd.Function):
 
 def _numpy(angles: torch.Tensor) -> np.ndarray:
     return angles.detach().to("cpu", torch.float64).numpy()
+
+
+def counts_on_hardware(
+    runner: HardwareRunner,
+    circuit: Circuit,
+    inputs: torch.Tensor,
+    weights: torch.Tensor,
+    shots: int,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """(batch, n_inputs), (n_weights,) → (batch, 2**n_qubits) int64 counts of each basis state over `shots`
+    (wire 0 the most significant bit), from one sampler job (or the journal)."""
+    angles = _numpy(gate_angles(circuit, inputs.detach(), weights.detach()))
+    counts = runner.counts(circuit, angles, shots, _seed(generator))
+    return torch.as_tensor(np.rint(counts), dtype=torch.int64)

@@ -8,18 +8,22 @@ Example:
 
 from __future__ import annotations
 
-import numpy as np
-
 from qnn.hardware.journal import JobJournal, JobRecord
-from qnn.hardware.runner import qpu_seconds, status_name
+from qnn.hardware.runner import is_sampler_job, job_values, qpu_seconds, refresh_usage, status_name
 
 FINAL = ("DONE", "ERROR", "CANCELLED")
 
 
 def job_status(journal: JobJournal, job_id: str, service=None) -> JobRecord:
-    """The journal's record of `job_id`, refreshed from `service` while the job is not finished."""
+    """The journal's record of `job_id`, refreshed from `service` while the job is not finished, and
+    for a finished job whose QPU seconds IBM had not yet computed."""
     record = journal.get(job_id)
-    if record.status in FINAL or service is None or not record.backend.startswith("ibm:"):
+    if service is None or not record.backend.startswith("ibm:"):
+        return record
+    if record.status == "DONE" and record.qpu_seconds is None:
+        refresh_usage(journal, job_id, service.job)
+        return journal.get(job_id)
+    if record.status in FINAL:
         return record
     job = service.job(job_id)
     status = status_name(job.status())
@@ -50,5 +54,5 @@ def fetch_result(journal: JobJournal, job_id: str, service=None) -> JobRecord:
     except Exception as error:
         journal.record_status(job_id, "ERROR", job.error_message() or str(error))
         raise
-    journal.record_result(job_id, np.asarray(result[0].data.evs, dtype=np.float64), qpu_seconds(job))
+    journal.record_result(job_id, job_values(result, is_sampler_job(record.options)), qpu_seconds(job))
     return journal.get(job_id)

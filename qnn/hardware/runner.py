@@ -16,10 +16,11 @@ from collections.abc import Callable
 import numpy as np
 
 from circuits.circuit import Circuit
-from qnn.hardware.cost import check_budget, estimate_cost
+from qnn.hardware.cost import CostEstimate, check_budget, estimate_cost
 from qnn.hardware.journal import JobJournal
 from qnn.hardware.options import RuntimeOptions
-from qnn.hardware.transpile import TranspileCache
+from qnn.hardware.transpile import TranspileCache, circuit_hash
+from qnn.observables import Probabilities
 
 
 class HardwareJobError(RuntimeError):
@@ -42,8 +43,13 @@ class HardwareRunner:
         self.executor = executor
         self.options = options or RuntimeOptions()
         self.journal = journal
+        if self.options.budget is not None and journal is None:
+            raise ValueError(
+                f"RuntimeOptions(budget={self.options.budget!r}) needs a job journal, which holds the budget's record"
+            )
         basis_gates = getattr(executor, "basis_gates", None)
-        self.cache = TranspileCache(executor.target, self.options.optimization_level, basis_gates=basis_gates)
+        # The target is looked up on first transpile: "least_busy" is chosen only when a job is to be sent.
+        self.cache = TranspileCache(lambda: executor.target, self.options.optimization_level, basis_gates=basis_gates)
         self.retries = retries
         self.sleep = sleep
         self.progress = progress  # show a job's status while waiting for it (a tqdm bar)
@@ -57,40 +63,95 @@ class HardwareRunner:
         return self.executor.target.num_qubits
 
     def evaluate(self, circuit: Circuit, observables, angles: np.ndarray, shots: int | None, seed: int | None):
-        """(n_sets, n_angles) float → (n_sets, n_outputs) expectation values, from one job (or the journal)."""
+        """(n_sets, n_angles) float → (n_sets, n_outputs) expectation values, from one job (or the journal).
+
+        `Probabilities()` with shots are sampled (SamplerV2: counts over shots); without shots (exact
+        simulators only) they are measured as projectors.
+        """
+        if shots is None and self.executor.is_real:
+            shots = self.options.shots
+        sampled = isinstance(observables, Probabilities) and shots is not None
+        values, inverse = np.unique(angles.astype(np.float64), axis=0, return_inverse=True)
+        result = self._run(circuit, observables, np.ascontiguousarray(values), shots, seed, sampled)
+        if sampled:
+            result = result / shots
+        return result.T[inverse.reshape(-1)]
+
+    def counts(self, circuit: Circuit, angles: np.ndarray, shots: int, seed: int | None) -> np.ndarray:
+        """(n_sets, n_angles) float → (n_sets, 2**n_qubits) counts of each basis state (wire 0 the most
+        significant bit) over `shots`, from one sampler job (or the journal)."""
+        values, inverse = np.unique(angles.astype(np.float64), axis=0, return_inverse=True)
+        result = self._run(circuit, Probabilities(), np.ascontiguousarray(values), shots, seed, sampled=True)
+        return result.T[inverse.reshape(-1)]
+
+    def _run(self, circuit, observables, values: np.ndarray, shots, seed, sampled: bool) -> np.ndarray:
+        """(n_outputs, n_sets) results for distinct angle sets: from the journal, else from a new job.
+
+        The journal is keyed by the backend the user asked for and the logical circuit, so a re-run finds
+        its jobs before anything is transpiled or any device is chosen (a least-busy device may differ now).
+        """
+        if sampled:
+            record = self.executor.options_record(shots, seed, sampler=True)
+        else:
+            record = self.executor.options_record(shots, seed)
+        requested = getattr(self.executor, "requested", self.executor.name)
+        key = _job_key(requested, circuit_hash(circuit, observables), values, shots, record)
+        found = self._from_journal(key)
+        if found is not None:
+            return found
         if circuit.n_qubits > self.n_qubits:
             raise ValueError(
                 f"the circuit has {circuit.n_qubits} qubits but {self.executor.name} has {self.n_qubits}; "
                 "use a smaller circuit or a larger backend"
             )
-        transpiled = self.cache.get(circuit, observables)
-        # Identical parameter sets (repeated samples, a circuit without parameters) are run once.
-        values, inverse = np.unique(angles[:, transpiled.angle_index].astype(np.float64), axis=0, return_inverse=True)
-        values = np.ascontiguousarray(values)
-        if shots is None and self.executor.is_real:
-            shots = self.options.shots
-        record = self.executor.options_record(shots, seed)
-        key = _job_key(self.executor.name, transpiled.circuit_hash, values, shots, record)
-        result = self._from_journal(key)
-        if result is None:
-            result = self._submit(transpiled, values, shots, seed, key, record)
-        return result.T[inverse.reshape(-1)]
+        transpiled = self.cache.get(circuit, observables, measured=sampled)
+        return self._submit(transpiled, values, shots, seed, key, record, sampled)
 
-    def _submit(self, transpiled, values: np.ndarray, shots, seed, key: str, record: dict) -> np.ndarray:
-        """Run one PUB as one job, after the cost guard for real hardware; (n_outputs, n_sets)."""
-        if self.executor.is_real:
-            estimate = estimate_cost(len(values) * transpiled.n_groups, shots, self.options)
-            check_budget(estimate, self.spent_qpu_seconds, self.options)
-            self.spent_qpu_seconds += estimate.qpu_seconds
-        pub = (transpiled.circuit, transpiled.observables, values)
-        job = self._retry(lambda: self.executor.submit(pub, shots, seed), "submitting")
+    def _submit(self, transpiled, values, shots, seed, key: str, record: dict, sampled: bool) -> np.ndarray:
+        """Run one PUB as one job, after the cost guard; (n_outputs, n_sets)."""
+        parameters = np.ascontiguousarray(values[:, transpiled.angle_index])
+        estimate = None
+        if getattr(self.executor, "guarded", self.executor.is_real):
+            n_circuits = len(values) * (1 if sampled else transpiled.n_groups)
+            estimate = estimate_cost(n_circuits, shots or self.options.shots, self.options)
+        reservation = self._reserve(estimate, key)
+        try:
+            if sampled:
+                pub = (transpiled.circuit, parameters)
+                job = self._retry(lambda: self.executor.sample(pub, shots, seed), "submitting")
+            else:
+                pub = (transpiled.circuit, transpiled.observables, parameters)
+                job = self._retry(lambda: self.executor.submit(pub, shots, seed), "submitting")
+        except BaseException:
+            if reservation is not None:
+                self.journal.release(reservation)
+            raise
         self.n_jobs += 1
         self.n_circuits += len(values)
         job_id = str(job.job_id())
         if self.journal is not None:
-            name, circuit_hash = self.executor.name, transpiled.circuit_hash
-            self.journal.record_submitted(job_id, key, name, circuit_hash, values, shots, record)
-        return self._wait(job, job_id)
+            self.journal.record_submitted(
+                job_id, key, self.executor.name, transpiled.circuit_hash, parameters, shots, record,
+                requested=getattr(self.executor, "requested", self.executor.name), budget=self.options.budget,
+                estimated_seconds=None if estimate is None else estimate.qpu_seconds,
+                local=not self.executor.recoverable, reservation=reservation,
+            )  # fmt: skip
+        return self._wait(job, job_id, sampled)
+
+    def _reserve(self, estimate: CostEstimate | None, key: str) -> str | None:
+        """Apply the cost guard: the named budget in the journal, or this runner's own; a reservation id or None."""
+        if estimate is None:
+            return None
+        if self.options.budget is None:
+            check_budget(estimate, self.spent_qpu_seconds, self.options)
+            self.spent_qpu_seconds += estimate.qpu_seconds
+            return None
+        requested = getattr(self.executor, "requested", self.executor.name)
+        reservation = self.journal.reserve(
+            self.options.budget, key, requested, estimate.qpu_seconds, self.options.max_qpu_seconds
+        )
+        self.spent_qpu_seconds += estimate.qpu_seconds
+        return reservation
 
     def _from_journal(self, key: str) -> np.ndarray | None:
         """A finished result for `key`, or the result of an unfinished job that can still be retrieved."""
@@ -98,14 +159,17 @@ class HardwareRunner:
         if found is None:
             return None
         if found.result is not None:
+            if found.qpu_seconds is None and self.executor.recoverable:
+                refresh_usage(self.journal, found.job_id, self.executor.retrieve)
             return found.result
         if not self.executor.recoverable:
             return None
         job = self._retry(lambda: self.executor.retrieve(found.job_id), "retrieving")
-        return self._wait(job, found.job_id)
+        return self._wait(job, found.job_id, is_sampler_job(found.options))
 
-    def _wait(self, job, job_id: str) -> np.ndarray:
-        """(n_outputs, n_sets) expectation values of a finished job, recorded in the journal."""
+    def _wait(self, job, job_id: str, sampled: bool) -> np.ndarray:
+        """(n_outputs, n_sets) of a finished job, recorded in the journal: expectation values, or for a
+        sampler job the counts of each basis state."""
         if self.progress:
             self._show_progress(job, job_id)
         try:
@@ -114,10 +178,10 @@ class HardwareRunner:
             if self.journal is not None:
                 self.journal.record_status(job_id, "ERROR", _reason(job, error))
             raise HardwareJobError(f"job {job_id} on {self.executor.name} failed: {_reason(job, error)}") from error
-        evs = np.asarray(result[0].data.evs, dtype=np.float64)
+        values = job_values(result, sampled)
         if self.journal is not None:
-            self.journal.record_result(job_id, evs, qpu_seconds(job))
-        return evs
+            self.journal.record_result(job_id, values, qpu_seconds(job))
+        return values
 
     def _show_progress(self, job, job_id: str) -> None:
         """Poll the job's status until it is final, shown on a tqdm bar (queue waits can take hours)."""
@@ -156,11 +220,47 @@ def status_name(status) -> str:
 
 
 def qpu_seconds(job) -> float | None:
+    """IBM's QPU seconds for a job, or None while unknown (it reports 0 until it has computed them)."""
     try:
         usage = job.usage()
     except Exception:  # local jobs have no usage, and a service may not have computed it yet
         return None
-    return float(usage) if isinstance(usage, int | float) else None
+    if isinstance(usage, bool) or not isinstance(usage, int | float) or usage <= 0:
+        return None
+    return float(usage)
+
+
+def refresh_usage(journal: JobJournal, job_id: str, retrieve: Callable[[str], object]) -> float | None:
+    """Ask the service for a finished job's QPU seconds and record them once known; the figure or None."""
+    try:
+        seconds = qpu_seconds(retrieve(job_id))
+    except Exception:  # the figure is bookkeeping: never fail a run over it
+        return None
+    if seconds is not None:
+        journal.record_usage(job_id, seconds)
+    return seconds
+
+
+def job_values(result, sampled: bool) -> np.ndarray:
+    """(n_outputs, n_sets) from a primitive's result: expectation values, or a sampler's basis counts."""
+    if sampled:
+        return basis_counts(result[0].data.meas)
+    return np.asarray(result[0].data.evs, dtype=np.float64)
+
+
+def is_sampler_job(options: dict) -> bool:
+    return options.get("primitive") == "sampler"
+
+
+def basis_counts(bits) -> np.ndarray:
+    """A sampler's `BitArray` of shape (n_sets,), clbit w measuring wire w → (2**n, n_sets) counts,
+    indexed with wire 0 the most significant bit (as `Probabilities`)."""
+    n_qubits = bits.num_bits
+    flags = bits.to_bool_array(order="little")  # (n_sets, shots, n_clbits), clbit w at index w
+    weights = 1 << np.arange(n_qubits - 1, -1, -1)
+    outcomes = flags[..., :n_qubits].astype(np.int64) @ weights  # (n_sets, shots)
+    counts = np.stack([np.bincount(row, minlength=2**n_qubits) for row in outcomes.reshape(len(outcomes), -1)])
+    return counts.T.astype(np.float64)
 
 
 def _reason(job, error: Exception) -> str:

@@ -1,8 +1,8 @@
 """Transpile once per (circuit structure, target): ISA circuits and observables mapped to their layout.
 
-The cache is keyed by the angle circuit (which does not change as inputs and weights change) and
-the optimisation level; each hardware backend owns one cache for its own target, so the key need
-not name the backend.
+The cache is keyed by the angle circuit (which does not change as inputs and weights change), its
+observables and whether it ends in measurements (for a sampler); each hardware backend owns one cache
+for its own target, so the key need not name the backend. Observables stay sparse at every device size.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ class Transpiled:
 
     circuit: object  # qiskit.QuantumCircuit
     angle_index: np.ndarray  # (n_parameters,) int: column of the angle array bound to each parameter
-    observables: np.ndarray  # (n_outputs, 1) object array of SparsePauliOp, broadcast against the parameters
+    observables: object  # (n_outputs, 1) qiskit ObservablesArray, broadcast against the parameters
     circuit_hash: str
     n_groups: int  # measurement settings per parameter set (qubit-wise commuting groups of all Pauli terms)
+    n_qubits: int  # of the logical circuit
 
 
 def circuit_hash(circuit: Circuit, observables) -> str:
@@ -36,26 +37,41 @@ def circuit_hash(circuit: Circuit, observables) -> str:
 
 
 class TranspileCache:
-    """ISA circuits for one qiskit backend (`target_backend`), transpiled on first use."""
+    """ISA circuits for one qiskit backend, transpiled on first use.
+
+    target_backend: the backend, or a function returning it (called at the first transpile, so that a
+    device chosen at run time, such as the least busy one, is chosen only when a job is to be sent).
+    """
 
     def __init__(self, target_backend, optimization_level: int = 2, seed: int = 0, basis_gates=None):
-        self.target_backend = target_backend
+        self._target_backend = target_backend
         self.basis_gates = basis_gates
         self.optimization_level = optimization_level
         self.seed = seed
         self._entries: dict[str, Transpiled] = {}
         self.n_transpiled = 0
 
-    def get(self, circuit: Circuit, observables: tuple[PauliSum, ...] | Probabilities) -> Transpiled:
-        key = circuit_hash(circuit, observables)
-        if key not in self._entries:
-            self._entries[key] = self._transpile(circuit, observables, key)
-        return self._entries[key]
+    @property
+    def target_backend(self):
+        if callable(self._target_backend):
+            self._target_backend = self._target_backend()
+        return self._target_backend
 
-    def _transpile(self, circuit: Circuit, observables, key: str) -> Transpiled:
+    def get(self, circuit: Circuit, observables: tuple[PauliSum, ...] | Probabilities, measured=False) -> Transpiled:
+        """The transpiled circuit; `measured=True` ends it with measurements of every wire (for a sampler),
+        clbit w measuring wire w, and maps no observables."""
+        key = circuit_hash(circuit, observables)
+        if (key, measured) not in self._entries:
+            self._entries[key, measured] = self._transpile(circuit, observables, key, measured)
+        return self._entries[key, measured]
+
+    def _transpile(self, circuit: Circuit, observables, key: str, measured: bool) -> Transpiled:
+        from qiskit.primitives.containers import ObservablesArray
         from qiskit.transpiler import generate_preset_pass_manager
 
         logical = to_qiskit(angle_circuit(circuit))
+        if measured:
+            logical.measure_all()  # a register "meas": clbit w measures wire w
         if self.basis_gates is None:
             target = {"backend": self.target_backend}
         else:
@@ -66,10 +82,13 @@ class TranspileCache:
         isa = manager.run(logical)
         self.n_transpiled += 1
         index = np.array([p.index for p in isa.parameters], dtype=int)
+        if measured:
+            return Transpiled(isa, index, None, key, 1, circuit.n_qubits)
         mapped = [op.apply_layout(isa.layout) for op in pauli_operators(observables, circuit.n_qubits)]
-        column = np.empty((len(mapped), 1), dtype=object)  # np.array would unpack the operators
-        column[:, 0] = mapped
-        return Transpiled(isa, index, column, key, measurement_groups(mapped))
+        # ObservablesArray keeps each operator sparse; a numpy object array would call the operator's
+        # `__array__`, a dense 2^n × 2^n matrix of the whole device (it fails from 14 qubits).
+        column = ObservablesArray([[op] for op in mapped])
+        return Transpiled(isa, index, column, key, measurement_groups(mapped), circuit.n_qubits)
 
 
 def measurement_groups(operators: list) -> int:

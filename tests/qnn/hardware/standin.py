@@ -50,9 +50,9 @@ class StandInJob:
 class StandInMode:
     """A Batch or Session: records that it was opened and closed."""
 
-    def __init__(self, kind: str, backend, log: list):
+    def __init__(self, kind: str, backend, log: list, max_time=None):
         self.kind, self.backend, self.log = kind, backend, log
-        log.append(("open", kind))
+        log.append(("open", kind) if max_time is None else ("open", kind, max_time))
 
     def close(self) -> None:
         self.log.append(("close", self.kind))
@@ -91,8 +91,8 @@ class StandInService:
         return RuntimeApi(
             service=lambda: self,
             estimator=lambda mode, options: StandInEstimator(self, mode, options),
-            batch=lambda backend: StandInMode("batch", backend, self.log),
-            session=lambda backend: StandInMode("session", backend, self.log),
+            batch=lambda backend, max_time=None: StandInMode("batch", backend, self.log, max_time),
+            session=lambda backend, max_time=None: StandInMode("session", backend, self.log, max_time),
         )
 
     def run(self, mode, options, pubs) -> StandInJob:

@@ -42,4 +42,4 @@ def test_fake_executor_sends_shots_and_seed():
     executor = FakeExecutor("manila", RuntimeOptions(resilience_level=0))
     assert executor.name == "fake:manila" and not executor.is_real
     assert executor.options_record(200, 9)["default_shots"] == 200
-    assert executor.options_record(200, 9)["simulator"] == {"seed_simulator": 9}
+    assert executor.options_record(200, 9)["simulator"]["seed_simulator"] == 9
