@@ -31,10 +31,10 @@ _PREFIXES = ("pennylane:", "fake:", "ibm:")
 
 def available_backends() -> list[str]:
     """Every name `get_backend` accepts (IBM device names depend on the account, so one entry stands for them)."""
-    from qnn.hardware.executors import fake_devices
+    from qnn.hardware.executors import runnable_fake_devices
 
     pennylane = ["pennylane:default.qubit", "pennylane:default.mixed", "pennylane:lightning.qubit"]
-    return ["simulator", *pennylane, "aer", *(f"fake:{name}" for name in sorted(fake_devices())), "ibm:<device>",
+    return ["simulator", *pennylane, "aer", *(f"fake:{name}" for name in runnable_fake_devices()), "ibm:<device>",
             "ibm:least_busy"]  # fmt: skip
 
 
@@ -58,9 +58,6 @@ def get_backend(spec) -> Backend:
         if kind == "pennylane":
             return PennyLaneBackend(rest)
         if kind == "fake":
-            from qnn.hardware.executors import fake_device_class
-
-            fake_device_class(rest)  # fails now, listing the fake devices, if the name is unknown
-            return FakeBackend(rest)
+            return FakeBackend(rest)  # an unknown or retired device fails here, saying why
         return IBMBackend(rest)
     raise ValueError(f"unknown backend {spec!r}; available: {', '.join(available_backends())}")

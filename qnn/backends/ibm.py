@@ -8,7 +8,14 @@ first use with the saved account (`QiskitRuntimeService.save_account`) or the `Q
 
 from __future__ import annotations
 
-from qnn.hardware.executors import FakeExecutor, IBMExecutor, RuntimeApi, default_runtime_api
+from qnn.hardware.executors import (
+    FakeExecutor,
+    IBMExecutor,
+    RuntimeApi,
+    check_runnable,
+    default_runtime_api,
+    fake_device_class,
+)
 from qnn.hardware.function import counts_on_hardware, run_on_hardware
 from qnn.hardware.journal import JobJournal
 from qnn.hardware.options import RuntimeOptions
@@ -34,6 +41,8 @@ class FakeBackend:
     """
 
     def __init__(self, device: str, options: RuntimeOptions | None = None, gradient=None, journal=None):
+        fake_device_class(device)  # an unknown name fails here, listing the fake devices
+        check_runnable(device)
         self.device = device
         self.options = options or RuntimeOptions(resilience_level=0)
         self.gradient = gradient

@@ -13,10 +13,16 @@ def add_command(commands) -> None:
     jobs.add_argument(
         "--journal", default=None, help="journal file (default: $QNN_JOB_JOURNAL, else jobs.sqlite in the data dir)"
     )
+    jobs.add_argument("--channel", default=None, help="IBM Quantum channel (default: the saved account's)")
+    jobs.add_argument(
+        "--instance", default=None, help="IBM Quantum instance, e.g. its CRN (default: the saved account's)"
+    )
     actions = jobs.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="jobs, newest first")
     listing.add_argument("--limit", type=positive_int, default=20, help="how many jobs to show (default 20)")
-    status = actions.add_parser("status", help="a job's status, refreshed from IBM Quantum while it runs")
+    status = actions.add_parser(
+        "status", help="a job's status, refreshed from IBM Quantum while it runs (and its QPU seconds once known)"
+    )
     status.add_argument("job_id")
     fetch = actions.add_parser("fetch", help="a job's result, waiting for IBM Quantum if needed, saved to the journal")
     fetch.add_argument("job_id")
@@ -24,11 +30,11 @@ def add_command(commands) -> None:
     jobs.set_defaults(run=run)
 
 
-def connect_service():
+def connect_service(channel: str | None = None, instance: str | None = None):
     """The IBM Quantum service from the saved account or the QISKIT_IBM_* environment variables."""
     from qnn.hardware.executors import default_runtime_api
 
-    return default_runtime_api().service()
+    return default_runtime_api(channel=channel, instance=instance).service()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +55,10 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as error:
         print(error.args[0])
         return 1
-    service = connect_service() if record.backend.startswith("ibm:") and record.status != "DONE" else None
+    needs_service = record.status != "DONE" or (args.action == "status" and record.qpu_seconds is None)
+    service = None
+    if record.backend.startswith("ibm:") and needs_service:
+        service = connect_service(args.channel, args.instance)
     if args.action == "status":
         return _status(journal, args.job_id, service)
     return _fetch(journal, args.job_id, service, args.output)
@@ -70,7 +79,9 @@ def _status(journal, job_id: str, service) -> int:
     from qnn.hardware.recovery import job_status
 
     record = job_status(journal, job_id, service)
-    print(f"{record.job_id}: {record.status} on {record.backend}, circuit {record.circuit_hash}")
+    asked = f" (asked for {record.requested})" if record.requested and record.requested != record.backend else ""
+    seconds = "" if record.qpu_seconds is None else f", {record.qpu_seconds:.1f} QPU seconds"
+    print(f"{record.job_id}: {record.status} on {record.backend}{asked}, circuit {record.circuit_hash}{seconds}")
     if record.error:
         print(f"reason: {record.error}")
     return 0 if record.status != "ERROR" else 1

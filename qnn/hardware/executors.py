@@ -90,6 +90,7 @@ class FakeExecutor:
     guarded = True  # the cost guard runs as for the hardware, so that a budget can be rehearsed
 
     def __init__(self, device_name: str, options: RuntimeOptions):
+        check_runnable(device_name)
         self.target = fake_device(device_name)
         self.name = f"fake:{fake_name(self.target)}"
         self.requested = self.name
@@ -276,9 +277,35 @@ def fake_devices() -> dict[str, type]:
     return devices
 
 
+# Retired devices whose gates are u1, u2 and u3 (no "sx"): the runtime's client-side primitives cannot
+# build their ISA circuits (samplomatic fails on the constant angles of u2), so they are refused up front.
+RETIRED_FAKE_DEVICES = ("almaden", "boeblingen", "burlington", "cambridge", "essex", "johannesburg", "london",
+                        "poughkeepsie", "rochester", "singapore")  # fmt: skip
+
+
+def check_runnable(name: str) -> None:
+    """Raise ValueError, with the reason and the devices to use instead, for a fake device that cannot run."""
+    key = fake_key(name)
+    if key in RETIRED_FAKE_DEVICES:
+        raise ValueError(
+            f"fake:{key} is a retired device whose gates (u1, u2, u3) the runtime's primitives cannot run; "
+            "use a current device such as fake:torino, fake:fez or fake:sherbrooke"
+        )
+
+
+def runnable_fake_devices() -> list[str]:
+    """The fake devices `FakeBackend` runs (every one but the retired u1/u2/u3 devices), by short name."""
+    return sorted(name for name in fake_devices() if name not in RETIRED_FAKE_DEVICES)
+
+
+def fake_key(name: str) -> str:
+    """The short name of a fake device: "manila" for "manila", "fake_manila" or "FakeManilaV2"."""
+    return name.lower().removeprefix("fake").removesuffix("v2").strip("_")
+
+
 def fake_device_class(name: str) -> type:
     """The fake backend class for "manila", "fake_manila" or "FakeManilaV2"; ValueError listing them otherwise."""
-    key = name.lower().removeprefix("fake").removesuffix("v2").strip("_")
+    key = fake_key(name)
     devices = fake_devices()
     if key not in devices:
         raise ValueError(f"unknown fake backend {name!r}; available: {', '.join(sorted(devices))}")

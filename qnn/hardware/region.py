@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from qiskit import QuantumCircuit
+from qiskit import QuantumCircuit, QuantumRegister
 from qiskit.primitives.containers import ObservablesArray
 from qiskit.providers import BackendV2, Options
 from qiskit.quantum_info import SparseObservable
@@ -102,7 +102,8 @@ def localize_circuit(circuit, qubits: Sequence[int]):
     raises ValueError (the region must hold every touched qubit).
     """
     index = {q: i for i, q in enumerate(qubits)}
-    small = QuantumCircuit(len(qubits), circuit.num_clbits, global_phase=circuit.global_phase, name=circuit.name)
+    # The classical registers are kept by name: a sampler's results are keyed by them ("meas").
+    small = QuantumCircuit(QuantumRegister(len(qubits), "q"), *circuit.cregs, global_phase=circuit.global_phase)
     for instruction in circuit.data:
         positions = [circuit.find_bit(q).index for q in instruction.qubits]
         if not all(p in index for p in positions):

@@ -59,6 +59,12 @@ class HardwareRunner:
         self.spent_qpu_seconds = 0.0  # estimated, for the cost guard
 
     @property
+    def requested(self) -> str:
+        """The backend the user asked for, which keys the journal ("ibm:least_busy"); jobs go to `executor.name`."""
+        requested = getattr(self.executor, "requested", None)
+        return self.executor.name if requested is None else requested
+
+    @property
     def n_qubits(self) -> int:
         return self.executor.target.num_qubits
 
@@ -94,8 +100,7 @@ class HardwareRunner:
             record = self.executor.options_record(shots, seed, sampler=True)
         else:
             record = self.executor.options_record(shots, seed)
-        requested = getattr(self.executor, "requested", self.executor.name)
-        key = _job_key(requested, circuit_hash(circuit, observables), values, shots, record)
+        key = _job_key(self.requested, circuit_hash(circuit, observables), values, shots, record)
         found = self._from_journal(key)
         if found is not None:
             return found
@@ -132,7 +137,7 @@ class HardwareRunner:
         if self.journal is not None:
             self.journal.record_submitted(
                 job_id, key, self.executor.name, transpiled.circuit_hash, parameters, shots, record,
-                requested=getattr(self.executor, "requested", self.executor.name), budget=self.options.budget,
+                requested=self.requested, budget=self.options.budget,
                 estimated_seconds=None if estimate is None else estimate.qpu_seconds,
                 local=not self.executor.recoverable, reservation=reservation,
             )  # fmt: skip
@@ -146,9 +151,8 @@ class HardwareRunner:
             check_budget(estimate, self.spent_qpu_seconds, self.options)
             self.spent_qpu_seconds += estimate.qpu_seconds
             return None
-        requested = getattr(self.executor, "requested", self.executor.name)
         reservation = self.journal.reserve(
-            self.options.budget, key, requested, estimate.qpu_seconds, self.options.max_qpu_seconds
+            self.options.budget, key, self.requested, estimate.qpu_seconds, self.options.max_qpu_seconds
         )
         self.spent_qpu_seconds += estimate.qpu_seconds
         return reservation

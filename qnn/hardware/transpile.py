@@ -67,7 +67,7 @@ class TranspileCache:
 
     def _transpile(self, circuit: Circuit, observables, key: str, measured: bool) -> Transpiled:
         from qiskit.primitives.containers import ObservablesArray
-        from qiskit.transpiler import generate_preset_pass_manager
+        from qiskit.transpiler import TranspilerError, generate_preset_pass_manager
 
         logical = to_qiskit(angle_circuit(circuit))
         if measured:
@@ -79,7 +79,14 @@ class TranspileCache:
         manager = generate_preset_pass_manager(
             optimization_level=self.optimization_level, seed_transpiler=self.seed, **target
         )
-        isa = manager.run(logical)
+        try:
+            isa = manager.run(logical)
+        except TranspilerError as error:
+            name = getattr(self.target_backend, "name", "the backend")
+            raise ValueError(
+                f"qiskit cannot transpile this circuit for {name} at optimization_level={self.optimization_level}: "
+                f"{error}; try another optimization_level in RuntimeOptions, or another device"
+            ) from error
         self.n_transpiled += 1
         index = np.array([p.index for p in isa.parameters], dtype=int)
         if measured:

@@ -73,7 +73,7 @@ def killed_run(tmp_path, monkeypatch):
         process.kill()
     process.wait(timeout=30)
     service = StandInService(service_dir)
-    monkeypatch.setattr("qnn.commands.jobs.connect_service", lambda: service)
+    monkeypatch.setattr("qnn.commands.jobs.connect_service", lambda channel=None, instance=None: service)
     return service, journal_path, job_id
 
 
