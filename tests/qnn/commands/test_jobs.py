@@ -149,3 +149,15 @@ def test_a_missing_journal_is_reported_not_created(tmp_path, capsys):
     assert main(["jobs", "--journal", str(path), "list"]) == 1
     assert "no job journal at" in capsys.readouterr().err
     assert not path.exists()
+
+
+def test_channel_and_instance_reach_the_service(killed_run, monkeypatch, capsys):
+    service, journal_path, job_id = killed_run
+    seen = []
+    monkeypatch.setattr(
+        "qnn.commands.jobs.connect_service",
+        lambda channel=None, instance=None: seen.append((channel, instance)) or service,
+    )
+    args = ["jobs", "--journal", str(journal_path), "--channel", "ibm_cloud", "--instance", "crn:x", "status", job_id]
+    assert main(args) == 0
+    assert seen == [("ibm_cloud", "crn:x")] and "QUEUED" in capsys.readouterr().out
