@@ -16,6 +16,8 @@ from qnn.simulator import (
 )
 from qnn.simulator.adjoint import AdjointRun, adjoint_measure
 from qnn.simulator.checkpoints import checkpoints
+from qnn.simulator.dense import DENSE_MAX_QUBITS, dense_bytes, dense_recipe, dense_states
+from qnn.simulator.dense import supports as dense_supports
 from qnn.simulator.engine import measure_in_slices, run_plan
 from qnn.simulator.fusion import make_plan
 from qnn.simulator.heisenberg import fold_final_permutation
@@ -42,6 +44,9 @@ class SimulatorBackend:
             touching the state (default 4); 0 applies every gate on its own.
         product_state: compute the one-qubit gates that act before any entangling gate as a product
             state (default True).
+        dense_max_qubits: circuits of at most this many qubits run as a few batched unitaries
+            (`qnn.simulator.dense`: a training step is a few dozen tensor operations, whatever the depth)
+            when ``method="auto"``; 0 turns the path off.
 
     Example:
         >>> import circuits
@@ -55,6 +60,7 @@ class SimulatorBackend:
     method: str = "auto"
     fuse: int = 4
     product_state: bool = True
+    dense_max_qubits: int = DENSE_MAX_QUBITS
     name: str = "simulator"
 
     def __post_init__(self):
@@ -62,6 +68,10 @@ class SimulatorBackend:
             raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {self.method!r}")
         if isinstance(self.fuse, bool) or not isinstance(self.fuse, int) or self.fuse < 0:
             raise ValueError(f"fuse must be a non-negative integer (qubits), got {self.fuse!r}")
+        if isinstance(self.dense_max_qubits, bool) or not isinstance(self.dense_max_qubits, int):
+            raise ValueError(f"dense_max_qubits must be a non-negative integer, got {self.dense_max_qubits!r}")
+        if self.dense_max_qubits < 0:
+            raise ValueError(f"dense_max_qubits must be a non-negative integer, got {self.dense_max_qubits!r}")
 
     def run(self, circuit, observables, inputs, weights, shots=None, generator=None):
         if weights.dtype not in COMPLEX_DTYPE:
@@ -69,14 +79,20 @@ class SimulatorBackend:
         program, plan = _compiled(circuit, self.fuse, self.product_state)
         dtype = COMPLEX_DTYPE[weights.dtype]
         batch = inputs.shape[0]
-        method = self.gradient_method(plan, torch.is_grad_enabled() and (weights.requires_grad or inputs.requires_grad))
-        check_memory(plan, batch, dtype, weights.device, method, self.max_memory)
+        differentiable = torch.is_grad_enabled() and (weights.requires_grad or inputs.requires_grad)
+        method = self.path(program, plan, differentiable)
         shared, joined = program.angles(inputs, weights)
         keep_state = shots is not None and not isinstance(observables, Probabilities)  # to sample from
-        if not keep_state:
+        recipe = _DENSE.get(program, lambda: dense_recipe(program)) if method == "dense" else None
+        estimate = partial(dense_bytes, recipe, dtype=dtype) if method == "dense" else None
+        check_memory(plan, batch, dtype, weights.device, method, self.max_memory, estimate)
+        if not keep_state and method != "dense":
             plan, observables = _folded(plan, observables)
         measure = partial(measure_exact, observables=observables)
-        if method == "adjoint":
+        if method == "dense":
+            state = dense_states(recipe, shared, joined, batch, dtype)
+            exact = measure(state)
+        elif method == "adjoint":
             kept = checkpoints(plan, batch, dtype, weights.device, self.max_memory)
             run = AdjointRun(plan, observables, batch, dtype, kept)
             exact, state = adjoint_measure(run, shared, joined, keep_state)
@@ -95,8 +111,12 @@ class SimulatorBackend:
         # Sampled values forward; the exact expectation's gradient backward (a straight-through estimator).
         return exact + (estimate - exact).detach()
 
-    def gradient_method(self, plan, differentiable: bool) -> str:
-        """ "forward" (no gradients needed), "adjoint" or "backprop" for this plan."""
+    def path(self, program, plan, differentiable: bool) -> str:
+        """The one place the simulator chooses its path for a plan: "dense" (a few qubits: batched
+        unitaries, autograd through them), "forward" (no gradients needed: slices of the batch), or
+        "adjoint" / "backprop" (the gradient methods)."""
+        if self.method == "auto" and plan.n_qubits <= self.dense_max_qubits and dense_supports(program):
+            return "dense"
         if not differentiable:
             return "forward"
         if self.method == "auto":
@@ -106,6 +126,7 @@ class SimulatorBackend:
 
 _PLANS = IdentityCache()  # (program, plan) by circuit, fusion width and product-state switch
 _FOLDED = IdentityCache()  # (plan, observables) folded, by plan and observables
+_DENSE = IdentityCache()  # the dense path's recipe, by program
 
 
 def _compiled(circuit, fuse: int, product_state: bool):

@@ -1,5 +1,8 @@
 """Estimate the memory a simulation needs, and refuse before allocating when it cannot fit."""
 
+from collections.abc import Callable
+from functools import partial
+
 import psutil
 import torch
 
@@ -88,18 +91,24 @@ def check_memory(
     device: torch.device,
     method: str,
     limit: int | None = None,
+    estimate: Callable[[int], int] | None = None,
 ) -> None:
-    """Raise `SimulatorMemoryError` if the estimate for `method` exceeds `limit` (default: free device memory)."""
-    needed = estimate_bytes(plan, batch, dtype, method, device)
+    """Raise `SimulatorMemoryError` if the estimate for `method` exceeds `limit` (default: free device memory).
+
+    estimate: bytes as a function of the batch, for a path `estimate_bytes` does not cover (the dense one).
+    """
+    if estimate is None:
+        estimate = partial(estimate_bytes, plan, dtype=dtype, method=method, device=device)
+    needed = estimate(batch)
     if limit is None and needed <= UNCHECKED_BYTES:
         return  # asking the system costs a file read per call, more than a small simulation's work
     budget = available_bytes(device) if limit is None else limit
     if needed > budget:
         one = state_bytes(plan.n_qubits, 1, dtype)
-        max_batch = _largest_batch(plan, batch, dtype, method, budget, device)
+        max_batch = _largest_batch(estimate, batch, budget)
         raise SimulatorMemoryError(
             f"simulating {plan.n_qubits} qubits at batch {batch} ({dtype}, "
-            f"{'without gradients' if method == 'forward' else method + ' gradients'}) needs about {_fmt(needed)}, "
+            f"{_doing(method)}) needs about {_fmt(needed)}, "
             f"but {_fmt(budget)} is available on {device}; one state takes {_fmt(one)} per sample. "
             + (
                 f"Use a batch of at most {max_batch} or fewer qubits"
@@ -110,12 +119,16 @@ def check_memory(
         )
 
 
-def _largest_batch(plan: Plan, batch: int, dtype: torch.dtype, method: str, budget: int, device) -> int:
+def _doing(method: str) -> str:
+    return {"forward": "without gradients", "dense": "as dense unitaries"}.get(method, f"{method} gradients")
+
+
+def _largest_batch(estimate: Callable[[int], int], batch: int, budget: int) -> int:
     """The largest batch below `batch` whose estimate fits in `budget` (0 if none); estimates grow with the batch."""
     lo, hi = 0, batch
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if estimate_bytes(plan, mid, dtype, method, device) <= budget else (lo, mid - 1)
+        lo, hi = (mid, hi) if estimate(mid) <= budget else (lo, mid - 1)
     return lo
 
 

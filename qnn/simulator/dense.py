@@ -1,0 +1,347 @@
+"""Small circuits as a product of a few batched unitaries: the loop, made faster by doing few, large tensor ops.
+
+For a handful of qubits a state is smaller than the bookkeeping around it: the gate-by-gate engine
+spends a training step on thousands of tiny tensor operations (and as many autograd nodes). Here the
+circuit is regrouped once into layers, each a run of one-qubit gates on every wire (`2×2` chains) and
+the multi-qubit gates after it:
+
+    U = Π_k  E_k · (⊗_w chain_{k,w}),    ψ = U |0⟩   (or U |prep⟩ after a leading StatePrep)
+
+and every step of the work runs for all layers at once: all one-qubit matrices of a gate type in one
+call, all chains multiplied in log₂(longest chain) batched products, all layers' Kronecker products in one
+`einsum`, the constant entanglers folded in with one product, and the layers multiplied together in
+log₂(layers) batched products. A training step is then a few dozen autograd nodes, whatever the depth.
+Layers without inputs are multiplied together once for the whole batch (2^(3n) work each); layers that read
+inputs are applied to each sample's state (2^(2n) work each). The path suits n ≤ `DENSE_MAX_QUBITS`, which
+`SimulatorBackend` takes as its default `dense_max_qubits`.
+
+Example:
+    >>> import circuits, torch
+    >>> from qnn.simulator import compile_circuit
+    >>> program = compile_circuit(circuits.angle_encoding(2) + circuits.strongly_entangling(2, 1))
+    >>> recipe = dense_recipe(program)
+    >>> shared, joined = program.angles(torch.zeros(3, 2), torch.zeros(6))
+    >>> dense_states(recipe, shared, joined, 3, torch.complex64).shape
+    torch.Size([3, 4])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from circuits.gates import STATE_PREP
+from qnn.simulator.matrices import DIAGONAL, gate_matrix, rotation_diagonal, rotation_matrix
+from qnn.simulator.program import Program, Step
+
+DENSE_MAX_QUBITS = 5  # above this the per-layer 2^n × 2^n products cost more than the gate-by-gate engine
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one recipe per program
+class DenseRecipe:
+    """How `dense_states` assembles a program's unitary; built once per program by `dense_recipe`."""
+
+    n_qubits: int
+    one_qubit: tuple[Step, ...]  # every one-qubit gate, in the order of `chains`' indices
+    chains: np.ndarray  # (n_layers, n_qubits, longest) indices into the one-qubit matrices; -1 is identity
+    entanglers: tuple[tuple[Step, ...], ...]  # the multi-qubit gates after each layer
+    constant_entanglers: np.ndarray | None  # (n_layers, D, D) complex128 when no entangler has parameters
+    state_prep: Step | None  # a leading StatePrep, the initial state
+    # Per layer, (permutation, phases or None) when its constant entangler block has one nonzero per row
+    # (CNOT, CZ, SWAP, …): new[i] = phases[i] · old[permutation[i]]; None when some block does not.
+    monomial_entanglers: tuple[tuple[np.ndarray, np.ndarray | None], ...] | None
+    # The order of work: runs of consecutive layers, ("shared", layers) without inputs (one matrix for the
+    # whole batch) or ("batched", layers) reading inputs (one matrix per sample), each multiplied into one.
+    runs: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+def supports(program: Program) -> bool:
+    """Whether `dense_states` runs this program: StatePrep, if any, only first and on every wire."""
+    if (
+        program.steps
+        and program.steps[0].gate == STATE_PREP
+        and program.steps[0].wires != tuple(range(program.n_qubits))
+    ):
+        return False
+    return all(step.gate != STATE_PREP for step in program.steps[1:])
+
+
+@lru_cache(maxsize=256)
+def dense_recipe(program: Program) -> DenseRecipe:
+    """Regroup `program`'s steps into layers of one-qubit chains, each followed by multi-qubit gates.
+
+    A multi-qubit gate joins the current layer's entanglers; a one-qubit gate joins its wire's chain in the
+    current layer unless one of those entanglers acts on its wire, which starts a new layer. Gates that
+    change places act on different wires, so they commute and the product is unchanged.
+    """
+    steps = list(program.steps)
+    state_prep = steps.pop(0) if steps and steps[0].gate == STATE_PREP else None
+    one_qubit, layers, entanglers = [], [[[] for _ in range(program.n_qubits)]], [[]]
+    for step in steps:
+        if len(step.wires) > 1:
+            entanglers[-1].append(step)
+            continue
+        if any(step.wires[0] in gate.wires for gate in entanglers[-1]):
+            layers.append([[] for _ in range(program.n_qubits)])
+            entanglers.append([])
+        layers[-1][step.wires[0]].append(len(one_qubit))
+        one_qubit.append(step)
+    longest = max(1, max(len(chain) for layer in layers for chain in layer))
+    chains = np.full((len(layers), program.n_qubits, longest), -1, dtype=np.int64)
+    for k, layer in enumerate(layers):
+        for w, chain in enumerate(layer):
+            chains[k, w, : len(chain)] = chain
+    entanglers = tuple(tuple(block) for block in entanglers)
+    constant_blocks = None
+    if all(not step.columns for block in entanglers for step in block):
+        constant_blocks = np.stack([_constant_block(block, program.n_qubits) for block in entanglers])
+    batched = [
+        any(one_qubit[i].batched for i in chains[k].ravel() if i >= 0) or any(s.batched for s in entanglers[k])
+        for k in range(len(layers))
+    ]
+    runs = []
+    for k, reads_inputs in enumerate(batched):
+        kind = "batched" if reads_inputs else "shared"
+        if runs and runs[-1][0] == kind:
+            runs[-1] = (kind, (*runs[-1][1], k))
+        else:
+            runs.append((kind, (k,)))
+    monomial = None
+    if constant_blocks is not None:
+        found = [_monomial(block) for block in constant_blocks]
+        monomial = None if any(m is None for m in found) else tuple(found)
+    return DenseRecipe(
+        program.n_qubits, tuple(one_qubit), chains, entanglers, constant_blocks, state_prep, monomial, tuple(runs)
+    )
+
+
+def _monomial(block: np.ndarray) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """(permutation, phases) with block[i, permutation[i]] = phases[i] and zeros elsewhere, or None."""
+    nonzero = np.abs(block) > 1e-12
+    if not (nonzero.sum(axis=1) == 1).all():
+        return None
+    permutation = nonzero.argmax(axis=1)
+    phases = block[np.arange(len(block)), permutation]
+    return permutation, None if np.allclose(phases, 1) else phases
+
+
+def _constant_block(block: tuple[Step, ...], n_qubits: int) -> np.ndarray:
+    """The D×D matrix of parameter-free multi-qubit gates applied in order."""
+    total = np.eye(2**n_qubits, dtype=np.complex128)
+    no_angles = torch.zeros(0, dtype=torch.float64)
+    for step in block:
+        gate = gate_matrix(step.gate, no_angles, len(step.wires), torch.complex128).numpy()
+        total = _embed(gate, step.wires, n_qubits) @ total
+    return total
+
+
+def _embed(gate: np.ndarray, wires: tuple[int, ...], n_qubits: int) -> np.ndarray:
+    """A k-wire gate matrix as the D×D matrix acting on `wires` (wire 0 the most significant bit)."""
+    rest = [w for w in range(n_qubits) if w not in wires]
+    full = np.kron(gate, np.eye(2 ** len(rest))).reshape([2] * (2 * n_qubits))
+    order = list(wires) + rest  # axes of `full` are (order…, order…) for rows and columns
+    inverse = np.argsort(order)
+    full = full.transpose(list(inverse) + [n_qubits + i for i in inverse])
+    return full.reshape(2**n_qubits, 2**n_qubits)
+
+
+def dense_bytes(recipe: DenseRecipe, batch: int, dtype: torch.dtype) -> int:
+    """A generous bound on the peak bytes of a dense training step: every per-sample tensor, kept by autograd."""
+    n, n_layers = recipe.n_qubits, recipe.chains.shape[0]
+    high = (n + 1) // 2
+    per_sample = 4 * (len(recipe.one_qubit) + recipe.chains.size) + n_layers * (4**high + 4 ** (n - high) + 2**n)
+    return 3 * per_sample * batch * dtype.itemsize
+
+
+def dense_states(recipe: DenseRecipe, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype) -> torch.Tensor:
+    """Final states (batch, 2**n_qubits) of `dtype`, differentiable with respect to the angles."""
+    angles = shared[None] if joined is None else joined  # (1 or batch, n_columns)
+    chains = _chain_products(recipe, angles, dtype)  # (1 or batch, n_layers, n_qubits, 2, 2)
+    state = None if recipe.state_prep is None else _prepared_state(recipe.state_prep, angles, dtype)  # None: |0…0⟩
+    for kind, layers in recipe.runs:
+        run = slice(layers[0], layers[-1] + 1)
+        if kind == "shared":  # one row for the whole batch: multiplying the matrices together is cheap
+            unitaries = _with_entanglers(recipe, angles[:1], _kron(chains[:1, run]), layers, dtype)
+            product = _ordered_product(unitaries)  # (1, D, D)
+            state = product[..., 0] if state is None else _apply(product, state)
+            continue
+        # One matrix per sample: apply each layer to the states, D² work a layer, never D³.
+        factors = chains[:, run]
+        if state is None:  # |0…0⟩: the first layer's product state is the Kronecker product of first columns
+            state = _kron(factors[:, 0, :, :, :1])[..., 0]
+            state = _entangle_state(recipe, layers[0], angles, state, dtype)
+            factors, layers = factors[:, 1:], layers[1:]
+        if not layers:
+            continue
+        # ⊗_w U_w on the state as (2^h, 2^l) matrices: (U_hi ⊗ U_lo) vec(M) = U_hi M U_loᵀ, two small products.
+        high = (recipe.n_qubits + 1) // 2
+        upper = _kron(factors[:, :, :high]).unbind(1)
+        lower = _kron(factors[:, :, high:]).unbind(1) if recipe.n_qubits > 1 else [None] * len(layers)
+        for k, u_high, u_low in zip(layers, upper, lower, strict=True):
+            state = _entangle_state(recipe, k, angles, _apply_split(u_high, u_low, state), dtype)
+    d = 2**recipe.n_qubits
+    if state is None:  # a circuit without gates
+        state = torch.zeros(1, d, dtype=dtype, device=angles.device)
+        state[:, 0] = 1
+    return state.expand(batch, d) if state.shape[0] != batch else state
+
+
+def _apply_split(u_high: torch.Tensor, u_low: torch.Tensor | None, state: torch.Tensor) -> torch.Tensor:
+    """(rows, 2^h, 2^h) ⊗ (rows, 2^l, 2^l) applied to (rows, 2^(h+l)) states without forming the product."""
+    if u_low is None:
+        return (u_high @ state[..., None])[..., 0]
+    matrix = state.reshape(state.shape[0], u_high.shape[-1], u_low.shape[-1])
+    return (u_high @ matrix @ u_low.transpose(-1, -2)).reshape(-1, state.shape[-1])
+
+
+def _apply(product: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+    """(1 or batch, D, D) unitaries times (1 or batch, D) states."""
+    if product.shape[0] == 1:
+        return state @ product[0].transpose(0, 1)
+    return (product @ state[..., None])[..., 0]
+
+
+def _prepared_state(step: Step, angles: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """The normalised amplitudes of a leading StatePrep: (1 or batch, D)."""
+    prep = angles[:, list(step.columns)]
+    if (prep.abs().sum(-1) == 0).any():
+        raise ValueError("amplitude encoding needs a non-zero feature vector for every sample, got all zeros")
+    return (prep / prep.square().sum(-1, keepdim=True).sqrt()).to(dtype)
+
+
+def _with_entanglers(recipe: DenseRecipe, angles, unitaries: torch.Tensor, layers, dtype) -> torch.Tensor:
+    """(rows, L, D, D) Kronecker products of layers → each times its layer's entanglers."""
+    if recipe.constant_entanglers is None:
+        return _entangle(recipe, angles, unitaries, layers, dtype)
+    return _entanglers(recipe, dtype, angles.device)[layers[0] : layers[-1] + 1] @ unitaries
+
+
+def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dtype) -> torch.Tensor:
+    """(rows, D) states after layer k's entanglers: a gather and a phase where they permute (CNOT, CZ…)."""
+    if recipe.constant_entanglers is None:
+        d = 2**recipe.n_qubits
+        for step in recipe.entanglers[k]:
+            params = angles[:, list(step.columns)] if step.columns else torch.zeros(0, device=angles.device)
+            gate = _embed_torch(gate_matrix(step.gate, params, len(step.wires), dtype), step.wires, recipe.n_qubits, d)
+            state = state @ gate.transpose(-1, -2) if gate.dim() == 2 else (gate @ state[..., None])[..., 0]
+        return state
+    permutation, phases = recipe.monomial_entanglers[k] if recipe.monomial_entanglers else (None, None)
+    if permutation is None:
+        return state @ _entanglers(recipe, dtype, angles.device)[k].transpose(0, 1)
+    if not _is_identity(permutation):
+        state = state[..., torch.as_tensor(permutation, device=state.device)]
+    if phases is not None:
+        state = state * _phases(recipe, k, dtype, state.device)
+    return state
+
+
+def _is_identity(permutation: np.ndarray) -> bool:
+    return bool((permutation == np.arange(len(permutation))).all())
+
+
+@lru_cache(maxsize=256)
+def _phases(recipe: DenseRecipe, k: int, dtype: torch.dtype, device) -> torch.Tensor:
+    return torch.as_tensor(recipe.monomial_entanglers[k][1], device=device).to(dtype)
+
+
+def _kron(chains: torch.Tensor) -> torch.Tensor:
+    """(…, n, 2, 2) one-qubit factors → (…, 2^n, 2^n) Kronecker product, the first factor on the top bit.
+
+    Pairs of factors are joined by an outer product (a batched matmul, whose backward is a matmul too,
+    where a broadcast multiply's backward sums over strided copies), in a tree of log₂ n levels.
+    """
+    factors = list(chains.unbind(-3))
+    while len(factors) > 1:
+        paired = [_kron2(a, b) for a, b in zip(factors[0::2], factors[1::2], strict=False)]
+        factors = paired + factors[len(paired) * 2 :]
+    return factors[0]
+
+
+def _kron2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """kron(a, b) for (…, r, c) and (…, s, t) → (…, r·s, c·t)."""
+    lead, (r, c), (s_, t) = a.shape[:-2], a.shape[-2:], b.shape[-2:]
+    outer = a.reshape(*lead, r * c, 1) @ b.reshape(*lead, 1, s_ * t)  # [(i, j), (k, l)] = a[i, j] b[k, l]
+    return outer.reshape(*lead, r, c, s_, t).transpose(-3, -2).reshape(*lead, r * s_, c * t)
+
+
+@lru_cache(maxsize=64)
+def _entanglers(recipe: DenseRecipe, dtype: torch.dtype, device) -> torch.Tensor:
+    """The recipe's constant entangler blocks as a tensor of `dtype` on `device`, made once."""
+    return torch.as_tensor(recipe.constant_entanglers, device=device).to(dtype)
+
+
+def _chain_products(recipe: DenseRecipe, angles: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Each wire's chain of one-qubit gates in each layer, multiplied: (1 or batch, n_layers, n_qubits, 2, 2)."""
+    matrices = _one_qubit_matrices(recipe.one_qubit, angles, dtype)  # (1 or batch, G + 1, 2, 2), identity last
+    index = torch.as_tensor(np.where(recipe.chains < 0, matrices.shape[1] - 1, recipe.chains), device=angles.device)
+    chain = matrices[:, index]  # (…, n_layers, n_qubits, longest, 2, 2), earliest gate first
+    while chain.shape[-3] > 1:
+        if chain.shape[-3] % 2:
+            eye = torch.eye(2, dtype=dtype, device=chain.device).expand(*chain.shape[:-3], 1, 2, 2)
+            chain = torch.cat([chain, eye], dim=-3)
+        chain = chain[..., 1::2, :, :] @ chain[..., 0::2, :, :]  # later gates act after earlier ones
+    return chain[..., 0, :, :]
+
+
+def _one_qubit_matrices(steps: tuple[Step, ...], angles: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(1 or batch, len(steps) + 1, 2, 2): every one-qubit gate's matrix, one call per gate type, then identity."""
+    rows = angles.shape[0]
+    out = torch.empty(rows, len(steps) + 1, 2, 2, dtype=dtype, device=angles.device)
+    out[:, -1] = torch.eye(2, dtype=dtype, device=angles.device)
+    by_gate: dict[str, list[int]] = {}
+    for i, step in enumerate(steps):
+        by_gate.setdefault(step.gate, []).append(i)
+    for gate, positions in by_gate.items():
+        columns = [steps[i].columns for i in positions]
+        out[:, positions] = _gate_matrices(gate, angles[:, columns] if columns[0] else None, dtype, angles.device)
+    return out
+
+
+def _gate_matrices(gate: str, angles: torch.Tensor | None, dtype: torch.dtype, device) -> torch.Tensor:
+    """(…, 2, 2) matrices of one one-qubit gate type for angles (rows, n_gates, n_params), or its constant."""
+    if angles is None:
+        return gate_matrix(gate, torch.zeros(0, device=device), 1, dtype)
+    if gate in DIAGONAL:
+        return torch.diag_embed(rotation_diagonal(gate, angles, 1).to(dtype))
+    return rotation_matrix(gate, angles).to(dtype)
+
+
+def _entangle(recipe: DenseRecipe, angles, unitaries: torch.Tensor, layers: tuple[int, ...], dtype) -> torch.Tensor:
+    """Each layer times its entanglers, for entanglers with parameters (built one gate at a time)."""
+    d, n = 2**recipe.n_qubits, recipe.n_qubits
+    out = []
+    for position, k in enumerate(layers):
+        layer = unitaries[:, position]
+        for step in recipe.entanglers[k]:
+            params = angles[:, list(step.columns)] if step.columns else torch.zeros(0, device=angles.device)
+            gate = gate_matrix(step.gate, params, len(step.wires), dtype)
+            layer = _embed_torch(gate, step.wires, n, d) @ layer
+        out.append(layer.expand(unitaries.shape[0], d, d) if layer.dim() == 2 else layer)
+    return torch.stack(out, dim=1)
+
+
+def _embed_torch(gate: torch.Tensor, wires: tuple[int, ...], n_qubits: int, d: int) -> torch.Tensor:
+    """(…, 2^k, 2^k) → (…, D, D) acting on `wires`."""
+    rest = [w for w in range(n_qubits) if w not in wires]
+    eye = torch.eye(2 ** len(rest), dtype=gate.dtype, device=gate.device)
+    full = torch.kron(gate, eye) if gate.dim() == 2 else torch.einsum("...ab,cd->...acbd", gate, eye)
+    full = full.reshape(*gate.shape[:-2], *[2] * (2 * n_qubits))
+    order = list(wires) + rest
+    inverse = [int(i) for i in np.argsort(order)]
+    lead = gate.dim() - 2
+    perm = list(range(lead)) + [lead + i for i in inverse] + [lead + n_qubits + i for i in inverse]
+    return full.permute(perm).reshape(*gate.shape[:-2], d, d)
+
+
+def _ordered_product(layers: torch.Tensor) -> torch.Tensor:
+    """(…, K, D, D) → (…, D, D): layers[K-1] ··· layers[1] layers[0], in log₂ K batched products."""
+    while layers.shape[-3] > 1:
+        if layers.shape[-3] % 2:
+            d = layers.shape[-1]
+            eye = torch.eye(d, dtype=layers.dtype, device=layers.device).expand(*layers.shape[:-3], 1, d, d)
+            layers = torch.cat([layers, eye], dim=-3)
+        layers = layers[..., 1::2, :, :] @ layers[..., 0::2, :, :]
+    return layers[..., 0, :, :]

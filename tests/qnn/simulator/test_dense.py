@@ -1,0 +1,115 @@
+"""The dense small-circuit path against the naive reference, finite differences and the gate-by-gate engine."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+
+import circuits
+from circuits.circuit import Circuit, Input, Operation, Weight
+from qnn import QuantumLayer
+from qnn.backends import SimulatorBackend
+from qnn.models.reuploading import reuploading_circuit
+from qnn.simulator import compile_circuit
+from qnn.simulator.dense import dense_recipe, dense_states, supports
+from qnn.simulator.fusion import make_plan
+from tests.qnn.simulator.test_agreement import BUILDERS, values_for
+from tests.reference import reference_state
+from tests.strategies import circuit_with_values
+
+
+def dense(circuit, x, w, dtype=torch.complex128):
+    program = compile_circuit(circuit)
+    real = torch.float64 if dtype == torch.complex128 else torch.float32
+    shared, joined = program.angles(torch.as_tensor(x, dtype=real), torch.as_tensor(w, dtype=real))
+    return dense_states(dense_recipe(program), shared, joined, len(x), dtype)
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_builders_agree_with_the_reference(name):
+    circuit = BUILDERS[name]()
+    x, w = values_for(circuit, batch=3)
+    ours = dense(circuit, x, w).numpy()
+    for b in range(len(x)):
+        np.testing.assert_allclose(ours[b], reference_state(circuit, x[b], w), atol=1e-10, rtol=0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(circuit_with_values())
+def test_random_circuits_agree_with_the_reference(case):
+    circuit, x, w = case
+    if not supports(compile_circuit(circuit)):
+        return  # a StatePrep after other gates, or on some wires: the gate-by-gate engine runs it
+    for dtype, tol in ((torch.complex64, 2e-5), (torch.complex128, 1e-10)):
+        ours = dense(circuit, x, w, dtype).numpy()
+        for b in range(len(x)):
+            np.testing.assert_allclose(ours[b], reference_state(circuit, x[b], w), atol=tol, rtol=0)
+
+
+def test_gradients_match_finite_differences():
+    circuit = reuploading_circuit(3, 2) + circuits.Circuit.of(
+        3,
+        [Operation("CRZ", (2, 0), (Weight(0),)), Operation("RZZ", (0, 1), (Input(0),))],
+        n_inputs=1,
+        weight_shapes=[(1,)],
+    )
+    program = compile_circuit(circuit)
+    recipe = dense_recipe(program)
+    assert recipe.constant_entanglers is None  # CRZ and RZZ: entanglers with parameters
+
+    def expval(x, w):
+        shared, joined = program.angles(x, w)
+        state = dense_states(recipe, shared, joined, len(x), torch.complex128)
+        signs = torch.tensor([1.0, -1.0], dtype=torch.float64).repeat_interleave(4)  # ⟨Z₀⟩
+        return (state.abs().square() * signs).sum(-1)
+
+    x = torch.rand(2, circuit.n_inputs, dtype=torch.float64, requires_grad=True)
+    w = torch.rand(circuit.n_weights, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(expval, (x, w))
+
+
+def test_layers_are_regrouped_in_order():
+    # Strongly entangling layers: the encoding and each layer's Rot form one layer, the CNOT ring its entanglers.
+    recipe = dense_recipe(compile_circuit(circuits.angle_encoding(4) + circuits.strongly_entangling(4, 3)))
+    assert recipe.chains.shape == (3, 4, 2) and recipe.runs == (("batched", (0,)), ("shared", (1, 2)))
+    assert recipe.monomial_entanglers is not None  # CNOTs: a permutation of the state, no matrix product
+    # A one-qubit gate after an entangler on its wire starts a new layer; one on another wire does not.
+    c = Circuit.of(2, [Operation("H", (0,)), Operation("CNOT", (0, 1)), Operation("RX", (1,), (Input(0),))], n_inputs=1)
+    assert dense_recipe(compile_circuit(c)).chains.shape == (2, 2, 1)
+    c = Circuit.of(3, [Operation("H", (0,)), Operation("CNOT", (0, 1)), Operation("RX", (2,), (Input(0),))], n_inputs=1)
+    assert dense_recipe(compile_circuit(c)).chains.shape == (1, 3, 1)
+
+
+def test_the_backend_chooses_the_dense_path_for_small_circuits_only():
+    small = compile_circuit(circuits.angle_encoding(4) + circuits.strongly_entangling(4, 2))
+    wide = compile_circuit(circuits.angle_encoding(6) + circuits.strongly_entangling(6, 2))
+    prep = compile_circuit(circuits.amplitude_encoding(3) + circuits.strongly_entangling(3, 1))
+    auto = SimulatorBackend()
+    assert auto.path(small, make_plan(small, 4, True), True) == "dense"
+    assert auto.path(prep, make_plan(prep, 4, True), True) == "dense"
+    assert auto.path(wide, make_plan(wide, 4, True), True) == "adjoint"
+    assert SimulatorBackend(dense_max_qubits=0).path(small, make_plan(small, 4, True), True) == "adjoint"
+    assert SimulatorBackend(method="adjoint").path(small, make_plan(small, 4, True), True) == "adjoint"
+    assert SimulatorBackend(dense_max_qubits=6).path(wide, make_plan(wide, 4, True), False) == "dense"
+    with pytest.raises(ValueError, match="dense_max_qubits must be a non-negative integer"):
+        SimulatorBackend(dense_max_qubits=-1)
+
+
+@pytest.mark.parametrize("observables", [None, ["XZI", {"YYX": 0.5, "ZII": -1.0}], "probs"])
+def test_layer_values_and_gradients_match_the_adjoint_engine(observables, generator):
+    circuit = circuits.iqp_encoding(3) + circuits.strongly_entangling(3, 2) + reuploading_circuit(3, 1)
+    fast = QuantumLayer(circuit, observables, dtype=torch.complex128, generator=generator)
+    slow = QuantumLayer(circuit, observables, backend=SimulatorBackend(dense_max_qubits=0), dtype=torch.complex128)
+    slow.load_state_dict(fast.state_dict())
+    x = torch.rand(5, circuit.n_inputs, dtype=torch.float64, generator=generator, requires_grad=True)
+    a, b = fast(x), slow(x)
+    torch.testing.assert_close(a, b, atol=1e-10, rtol=0)
+    grads_a = torch.autograd.grad(a.square().sum(), (x, fast.weights))
+    grads_b = torch.autograd.grad(b.square().sum(), (x, slow.weights))
+    for ga, gb in zip(grads_a, grads_b, strict=True):
+        torch.testing.assert_close(ga, gb, atol=1e-10, rtol=0)
+
+
+def test_zero_amplitudes_are_refused():
+    with pytest.raises(ValueError, match="non-zero feature vector"):
+        dense(circuits.amplitude_encoding(2), np.zeros((1, 4)), np.zeros(0))
