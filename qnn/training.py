@@ -2,7 +2,7 @@
 
 Minibatch gradient descent with a torch optimiser (Adam, RMSprop, SGD, …), L2 weight decay, a
 convergence-based stopping rule with a maximum number of steps, seeded minibatch sampling, CPU or
-CUDA, a progress bar that can be silenced, and the energy the run took (`qnn.energy`).
+CUDA, a progress bar that can be silenced, and, on request, the energy the run took (`qnn.energy`).
 
 Example:
     >>> import torch
@@ -37,7 +37,9 @@ class TrainConfig:
     convergence_interval: int = 20  # steps per window compared by the stopping rule; 0 disables it
     device: str | torch.device = "cpu"
     verbose: bool = False  # show a tqdm progress bar
-    measure_energy: bool = True  # record the energy of the run in `TrainResult.energy` (see `qnn.energy`)
+    # Record the energy of the run in `TrainResult.energy` (see `qnn.energy`). Off by default: a meter costs
+    # about 30 ms a run (1.6 s the first time, to load CodeCarbon), and the bench measures each fit itself.
+    measure_energy: bool = False
 
     def __post_init__(self):
         if not (isinstance(self.optimizer, type) and issubclass(self.optimizer, torch.optim.Optimizer)):

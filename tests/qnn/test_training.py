@@ -135,11 +135,12 @@ def test_trains_on_cuda(generator):
     assert next(model.parameters()).is_cuda
 
 
-def test_the_run_records_its_energy_unless_told_not_to(generator):
+def test_the_run_records_its_energy_when_asked(generator):
     x, y = linear_task(generator)
-    measured = train(fresh_model(), x, y, TrainConfig(max_steps=20, convergence_interval=0), generator=generator)
+    config = TrainConfig(max_steps=20, convergence_interval=0, measure_energy=True)
+    measured = train(fresh_model(), x, y, config, generator=generator)
     assert measured.energy is not None
     assert measured.energy.joules > 0 and measured.energy.method
     assert measured.energy.cpu_seconds >= 0 and measured.energy.co2_grams > 0
-    unmeasured = train(fresh_model(), x, y, TrainConfig(max_steps=20, measure_energy=False), generator=generator)
-    assert unmeasured.energy is None
+    unmeasured = train(fresh_model(), x, y, TrainConfig(max_steps=20), generator=generator)
+    assert unmeasured.energy is None  # opt-in

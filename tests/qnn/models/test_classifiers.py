@@ -65,7 +65,7 @@ def test_fitted_attributes(cls, fitted, separable_task):
     assert clf.n_qubits_ == max(layer.circuit.n_qubits for layer in layers)
     assert clf.n_circuit_executions_ == len(clf.loss_curve_) * 32
     assert 0 < len(clf.loss_curve_) <= clf.max_steps
-    assert clf.energy_.joules > 0 and clf.energy_.method  # the training run records its energy
+    assert clf.energy_ is None  # metering is opt-in for the training loop; the bench measures each fit
     # model_ maps raw float32 features (scaling folded in) to logits whose softmax is predict_proba.
     with torch.no_grad():
         logits = clf.model_(torch.tensor(X_test, dtype=torch.float32))

@@ -1,0 +1,93 @@
+"""How many CPU threads a simulation gets: chosen from the work's size and how busy the machine is.
+
+torch runs each operation on all its intra-op threads (one per core by default). For the small states
+that most hybrid models hold, that buys nothing, and on a machine where other processes keep cores busy
+it costs a great deal: every parallel operation waits for a thread that is not scheduled (measured on
+two shared cores with two other busy processes: a 4-qubit training step took 94 ms with 2 threads and
+20 ms with 1; a 12-qubit one, batch 64, 555 ms against 60 ms). So a layer's forward and backward pass run
+with one thread unless the work is large and cores are idle; the caller's setting is restored after.
+
+Example:
+    >>> threads_for(amplitudes=32 * 2**4)
+    1
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+
+import torch
+
+# Below this many amplitudes (batch × 2^n) in a call, one thread is as fast as several even on an idle
+# machine: operations are too short to split.
+PARALLEL_AMPLITUDES = 2**18
+_LOAD_SECONDS = 1.0  # how long a reading of the load average is reused
+_load: tuple[float, float] = (-float("inf"), 0.0)  # (when read, one-minute load average)
+
+
+def idle_cores() -> int:
+    """Cores not used by other processes: the cores torch may use less the load average beyond this process."""
+    global _load
+    now = time.monotonic()
+    if now - _load[0] > _LOAD_SECONDS:
+        _load = (now, os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
+    others = max(0.0, _load[1] - 1.0)  # this process, busy with the step, counts for about one
+    return max(1, int(os.cpu_count() or 1) - round(others))
+
+
+def threads_for(amplitudes: int, limit: int | None = None) -> int:
+    """Intra-op threads for simulator work on `amplitudes` complex numbers: 1 for small work, else the
+    idle cores, at most `limit` (default: torch's current setting)."""
+    limit = torch.get_num_threads() if limit is None else limit
+    if amplitudes < PARALLEL_AMPLITUDES or limit == 1:
+        return 1
+    return max(1, min(limit, idle_cores()))
+
+
+@contextmanager
+def intra_op_threads(n: int):
+    """Run the block with `n` intra-op threads, then restore the caller's setting."""
+    before = torch.get_num_threads()
+    if n == before:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class _SetThreads(torch.autograd.Function):
+    """Identity whose backward sets the intra-op threads: on a layer's output it chooses the threads of the
+    layer's backward pass; on the layer's inputs it restores the caller's setting once that pass is done."""
+
+    @staticmethod
+    def forward(ctx, threads: int, tensor: torch.Tensor) -> torch.Tensor:
+        ctx.threads = threads
+        return tensor.view_as(tensor)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        torch.set_num_threads(ctx.threads)
+        return None, grad
+
+
+def run_with_threads(threads: int, run, *tensors: torch.Tensor) -> torch.Tensor:
+    """`run(*tensors)` with `threads` intra-op threads in its forward pass and in its backward pass.
+
+    The caller's setting is restored after the forward pass and when the backward pass reaches `tensors`.
+    """
+    before = torch.get_num_threads()
+    if threads == before:
+        return run(*tensors)
+    recording = torch.is_grad_enabled()
+    if recording:  # only tensors that need gradients: wrapping the others would make them need some
+        tensors = tuple(_SetThreads.apply(before, t) if t.requires_grad else t for t in tensors)
+    with intra_op_threads(threads):
+        output = run(*tensors)
+    if recording and output.requires_grad:
+        output = _SetThreads.apply(threads, output)
+    return output
