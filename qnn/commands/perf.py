@@ -59,6 +59,12 @@ def add_command(commands) -> None:
     perf.add_argument("--out", default=None, help="directory for perf.json and perf.png (default: none written)")
     perf.add_argument("--bandwidth", action="store_true", help="also time one gate against a copy of a large state")
     perf.add_argument("--bandwidth-qubits", type=positive_int, default=None, help="state size (default 24, 26 on cuda)")
+    perf.add_argument(
+        "--busy",
+        action="store_true",
+        help="instead of the peers: time qnn's step quiet and while one other process spins on a core, turn by "
+        "turn, and print the slowdown (the layer's own choice of threads, or --threads)",
+    )
     perf.add_argument("--quiet", action="store_true", help="no progress bar")
     perf.set_defaults(run=run)
 
@@ -72,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     from qnn.perf import PEERS, Workload, format_table, median_round, plot, write_json
     from qnn.perf.report import smaller_batches
 
+    if args.busy:
+        return _busy(args)
     unknown = [p for p in args.peers if p not in PEERS]
     if unknown:
         raise SystemExit(f"unknown peer(s) {unknown}; expected some of: {', '.join(PEERS)}")
@@ -133,6 +141,27 @@ def _measure_group(args: argparse.Namespace, workload, advance) -> list:
     note = f"skipped above --max-qiskit-qubits {args.max_qiskit_qubits}"
     results["qiskit-ml"] = Measurement("qiskit-ml", workload.n_qubits, workload.dtype_name, None, note=note)
     return [results[peer] for peer in args.peers]
+
+
+def _busy(args: argparse.Namespace) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from qnn.perf import Workload
+    from qnn.perf.busy import busy_slowdown
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    dtype = getattr(torch, args.dtype[0])
+    print(
+        f"forward + backward with one other process spinning, batch {args.batch}, {args.dtype[0]}, "
+        f"torch threads {torch.get_num_threads()} (a layer may choose fewer), median of {args.repeats} turns"
+    )
+    print(f"{'n':>3} {'quiet ms':>10} {'busy ms':>10} {'busy/quiet':>11}")
+    for n in tqdm(args.qubits, desc="qnn perf --busy", disable=args.quiet, leave=False):
+        result = busy_slowdown(Workload(n, args.layers, args.batch, dtype, args.device), turns=args.repeats)
+        print(f"{n:>3} {1e3 * result.quiet_seconds:>10.2f} {1e3 * result.busy_seconds:>10.2f} {result.ratio:>10.2f}x")
+    return 0
 
 
 def _bandwidth(args: argparse.Namespace) -> None:
