@@ -7,7 +7,7 @@ import argparse
 from qnn.commands import positive_float, positive_int
 
 DTYPES = ("complex64", "complex128")
-DEFAULT_PEERS = ("qnn", "default.qubit", "lightning.qubit", "qiskit-ml", "torchquantum")
+DEFAULT_PEERS = ("qnn", "default.qubit", "default.qubit+jax", "lightning.qubit", "qiskit-ml", "torchquantum")
 
 
 def add_command(commands) -> None:

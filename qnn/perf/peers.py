@@ -129,6 +129,53 @@ def _qiskit_ml(workload: Workload) -> Step:
     return step_in_float64
 
 
+def _default_qubit_jax(workload: Workload) -> Step:
+    """PennyLane default.qubit under JAX: `jit(vmap(value_and_grad))` of the summed outputs, per sample.
+
+    The step's first call at a batch size compiles; `step.compile_seconds` keeps how long that took.
+    """
+    import time
+    import warnings
+
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import pennylane as qml
+
+    double = workload.dtype == torch.complex128
+    jax.config.update("jax_enable_x64", double)  # this peer's own process: its precision, as the others'
+    real = jnp.float64 if double else jnp.float32
+    n = workload.n_qubits
+    apply = circuits.to_pennylane(workload.circuit)
+
+    @qml.qnode(qml.device("default.qubit", wires=n), interface="jax")
+    def node(x, w):
+        apply(x, w)
+        return [qml.expval(qml.Z(i)) for i in range(n)]
+
+    def loss(x, w):
+        return jnp.sum(jnp.stack(node(x, w)))
+
+    per_sample = jax.jit(jax.vmap(jax.value_and_grad(loss, argnums=(0, 1)), in_axes=(0, None)))
+    weights = jnp.asarray(workload.weights().double().cpu().numpy(), dtype=real)
+
+    def step(x: torch.Tensor) -> None:
+        values = jnp.asarray(x.detach().double().cpu().numpy(), dtype=real)
+        first = x.shape[0] not in step.compile_seconds
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            # default.qubit asks for a complex128 state; in single precision JAX keeps complex64, as wanted.
+            warnings.filterwarnings("ignore", message="Explicitly requested dtype complex128")
+            _, (x_grad, w_grad) = per_sample(values, weights)
+            jax.block_until_ready((x_grad, w_grad.sum(0)))
+        if first:
+            step.compile_seconds[x.shape[0]] = time.perf_counter() - start
+        x.grad = torch.from_numpy(np.array(x_grad)).to(x.dtype)
+
+    step.compile_seconds = {}
+    return step
+
+
 PEERS: dict[str, Peer] = {
     "qnn": Peer("qnn", "qnn simulator (adjoint gradients, fused gates)", _qnn),
     "default.qubit": Peer(
@@ -142,6 +189,13 @@ PEERS: dict[str, Peer] = {
         "PennyLane lightning.qubit, TorchLayer, adjoint",
         _lightning,
         modules=("pennylane", "pennylane_lightning"),
+        tensors=False,
+    ),
+    "default.qubit+jax": Peer(
+        "default.qubit+jax",
+        "PennyLane default.qubit under JAX jit + vmap (compile time not counted; in the note)",
+        _default_qubit_jax,
+        modules=("pennylane", "jax"),
         tensors=False,
     ),
     "qiskit-ml": Peer(

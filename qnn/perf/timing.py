@@ -216,6 +216,8 @@ class _Worker:
         _timed(self.run, single, self.sync)  # the first call pays for compilation and caches
         one = _timed(self.run, single, self.sync)
         probe = max(1, min(workload.batch, int(0.1 * time_limit / max(one, 1e-9))))
+        if probe > 1 and hasattr(self.run, "compile_seconds"):  # a compiling peer compiles for each batch size
+            _timed(self.run, workload.inputs(probe), self.sync)
         per_sample = _timed(self.run, workload.inputs(probe), self.sync) / probe if probe > 1 else one
         self.batch, self.repeats, self.note = _fit(workload.batch, repeats, per_sample, time_limit)
         self.x = workload.inputs(self.batch)
@@ -242,6 +244,10 @@ class _Worker:
         device = self.workload.device
         tensor_peak = _tensor_peak(self.run, self.x, device) if PEERS[self.peer].tensors else None
         rate = self.batch / statistics.median(self.seconds)
+        compiled = getattr(self.run, "compile_seconds", {}).get(self.batch)
+        if compiled is not None:  # a compiling peer: its compile time at this batch, not counted in the rate
+            self.note = f"{self.note}; " if self.note else ""
+            self.note += f"compile {compiled:.1f} s"
         state = state_bytes(self.workload.n_qubits, self.batch, self.workload.dtype)
         return Measurement(
             self.peer,

@@ -1,0 +1,17 @@
+import pytest
+import torch
+
+from qnn.perf import PEERS, Workload
+
+pytest.importorskip("jax")
+
+
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.complex128])
+def test_jax_peer_gives_the_input_gradients_of_qnn(dtype):
+    workload = Workload(3, n_layers=1, batch=4, dtype=dtype)
+    x = workload.inputs()
+    PEERS["default.qubit+jax"].setup(workload)(x)
+    reference = x.detach().clone().requires_grad_(True)
+    PEERS["qnn"].setup(workload)(reference)
+    tolerance = 1e-4 if dtype == torch.complex64 else 1e-9
+    torch.testing.assert_close(x.grad, reference.grad, atol=tolerance, rtol=0)
