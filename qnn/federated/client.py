@@ -76,7 +76,8 @@ def client_app(
     def fit(message: Message, context: Context) -> Message:
         model, (inputs, targets), partition_id = local_model(message, context)
         mu = float(message.content["config"].get("proximal-mu", 0.0))
-        generator = torch.Generator().manual_seed(client_seed(seed, int(message.content["config"]["server-round"]), partition_id))
+        server_round = int(message.content["config"]["server-round"])
+        generator = torch.Generator().manual_seed(client_seed(seed, server_round, partition_id))
         loss_fn = proximal_loss(model, mu) if mu > 0 else None
         result = train(model, inputs, targets, config, loss_fn=loss_fn, generator=generator)
         metrics = MetricRecord({"train_loss": float(np.mean(result.losses)), "num-examples": len(targets)})
