@@ -1,10 +1,10 @@
 """The Flower `ClientApp` that trains a torch model on one client's data with `qnn.training.train`.
 
 Each node reads its data by its Flower node config `partition-id`. A train message carries the global weights
-(`"arrays"`) and a config (`"config"`); the node loads the weights, runs `TrainConfig.max_steps` local steps,
-and replies with its weights and `num-examples` (FedAvg's weights). When the config holds FedProx's
-`"proximal-mu"` (μ), the local loss gains μ/2 ‖w − w_global‖² (Li et al. 2020). An evaluate message is answered
-with the loss and accuracy of the global weights on the node's own data.
+(`"arrays"`) and a config (`"config"`); the node loads the weights, runs the config's `"local-steps"` local
+steps (default `TrainConfig.max_steps`), and replies with its weights and `num-examples` (FedAvg's weights).
+When the config holds FedProx's `"proximal-mu"` (μ), the local loss gains μ/2 ‖w − w_global‖² (Li et al. 2020).
+An evaluate message is answered with the loss and accuracy of the global weights on the node's own data.
 
 Example:
     >>> import torch
@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -79,7 +80,8 @@ def client_app(
         server_round = int(message.content["config"]["server-round"])
         generator = torch.Generator().manual_seed(client_seed(seed, server_round, partition_id))
         loss_fn = proximal_loss(model, mu) if mu > 0 else None
-        result = train(model, inputs, targets, config, loss_fn=loss_fn, generator=generator)
+        steps = int(message.content["config"].get("local-steps", config.max_steps))
+        result = train(model, inputs, targets, replace(config, max_steps=steps), loss_fn=loss_fn, generator=generator)
         metrics = MetricRecord({"train_loss": float(np.mean(result.losses)), "num-examples": len(targets)})
         content = RecordDict({"arrays": ArrayRecord(model.state_dict()), "metrics": metrics})
         return Message(content=content, reply_to=message)

@@ -161,6 +161,7 @@ def train_centralised(
     model = model_fn()
     steps = config.n_rounds * config.local.max_steps
     local = replace(config.local, max_steps=steps, measure_energy=False)
+    # Round 0 is never a federated round, so this stream differs from every client's.
     generator = torch.Generator().manual_seed(client_seed(config.seed, 0, len(clients)))
     with measure_energy(device=local.device) as energy:
         train(model, inputs, targets, local, generator=generator)

@@ -20,7 +20,7 @@ STRATEGIES = {
 }
 
 
-def make_strategy(name: str, n_clients: int, proximal_mu: float = 0.01) -> flower_strategies.Strategy:
+def make_strategy(name: str, n_clients: int, proximal_mu: float = 0.1) -> flower_strategies.Strategy:
     """The Flower strategy `name` (case-insensitive) sampling all `n_clients` clients in every round.
 
     `proximal_mu` is FedProx's μ, used only by `fedprox`.
