@@ -17,8 +17,8 @@ def plot_rounds(report: dict, path: Path) -> Path:
     ax = fig.add_subplot()
     ax.plot(rounds, accuracy, marker="o", label=f"federated ({setup.get('strategy', 'strategy')})")
     ax.axhline(report["centralised_test_accuracy"], color="black", linestyle="--", label="centralised (pooled data)")
-    title = f"{setup.get('model', '')} on {setup.get('task', '')}, {setup.get('n_clients', '?')} clients"
-    ax.set(xlabel="round", ylabel="test accuracy", title=title.strip(), ylim=(0, 1.02))
+    title = f"{setup.get('model', '')} on {setup.get('task', '')}\n{setup.get('n_clients', '?')} clients, "
+    ax.set(xlabel="round", ylabel="test accuracy", title=title + setup.get("partition", ""), ylim=(0, 1.02))
     ax.legend(fontsize=8, loc="lower right")
     fig.savefig(path, dpi=120)
     return Path(path)
