@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from qnn.commands import bench, demo, jobs, perf, report
+from qnn.commands import bench, demo, federated, jobs, perf, report
 
 # One line per sub-command, in the order `qnn --help` lists them.
 COMMANDS = [
@@ -18,6 +18,7 @@ COMMANDS = [
     bench.add_command,
     report.add_command,
     perf.add_command,
+    federated.add_command,
 ]
 
 
