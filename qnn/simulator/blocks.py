@@ -16,7 +16,8 @@ from qnn.simulator.constants import constant
 from qnn.simulator.fusion import Block, Diagonal, Plan, Single
 from qnn.simulator.identity import IdentityCache
 from qnn.simulator.matrices import constant_diagonal, gate_matrix, rotation_diagonal
-from qnn.simulator.program import Step, step_kind
+from qnn.simulator.phases import run_diagonal
+from qnn.simulator.program import PHASE_RUN, Step, step_kind
 
 
 def step_angles(step: Step, shared: torch.Tensor, joined: torch.Tensor | None) -> torch.Tensor:
@@ -323,6 +324,8 @@ def _kron_wires(products: torch.Tensor) -> torch.Tensor:
 
 def step_diagonal(step: Step, shared, joined, dtype: torch.dtype) -> torch.Tensor:
     """(2**k,) or (batch, 2**k) diagonal of a diagonal step."""
+    if step.gate == PHASE_RUN:
+        return run_diagonal(step, shared, joined, dtype)
     angles = step_angles(step, shared, joined)
     if angles.shape[-1] == 0:
         return constant_diagonal(step.gate, len(step.wires), dtype, shared.device)

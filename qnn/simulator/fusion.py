@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from qnn.simulator.phases import gather_phase_runs
 from qnn.simulator.program import Program, Step, step_kind
 
 
@@ -106,6 +107,8 @@ def make_plan(program: Program, fuse: int = 4, product_state: bool = True) -> Pl
     if isinstance(fuse, bool) or not isinstance(fuse, int) or fuse < 0:
         raise ValueError(f"fuse must be a non-negative integer (widest fused block in qubits), got {fuse!r}")
     n = program.n_qubits
+    if fuse:  # runs of diagonal gates become one phase per sample, wider than a block (which would absorb them)
+        program = gather_phase_runs(program, min_wires=fuse + 1)
     prefix, rest = _split_prefix(program) if product_state else (None, program.steps)
     return Plan(n, prefix, tuple(_fuse(rest, fuse)))
 

@@ -67,8 +67,10 @@ def per_sample_bytes(plan: Plan, dtype: torch.dtype) -> int:
     for op in plan.ops:
         if isinstance(op, Block) and op.batched:
             entries += 4**op.width
-        elif isinstance(op, Diagonal | Single) and op.step.batched:
-            entries += 4 ** len(op.step.wires)  # a diagonal takes 2**k; the bound is kept simple
+        elif isinstance(op, Diagonal) and op.step.batched:
+            entries += 2 ** len(op.step.wires) * (4 if op.step.parts else 1)  # a run's phase: a few real (…, 2^k)
+        elif isinstance(op, Single) and op.step.batched:
+            entries += 4 ** len(op.step.wires)
     if plan.prefix is not None and any(step.batched for wire in plan.prefix for step in wire):
         entries += 4 * plan.n_qubits  # a 2×2 matrix per wire
     return entries * dtype.itemsize

@@ -17,6 +17,9 @@ from circuits.gates import STATE_PREP
 from qnn.simulator.constants import constant
 from qnn.simulator.matrices import DIAGONAL, PERMUTATION
 
+# A run of diagonal gates applied as one phase per sample (`qnn.simulator.phases`); made by the planner.
+PHASE_RUN = "PhaseRun"
+
 
 @dataclass(frozen=True)
 class Step:
@@ -24,6 +27,7 @@ class Step:
     wires: tuple[int, ...]
     columns: tuple[int, ...]  # into the shared angles, or into the joined (shared | batched) angles
     batched: bool
+    parts: tuple[Step, ...] = ()  # the gates of a PHASE_RUN step
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,8 @@ def compile_circuit(circuit: Circuit) -> Program:
 def step_kind(gate: str) -> str:
     if gate == STATE_PREP:
         return "state_prep"
+    if gate == PHASE_RUN:
+        return "diagonal"
     if gate in PERMUTATION:
         return "permutation"
     if gate in DIAGONAL:

@@ -1,0 +1,74 @@
+"""Runs of diagonal gates as one phase per sample, against the naive reference and gate-by-gate autograd."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+
+import circuits
+from circuits.circuit import Circuit, Input, Operation, Weight
+from qnn.backends import SimulatorBackend
+from qnn.simulator import compile_circuit, simulate
+from qnn.simulator.fusion import Diagonal, make_plan
+from qnn.simulator.phases import PHASE_RUN, gather_phase_runs
+from tests.reference import reference_state
+from tests.strategies import circuit_with_values
+
+PHASE_GATES = ("RZ", "PhaseShift", "Z", "S", "T", "MultiRZ", "RZZ", "CZ", "CRZ", "H", "RX", "CNOT")
+
+
+def test_an_iqp_repeat_becomes_its_hadamards_then_one_phase():
+    steps = gather_phase_runs(compile_circuit(circuits.iqp_encoding(5, n_repeats=2))).steps
+    assert [s.gate for s in steps] == ["H"] * 5 + [PHASE_RUN] + ["H"] * 5 + [PHASE_RUN]
+    assert len(steps[5].parts) == 5 + 10 and steps[5].wires == (0, 1, 2, 3, 4)
+
+
+def test_a_gate_on_the_runs_wires_closes_it_and_others_move_before_it():
+    ops = [Operation("RZ", (0,), (Input(0),)), Operation("RZ", (1,), (Input(1),)), Operation("RX", (2,), (Weight(0),)),
+           Operation("CZ", (0, 1)), Operation("H", (1,)), Operation("RZ", (1,), (Input(0),))]  # fmt: skip
+    steps = gather_phase_runs(compile_circuit(Circuit.of(3, ops, n_inputs=2, weight_shapes=[(1,)]))).steps
+    assert [s.gate for s in steps] == ["RX", PHASE_RUN, "H", "RZ"]  # the last run is too short to gather
+
+
+def test_runs_are_planned_as_diagonals_wider_than_a_block_and_not_without_fusion():
+    program = compile_circuit(circuits.iqp_encoding(6) + circuits.strongly_entangling(6, 1))
+    runs = [op for op in make_plan(program, fuse=4).ops if isinstance(op, Diagonal) and op.step.gate == PHASE_RUN]
+    assert len(runs) == 1 and len(runs[0].step.wires) == 6
+    assert not any(getattr(op, "step", None) and op.step.gate == PHASE_RUN for op in make_plan(program, fuse=0).ops)
+
+
+@settings(max_examples=60, deadline=None)
+@given(circuit_with_values(max_qubits=5, max_ops=14, allow_state_prep=False, gates=PHASE_GATES))
+def test_random_diagonal_circuits_agree_with_the_reference(case):
+    circuit, x, w = case
+    ours = simulate(circuit, torch.tensor(x), torch.tensor(w), dtype=torch.complex128, fuse=1).numpy()
+    for b in range(len(x)):
+        np.testing.assert_allclose(ours[b], reference_state(circuit, x[b], w), atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("n_qubits", [4, 7])
+def test_adjoint_gradients_through_phases_match_gate_by_gate_autograd(n_qubits, generator):
+    circuit = circuits.iqp_encoding(n_qubits, n_repeats=2) + circuits.strongly_entangling(n_qubits, 1)
+    circuit = circuit + circuits.Circuit.of(
+        n_qubits, [Operation("CRZ", (n_qubits - 1, 0), (Weight(0),)), Operation("PhaseShift", (1,), (Weight(1),)),
+                   Operation("CZ", (0, 2)), Operation("T", (3,))], weight_shapes=[(2,)],
+    )  # fmt: skip
+    x = torch.rand(3, n_qubits, dtype=torch.float64, generator=generator, requires_grad=True)
+    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
+    observables = ({"ZZ" + "I" * (n_qubits - 2): 1.0}, {"X" + "I" * (n_qubits - 1): 0.5})
+    from qnn.observables import parse_observables
+
+    obs = parse_observables(list(observables), n_qubits)
+    fast = SimulatorBackend(method="adjoint", dense_max_qubits=0).run(circuit, obs, x, w)
+    plain = SimulatorBackend(method="backprop", fuse=0, product_state=False, dense_max_qubits=0).run(circuit, obs, x, w)
+    torch.testing.assert_close(fast, plain, atol=1e-10, rtol=0)
+    for a, b in zip(torch.autograd.grad(fast.sum(), (x, w)), torch.autograd.grad(plain.sum(), (x, w)), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=0)
+
+
+def test_an_unused_weight_does_not_make_a_constant_run_differentiable():
+    c = Circuit.of(3, [Operation("Z", (0,)), Operation("CZ", (0, 1)), Operation("S", (2,)), Operation("T", (1,))],
+                   weight_shapes=[(1,)])  # fmt: skip
+    w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    state = simulate(c, None, w, dtype=torch.complex128, fuse=2)
+    assert not state.requires_grad
