@@ -1,0 +1,178 @@
+"""`QnnSimulator`: PennyLane's `Device` API on qnn's batched torch simulator.
+
+PennyLane prepares each tape (decomposing gates the simulator lacks, deferring mid-circuit
+measurements, checking wires and measurements); the simulator computes the final state, broadcast
+tapes as one batch; PennyLane's own measurement functions (`measure_final_state`) then read
+expectation values, variances, probabilities, samples, counts or the state from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pennylane as qml
+import torch
+from pennylane.devices import Device, ExecutionConfig
+from pennylane.devices.default_qubit import accepted_analytic_measurement, accepted_sample_measurement
+from pennylane.devices.modifiers import simulator_tracking, single_tape_support
+from pennylane.devices.preprocess import (
+    decompose,
+    no_sampling,
+    validate_device_wires,
+    validate_measurements,
+)
+from pennylane.devices.qubit.simulate import measure_final_state
+from pennylane.exceptions import DeviceError
+from pennylane.math import Interface
+from pennylane.transforms import defer_measurements
+from pennylane.transforms.core import CompilePipeline
+
+from qnn.pennylane.autograd_bridge import autograd_function
+from qnn.pennylane.tape import angle_batch, decomposition, supported, to_circuit
+from qnn.simulator import compile_circuit, run_program
+
+REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
+
+
+@simulator_tracking
+@single_tape_support
+class QnnSimulator(Device):
+    """qnn's state-vector simulator as ``qml.device("qnn.simulator", wires=n, shots=None)``.
+
+    Args:
+        wires: number of wires or their labels (None: as many as each circuit uses).
+        shots: None for exact results, or shots per execution.
+        seed: seed or `numpy.random.Generator` for sampling.
+        c_dtype: complex precision of the state, ``torch.complex128`` (default) or ``torch.complex64``.
+        torch_device: where the simulator runs, ``"cpu"`` (default) or ``"cuda"``.
+
+    Gradients: ``diff_method="backprop"`` with the torch interface (autograd through the simulator);
+    any interface may use PennyLane's ``"parameter-shift"`` or ``"finite-diff"``.
+
+    Example:
+        >>> dev = qml.device("qnn.simulator", wires=2)
+        >>> @qml.qnode(dev)
+        ... def circuit(x):
+        ...     qml.RX(x, wires=0)
+        ...     qml.CNOT(wires=[0, 1])
+        ...     return qml.expval(qml.Z(1))
+        >>> round(float(circuit(np.pi)), 6)
+        -1.0
+    """
+
+    name = "qnn.simulator"
+
+    def __init__(self, wires=None, shots=None, seed=None, c_dtype=torch.complex128, torch_device="cpu"):
+        super().__init__(wires=wires, shots=shots)
+        if c_dtype not in REAL_OF:
+            raise ValueError(f"c_dtype must be torch.complex64 or torch.complex128, got {c_dtype!r}")
+        self._rng = np.random.default_rng(seed)
+        self._c_dtype = c_dtype
+        self._torch_device = torch.device(torch_device)
+        self._programs = {}  # compiled programs by circuit (a circuit depends only on the tape's gates)
+
+    def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
+        if execution_config is None:
+            return True
+        if execution_config.gradient_method not in {"backprop", "best"}:
+            return False
+        if circuit is not None and circuit.shots:
+            return False
+        return _differentiable_interface(execution_config, circuit)
+
+    def setup_execution_config(self, config=None, circuit=None) -> ExecutionConfig:
+        config = config or ExecutionConfig()
+        updates = {}
+        if config.gradient_method == "best":
+            updates["gradient_method"] = "backprop"
+        if config.gradient_method in {"best", "backprop"}:
+            updates["use_device_gradient"] = True
+            updates["grad_on_execution"] = False
+            updates["use_device_jacobian_product"] = False
+        mcm = config.mcm_config
+        if mcm.mcm_method not in (None, "deferred"):
+            raise DeviceError(f"mcm_method {mcm.mcm_method!r} is not supported on qnn.simulator; use 'deferred'")
+        updates["mcm_config"] = replace(mcm, mcm_method="deferred")
+        updates["convert_to_numpy"] = config.gradient_method not in {"best", "backprop"}
+        return replace(config, **updates)
+
+    def preprocess_transforms(self, execution_config=None) -> CompilePipeline:
+        config = execution_config or ExecutionConfig()
+        program = CompilePipeline()
+        program.add_transform(defer_measurements, allow_postselect=False)
+        program.add_transform(
+            decompose,
+            stopping_condition=supported,
+            skip_initial_state_prep=False,
+            decomposer=decomposition,
+            name=self.name,
+        )
+        program.add_transform(validate_device_wires, self.wires, name=self.name)
+        program.add_transform(
+            validate_measurements,
+            analytic_measurements=accepted_analytic_measurement,
+            sample_measurements=accepted_sample_measurement,
+            name=self.name,
+        )
+        if config.gradient_method == "backprop":
+            program.add_transform(no_sampling, name="backprop + qnn.simulator")
+        return program
+
+    def execute(self, circuits, execution_config=None):
+        return tuple(self._simulate(tape) for tape in circuits)
+
+    def _simulate(self, tape):
+        """The measurements of one tape: its final state from qnn's simulator, measured by PennyLane."""
+        tape = tape.map_to_standard_wires()
+        circuit, values, phases = to_circuit(tape.operations, tape.num_wires)
+        interface = qml.math.get_interface(*values, *phases) if values or phases else "numpy"
+        if interface == "autograd" and any(qml.math.requires_grad(v) for v in [*values, *phases]):
+            state = self._autograd_state(circuit, values, phases, tape.batch_size)
+        else:
+            angles = angle_batch(values, tape.batch_size, REAL_OF[self._c_dtype], self._torch_device)
+            state = self._final_state(circuit, angles, phases)
+            state = state if interface == "torch" else state.detach().cpu().numpy()
+        if tape.batch_size is None:
+            state = state[0]
+        return measure_final_state(tape, state, tape.batch_size is not None, rng=self._rng)
+
+    def _autograd_state(self, circuit, values: list, phases: list, batch: int | None):
+        """The final states as an autograd array, differentiable through `autograd_function` (backprop
+        with PennyLane's default interface)."""
+        import autograd.numpy as anp
+
+        rows = batch or 1
+        columns = [anp.broadcast_to(anp.real(anp.ravel(v)), (rows,)) for v in values]
+        angles = anp.stack(columns, axis=1) if columns else anp.zeros((rows, 0))
+
+        def real_state(a: torch.Tensor) -> torch.Tensor:
+            return torch.view_as_real(self._final_state(circuit, a.to(REAL_OF[self._c_dtype]), []))
+
+        parts = autograd_function(real_state)(angles)
+        state = parts[..., 0] + 1j * parts[..., 1]
+        for phase in phases:  # GlobalPhase(φ) multiplies the state by exp(-iφ)
+            state = state * anp.reshape(anp.exp(-1j * anp.ravel(phase)), (-1, *[1] * circuit.n_qubits))
+        return state
+
+    def _final_state(self, circuit, angles: torch.Tensor, phases: list) -> torch.Tensor:
+        """(rows, 2, …, 2) states; a copy, since the simulator may reuse its buffers on the next call."""
+        program = self._programs.get(circuit)
+        if program is None:
+            program = self._programs[circuit] = compile_circuit(circuit)
+        weights = torch.zeros(0, dtype=angles.dtype, device=angles.device)
+        state = run_program(program, angles, weights, self._c_dtype).clone()
+        for phase in phases:  # GlobalPhase(φ) multiplies the state by exp(-iφ)
+            phi = angle_batch([phase], state.shape[0], angles.dtype, angles.device)[:, 0]
+            state = state * torch.exp(-1j * phi).reshape(-1, *[1] * circuit.n_qubits)
+        return state
+
+
+def _differentiable_interface(config, circuit) -> bool:
+    if config.interface in (Interface.TORCH, Interface.AUTOGRAD):
+        return True
+    if circuit is None:  # a QNode checks before it knows its interface; the check with the tape decides
+        return True
+    if config.interface in (Interface.AUTO, None):
+        return qml.math.get_interface(*circuit.get_parameters(trainable_only=False)) in ("torch", "autograd")
+    return False

@@ -1,0 +1,85 @@
+"""A PennyLane tape's gates as a qnn `Circuit` whose every angle is an input, and the angles as a batch.
+
+Each gate angle (or StatePrep amplitude) of the tape becomes `Input(k)`, so that the circuit depends
+on the gates alone and is compiled once per structure; the angles, broadcast over the tape's batch,
+form the (batch, n_angles) inputs. Global phases are gathered apart: the simulator has no such gate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from circuits.circuit import Circuit, Input, Operation
+from circuits.export import _PENNYLANE_GATES
+from circuits.gates import STATE_PREP
+
+GATES = {name: gate for gate, name in _PENNYLANE_GATES.items()}
+SKIPPED = {"Identity", "Snapshot", "Barrier"}
+
+
+def supported(op) -> bool:
+    """Whether the simulator runs `op` as it is (the rest PennyLane decomposes)."""
+    if op.name in GATES or op.name in SKIPPED or op.name == "GlobalPhase":
+        return True
+    if op.name == "StatePrep":  # real amplitudes only; complex ones are decomposed into rotations
+        return not np.iscomplexobj(op.data[0]) or bool(torch.all(torch.as_tensor(np.imag(_numpy(op.data[0]))) == 0))
+    return False
+
+
+def decomposition(op) -> list:
+    """`op`'s own decomposition, or for an operator known only by its matrix, that matrix as a
+    `QubitUnitary` (which PennyLane decomposes into rotations and CNOTs)."""
+    import pennylane as qml
+
+    if op.has_decomposition or not op.has_matrix:
+        return op.decomposition()
+    return [qml.QubitUnitary(op.matrix(), wires=op.wires)]
+
+
+def _numpy(value):
+    import pennylane as qml
+
+    return qml.math.to_numpy(value) if not isinstance(value, torch.Tensor) else value.detach().cpu().numpy()
+
+
+def to_circuit(operations, n_qubits: int) -> tuple[Circuit, list, list]:
+    """(circuit, angle values, global phases) of `operations` on standard wires 0…n_qubits-1.
+
+    Angle values are the gates' raw parameters (numbers, arrays or tensors; batched ones of shape (batch,)),
+    one per `Input` of the circuit, in order; StatePrep amplitudes (…, 2**k) count one per amplitude.
+    """
+    gates, values, phases = [], [], []
+    for op in operations:
+        if op.name in SKIPPED:
+            continue
+        if op.name == "GlobalPhase":
+            phases.append(op.data[0])
+            continue
+        wires = tuple(int(w) for w in op.wires)
+        if op.name == "StatePrep":
+            amplitudes = op.data[0]
+            k = len(values)
+            values += [amplitudes[..., i] for i in range(2 ** len(wires))]
+            gates.append(Operation(STATE_PREP, wires, tuple(Input(k + i) for i in range(2 ** len(wires)))))
+            continue
+        k = len(values)
+        values += list(op.data)
+        gates.append(Operation(GATES[op.name], wires, tuple(Input(k + i) for i in range(len(op.data)))))
+    return Circuit(max(n_qubits, 1), tuple(gates), len(values), ()), values, phases
+
+
+def angle_batch(values: list, batch: int | None, dtype: torch.dtype, device) -> torch.Tensor:
+    """The angles as one (batch or 1, n_angles) real tensor, keeping torch tensors' gradients."""
+    rows = 1 if batch is None else batch
+    columns = [_as_tensor(v, dtype, device).real.expand(rows) for v in values]
+    if not columns:
+        return torch.zeros(rows, 0, dtype=dtype, device=device)
+    return torch.stack(columns, dim=1)
+
+
+def _as_tensor(value, dtype: torch.dtype, device) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value.to(device=device, dtype=dtype if not value.is_complex() else value.dtype).reshape(-1)
+    array = np.asarray(_numpy(value))
+    return torch.as_tensor(array.real if np.iscomplexobj(array) else array, dtype=dtype, device=device).reshape(-1)
