@@ -29,7 +29,7 @@ from pennylane.transforms import defer_measurements
 from pennylane.transforms.core import CompilePipeline
 
 from qnn.pennylane.autograd_bridge import autograd_function
-from qnn.pennylane.tape import angle_batch, decomposition, supported, to_circuit
+from qnn.pennylane.tape import angle_batch, decomposition, shared_angles, supported, to_circuit
 from qnn.simulator import compile_circuit, run_program
 
 REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
@@ -125,45 +125,49 @@ class QnnSimulator(Device):
     def _simulate(self, tape):
         """The measurements of one tape: its final state from qnn's simulator, measured by PennyLane."""
         tape = tape.map_to_standard_wires()
-        circuit, values, phases = to_circuit(tape.operations, tape.num_wires)
-        interface = qml.math.get_interface(*values, *phases) if values or phases else "numpy"
-        if interface == "autograd" and any(qml.math.requires_grad(v) for v in [*values, *phases]):
-            state = self._autograd_state(circuit, values, phases, tape.batch_size)
+        translated = to_circuit(tape.operations, tape.num_wires)
+        values = [*translated.batched, *translated.shared, *translated.phases]
+        interface = qml.math.get_interface(*values) if values else "numpy"
+        if interface == "autograd" and any(qml.math.requires_grad(v) for v in values):
+            state = self._autograd_state(translated, tape.batch_size)
         else:
-            angles = angle_batch(values, tape.batch_size, REAL_OF[self._c_dtype], self._torch_device)
-            state = self._final_state(circuit, angles, phases)
+            real, device = REAL_OF[self._c_dtype], self._torch_device
+            inputs = angle_batch(translated.batched, tape.batch_size, real, device)
+            weights = shared_angles(translated.shared, real, device)
+            state = self._final_state(translated.circuit, inputs, weights, translated.phases)
             state = state if interface == "torch" else state.detach().cpu().numpy()
         if tape.batch_size is None:
             state = state[0]
         return measure_final_state(tape, state, tape.batch_size is not None, rng=self._rng)
 
-    def _autograd_state(self, circuit, values: list, phases: list, batch: int | None):
+    def _autograd_state(self, translated, batch: int | None):
         """The final states as an autograd array, differentiable through `autograd_function` (backprop
         with PennyLane's default interface)."""
         import autograd.numpy as anp
 
         rows = batch or 1
-        columns = [anp.broadcast_to(anp.real(anp.ravel(v)), (rows,)) for v in values]
-        angles = anp.stack(columns, axis=1) if columns else anp.zeros((rows, 0))
+        columns = [anp.broadcast_to(anp.real(anp.ravel(v)), (rows,)) for v in translated.batched]
+        inputs = anp.stack(columns, axis=1) if columns else anp.zeros((rows, 0))
+        weights = anp.stack([anp.real(v) for v in translated.shared]) if translated.shared else anp.zeros(0)
+        real = REAL_OF[self._c_dtype]
 
-        def real_state(a: torch.Tensor) -> torch.Tensor:
-            return torch.view_as_real(self._final_state(circuit, a.to(REAL_OF[self._c_dtype]), []))
+        def real_state(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+            return torch.view_as_real(self._final_state(translated.circuit, x.to(real), w.to(real), []))
 
-        parts = autograd_function(real_state)(angles)
+        parts = autograd_function(real_state)(inputs, weights)
         state = parts[..., 0] + 1j * parts[..., 1]
-        for phase in phases:  # GlobalPhase(φ) multiplies the state by exp(-iφ)
-            state = state * anp.reshape(anp.exp(-1j * anp.ravel(phase)), (-1, *[1] * circuit.n_qubits))
+        for phase in translated.phases:  # GlobalPhase(φ) multiplies the state by exp(-iφ)
+            state = state * anp.reshape(anp.exp(-1j * anp.ravel(phase)), (-1, *[1] * translated.circuit.n_qubits))
         return state
 
-    def _final_state(self, circuit, angles: torch.Tensor, phases: list) -> torch.Tensor:
+    def _final_state(self, circuit, inputs: torch.Tensor, weights: torch.Tensor, phases: list) -> torch.Tensor:
         """(rows, 2, …, 2) states; a copy, since the simulator may reuse its buffers on the next call."""
         program = self._programs.get(circuit)
         if program is None:
             program = self._programs[circuit] = compile_circuit(circuit)
-        weights = torch.zeros(0, dtype=angles.dtype, device=angles.device)
-        state = run_program(program, angles, weights, self._c_dtype).clone()
+        state = run_program(program, inputs, weights, self._c_dtype).clone()
         for phase in phases:  # GlobalPhase(φ) multiplies the state by exp(-iφ)
-            phi = angle_batch([phase], state.shape[0], angles.dtype, angles.device)[:, 0]
+            phi = angle_batch([phase], state.shape[0], inputs.dtype, inputs.device)[:, 0]
             state = state * torch.exp(-1j * phi).reshape(-1, *[1] * circuit.n_qubits)
         return state
 

@@ -7,10 +7,12 @@ form the (batch, n_angles) inputs. Global phases are gathered apart: the simulat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
-from circuits.circuit import Circuit, Input, Operation
+from circuits.circuit import Circuit, Input, Operation, Weight
 from circuits.export import _PENNYLANE_GATES
 from circuits.gates import STATE_PREP
 
@@ -43,13 +45,32 @@ def _numpy(value):
     return qml.math.to_numpy(value) if not isinstance(value, torch.Tensor) else value.detach().cpu().numpy()
 
 
-def to_circuit(operations, n_qubits: int) -> tuple[Circuit, list, list]:
-    """(circuit, angle values, global phases) of `operations` on standard wires 0…n_qubits-1.
+@dataclass(frozen=True)
+class TapeCircuit:
+    """A tape as a qnn circuit: its broadcast angles are inputs, its other angles weights.
 
-    Angle values are the gates' raw parameters (numbers, arrays or tensors; batched ones of shape (batch,)),
-    one per `Input` of the circuit, in order; StatePrep amplitudes (…, 2**k) count one per amplitude.
+    `batched` holds the values of the circuit's inputs (each of shape (batch,)), `shared` those of its
+    weights (scalars), `phases` the global phases; all as the tape holds them (numbers, arrays, tensors).
+    Shared angles as weights let the simulator build each of their gates once for the whole batch.
     """
-    gates, values, phases = [], [], []
+
+    circuit: Circuit
+    batched: list
+    shared: list
+    phases: list
+
+
+def to_circuit(operations, n_qubits: int) -> TapeCircuit:
+    """The `TapeCircuit` of `operations` on standard wires 0…n_qubits-1 (StatePrep: one angle per amplitude)."""
+    gates, batched, shared, phases = [], [], [], []
+
+    def source(value):
+        if qml_ndim(value) > 0:
+            batched.append(value)
+            return Input(len(batched) - 1)
+        shared.append(value)
+        return Weight(len(shared) - 1)
+
     for op in operations:
         if op.name in SKIPPED:
             continue
@@ -59,23 +80,34 @@ def to_circuit(operations, n_qubits: int) -> tuple[Circuit, list, list]:
         wires = tuple(int(w) for w in op.wires)
         if op.name == "StatePrep":
             amplitudes = op.data[0]
-            k = len(values)
-            values += [amplitudes[..., i] for i in range(2 ** len(wires))]
-            gates.append(Operation(STATE_PREP, wires, tuple(Input(k + i) for i in range(2 ** len(wires)))))
-            continue
-        k = len(values)
-        values += list(op.data)
-        gates.append(Operation(GATES[op.name], wires, tuple(Input(k + i) for i in range(len(op.data)))))
-    return Circuit(max(n_qubits, 1), tuple(gates), len(values), ()), values, phases
+            params = tuple(source(amplitudes[..., i]) for i in range(2 ** len(wires)))
+            gates.append(Operation(STATE_PREP, wires, params))
+        else:
+            gates.append(Operation(GATES[op.name], wires, tuple(source(v) for v in op.data)))
+    circuit = Circuit(max(n_qubits, 1), tuple(gates), len(batched), ((len(shared),),) if shared else ())
+    return TapeCircuit(circuit, batched, shared, phases)
+
+
+def qml_ndim(value) -> int:
+    import pennylane as qml
+
+    return qml.math.ndim(value)
 
 
 def angle_batch(values: list, batch: int | None, dtype: torch.dtype, device) -> torch.Tensor:
-    """The angles as one (batch or 1, n_angles) real tensor, keeping torch tensors' gradients."""
+    """Broadcast angles as one (batch or 1, n_angles) real tensor, keeping torch tensors' gradients."""
     rows = 1 if batch is None else batch
     columns = [_as_tensor(v, dtype, device).real.expand(rows) for v in values]
     if not columns:
         return torch.zeros(rows, 0, dtype=dtype, device=device)
     return torch.stack(columns, dim=1)
+
+
+def shared_angles(values: list, dtype: torch.dtype, device) -> torch.Tensor:
+    """Scalar angles as one (n_angles,) real tensor, keeping torch tensors' gradients."""
+    if not values:
+        return torch.zeros(0, dtype=dtype, device=device)
+    return torch.cat([_as_tensor(v, dtype, device).real for v in values])
 
 
 def _as_tensor(value, dtype: torch.dtype, device) -> torch.Tensor:

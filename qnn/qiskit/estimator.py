@@ -62,18 +62,32 @@ class Estimator(BaseEstimatorV2):
         return job
 
     def _run(self, pubs: list[EstimatorPub]) -> PrimitiveResult:
-        return PrimitiveResult([self._run_pub(pub) for pub in pubs], metadata={"version": 2})
+        """PUBs of one circuit and one set of observables (as gradients send them) run as one batch."""
+        prepared = [self._prepare(pub) for pub in pubs]
+        groups: dict[tuple, list[int]] = {}
+        for k, (circuit, sums, _) in enumerate(prepared):
+            groups.setdefault((id(circuit), sums), []).append(k)
+        tables = {}
+        for members in groups.values():
+            circuit, sums, _ = prepared[members[0]]
+            values = np.concatenate([prepared[k][2] for k in members])
+            table = run_batch(self._backend, circuit, sums, values, self._device)  # (bindings, observables)
+            ends = np.cumsum([len(prepared[k][2]) for k in members])
+            tables.update(zip(members, np.split(table, ends[:-1]), strict=True))
+        return PrimitiveResult([self._result(pub, tables[k]) for k, pub in enumerate(pubs)], metadata={"version": 2})
 
-    def _run_pub(self, pub: EstimatorPub) -> PubResult:
+    def _prepare(self, pub: EstimatorPub) -> tuple:
+        """(circuit, observables as PauliSums, parameter rows) of a PUB."""
         circuit = self._circuits.get(pub.circuit)
         observables = pub.observables.tolist()
         flat = np.ravel(np.asarray(observables, dtype=object)) if pub.observables.ndim else [observables]
         sums = tuple(_pauli_sum(o, circuit.n_qubits) for o in flat)
-        bindings = pub.parameter_values
-        values = binding_values(pub.circuit, bindings)
-        table = run_batch(self._backend, circuit, sums, values, self._device)  # (n_bindings, n_observables)
-        rows = np.arange(table.shape[0]).reshape(bindings.shape)
-        columns = np.arange(len(sums)).reshape(pub.observables.shape)
+        return circuit, sums, binding_values(pub.circuit, pub.parameter_values)
+
+    def _result(self, pub: EstimatorPub, table: np.ndarray) -> PubResult:
+        """The PUB's result from its (n_bindings, n_observables) table, broadcast to the PUB's shape."""
+        rows = np.arange(table.shape[0]).reshape(pub.parameter_values.shape)
+        columns = np.arange(table.shape[1]).reshape(pub.observables.shape)
         rows, columns = np.broadcast_arrays(rows, columns)
         evs = table[rows, columns]
         if pub.precision:
