@@ -25,9 +25,10 @@ from pennylane.devices.preprocess import (
 from pennylane.devices.qubit.simulate import measure_final_state
 from pennylane.exceptions import DeviceError
 from pennylane.math import Interface
-from pennylane.transforms import defer_measurements
+from pennylane.transforms import broadcast_expand, defer_measurements
 from pennylane.transforms.core import CompilePipeline
 
+from qnn.pennylane.adjoint import adjoint_measurement, vjp
 from qnn.pennylane.autograd_bridge import autograd_function
 from qnn.pennylane.tape import angle_batch, decomposition, shared_angles, supported, to_circuit
 from qnn.simulator import compile_circuit, run_program
@@ -47,8 +48,9 @@ class QnnSimulator(Device):
         c_dtype: complex precision of the state, ``torch.complex128`` (default) or ``torch.complex64``.
         torch_device: where the simulator runs, ``"cpu"`` (default) or ``"cuda"``.
 
-    Gradients: ``diff_method="backprop"`` with the torch interface (autograd through the simulator);
-    any interface may use PennyLane's ``"parameter-shift"`` or ``"finite-diff"``.
+    Gradients: ``diff_method="backprop"`` with the torch and autograd interfaces (autograd through the
+    simulator); ``"adjoint"`` for expectation values of Pauli sums and probabilities (qnn's adjoint
+    method, as vector-Jacobian products); PennyLane's ``"parameter-shift"`` or ``"finite-diff"`` for the rest.
 
     Example:
         >>> dev = qml.device("qnn.simulator", wires=2)
@@ -75,6 +77,8 @@ class QnnSimulator(Device):
     def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
         if execution_config is None:
             return True
+        if execution_config.gradient_method == "adjoint":
+            return circuit is None or (not circuit.shots and all(adjoint_measurement(m) for m in circuit.measurements))
         if execution_config.gradient_method not in {"backprop", "best"}:
             return False
         if circuit is not None and circuit.shots:
@@ -90,6 +94,10 @@ class QnnSimulator(Device):
             updates["use_device_gradient"] = True
             updates["grad_on_execution"] = False
             updates["use_device_jacobian_product"] = False
+        if config.gradient_method == "adjoint":
+            updates["use_device_gradient"] = True
+            updates["grad_on_execution"] = False
+            updates["use_device_jacobian_product"] = True
         mcm = config.mcm_config
         if mcm.mcm_method not in (None, "deferred"):
             raise DeviceError(f"mcm_method {mcm.mcm_method!r} is not supported on qnn.simulator; use 'deferred'")
@@ -117,7 +125,22 @@ class QnnSimulator(Device):
         )
         if config.gradient_method == "backprop":
             program.add_transform(no_sampling, name="backprop + qnn.simulator")
+        if config.gradient_method == "adjoint":
+            program.add_transform(no_sampling, name="adjoint + qnn.simulator")
+            program.add_transform(broadcast_expand)  # one parameter set per tape for the products below
         return program
+
+    def supports_vjp(self, execution_config=None, circuit=None) -> bool:
+        return (
+            execution_config is not None
+            and execution_config.gradient_method == "adjoint"
+            and (self.supports_derivatives(execution_config, circuit))
+        )
+
+    def compute_vjp(self, circuits, cotangents, execution_config=None):
+        """Vector-Jacobian products by qnn's adjoint method (`qnn.pennylane.adjoint.vjp`)."""
+        real = REAL_OF[self._c_dtype]
+        return tuple(vjp(c, dy, real, self._torch_device) for c, dy in zip(circuits, cotangents, strict=True))
 
     def execute(self, circuits, execution_config=None):
         return tuple(self._simulate(tape) for tape in circuits)

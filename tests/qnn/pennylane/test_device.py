@@ -93,13 +93,35 @@ def test_complex64_simulates_in_single_precision():
     torch.testing.assert_close(states[0].to(torch.complex128), states[1], atol=1e-6, rtol=0)
 
 
+def test_adjoint_products_match_default_qubit(generator):
+    circuit = circuits.zz_feature_map(3, reps=1) + circuits.hardware_efficient(3, n_layers=2)
+    apply = circuits.to_pennylane(circuit)
+
+    def qfunc(x, w):
+        apply(x, w)
+        qml.GlobalPhase(0.3)
+        qml.Toffoli(wires=[0, 1, 2])
+        return qml.expval(qml.Z(0) @ qml.X(2) + 0.5 * qml.Y(1)), qml.probs(wires=[2, 0])
+
+    x = torch.rand(3, dtype=torch.float64, generator=generator, requires_grad=True)
+    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
+    results = []
+    for name, diff_method in (("qnn.simulator", "adjoint"), ("default.qubit", "backprop")):
+        expval, probs = qml.QNode(qfunc, qml.device(name, wires=3), interface="torch", diff_method=diff_method)(x, w)
+        loss = 2 * expval + (probs * torch.arange(4.0, dtype=torch.float64)).sum()
+        results.append([expval, probs, *torch.autograd.grad(loss, [x, w])])
+    for ours, theirs in zip(*results, strict=True):
+        torch.testing.assert_close(ours, theirs, atol=1e-10, rtol=0)
+
+
 def test_gradient_methods_it_lacks_are_refused_and_bad_options_named():
     def qfunc(x):
         qml.RX(x, wires=0)
-        return qml.expval(qml.Z(0))
+        return qml.var(qml.Z(0))
 
+    node = qml.QNode(qfunc, qml.device("qnn.simulator", wires=1), diff_method="adjoint")
     with pytest.raises(qml.exceptions.QuantumFunctionError, match="does not support adjoint"):
-        qml.QNode(qfunc, qml.device("qnn.simulator", wires=1), diff_method="adjoint")
+        node(torch.tensor(0.1, requires_grad=True))
     with pytest.raises(ValueError, match="c_dtype must be torch.complex64 or torch.complex128"):
         qml.device("qnn.simulator", wires=1, c_dtype="float")
 
