@@ -28,8 +28,10 @@ from pennylane.math import Interface
 from pennylane.transforms import broadcast_expand, defer_measurements
 from pennylane.transforms.core import CompilePipeline
 
-from qnn.pennylane.adjoint import adjoint_measurement, vjp
+from qnn.backends.simulator import SimulatorBackend
+from qnn.pennylane.adjoint import vjp
 from qnn.pennylane.autograd_bridge import autograd_function
+from qnn.pennylane.measure import measure, qnn_measurable
 from qnn.pennylane.tape import angle_batch, decomposition, shared_angles, supported, to_circuit
 from qnn.simulator import compile_circuit, run_program
 
@@ -73,12 +75,15 @@ class QnnSimulator(Device):
         self._c_dtype = c_dtype
         self._torch_device = torch.device(torch_device)
         self._programs = {}  # compiled programs by circuit (a circuit depends only on the tape's gates)
+        # One object per circuit: the backend caches its compiled plans by the circuit's identity.
+        self._circuits = {}
+        self._backend = SimulatorBackend()
 
     def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
         if execution_config is None:
             return True
         if execution_config.gradient_method == "adjoint":
-            return circuit is None or (not circuit.shots and all(adjoint_measurement(m) for m in circuit.measurements))
+            return circuit is None or (not circuit.shots and all(qnn_measurable(m) for m in circuit.measurements))
         if execution_config.gradient_method not in {"backprop", "best"}:
             return False
         if circuit is not None and circuit.shots:
@@ -143,10 +148,13 @@ class QnnSimulator(Device):
         return tuple(vjp(c, dy, real, self._torch_device) for c, dy in zip(circuits, cotangents, strict=True))
 
     def execute(self, circuits, execution_config=None):
-        return tuple(self._simulate(tape) for tape in circuits)
+        # The adjoint method gives first derivatives only: higher orders record every gate for autograd.
+        first_order = (execution_config or ExecutionConfig()).derivative_order <= 1
+        return tuple(self._simulate(tape, first_order) for tape in circuits)
 
-    def _simulate(self, tape):
-        """The measurements of one tape: its final state from qnn's simulator, measured by PennyLane."""
+    def _simulate(self, tape, first_order: bool = True):
+        """The measurements of one tape: measured by qnn where it can (`qnn.pennylane.measure`), else the
+        final state from qnn's simulator measured by PennyLane."""
         tape = tape.map_to_standard_wires()
         translated = to_circuit(tape.operations, tape.num_wires)
         values = [*translated.batched, *translated.shared, *translated.phases]
@@ -157,11 +165,22 @@ class QnnSimulator(Device):
             real, device = REAL_OF[self._c_dtype], self._torch_device
             inputs = angle_batch(translated.batched, tape.batch_size, real, device)
             weights = shared_angles(translated.shared, real, device)
-            state = self._final_state(translated.circuit, inputs, weights, translated.phases)
+            circuit = self._circuits.setdefault(translated.circuit, translated.circuit)
+            if first_order and not tape.shots and all(qnn_measurable(m) for m in tape.measurements):
+                return self._measured_by_qnn(tape, circuit, inputs, weights, interface)
+            state = self._final_state(circuit, inputs, weights, translated.phases)
             state = state if interface == "torch" else state.detach().cpu().numpy()
         if tape.batch_size is None:
             state = state[0]
         return measure_final_state(tape, state, tape.batch_size is not None, rng=self._rng)
+
+    def _measured_by_qnn(self, tape, circuit, inputs, weights, interface: str):
+        """Expectation values and probabilities from `SimulatorBackend` (adjoint gradients, no state kept)."""
+        values = measure(self._backend, circuit, tape.measurements, inputs, weights)
+        values = [v if tape.batch_size is not None else v[0] for v in values]
+        if interface != "torch":
+            values = [v.detach().cpu().numpy() for v in values]
+        return values[0] if len(values) == 1 else tuple(values)
 
     def _autograd_state(self, translated, batch: int | None):
         """The final states as an autograd array, differentiable through `autograd_function` (backprop
