@@ -11,15 +11,15 @@ import numpy as np
 import torch
 
 from qnn.backends.simulator import SimulatorBackend
-from qnn.pennylane.measure import _plain, measure
-from qnn.pennylane.tape import angle_batch, shared_angles, to_circuit
+from qnn.pennylane.measure import measure
+from qnn.pennylane.tape import angle_batch, shared_angles, to_circuit, to_numpy
 
 
 def vjp(tape, cotangents, dtype: torch.dtype, device) -> tuple:
     """Σ_m cotangent_m · ∂measurement_m / ∂(trainable parameter), one entry per trainable parameter."""
     tape = tape.map_to_standard_wires()
     params = tape.get_parameters(trainable_only=True)
-    leaves = [torch.tensor(np.asarray(_plain(p), dtype=float), dtype=dtype, requires_grad=True) for p in params]
+    leaves = [torch.tensor(np.asarray(to_numpy(p), dtype=float), dtype=dtype, requires_grad=True) for p in params]
     tape = tape.bind_new_parameters(leaves, tape.trainable_params)
     translated = to_circuit(tape.operations, tape.num_wires)
     cotangents = [cotangents] if len(tape.measurements) == 1 else list(cotangents)
@@ -28,7 +28,7 @@ def vjp(tape, cotangents, dtype: torch.dtype, device) -> tuple:
         weights = shared_angles(translated.shared, dtype, device)
         values = measure(SimulatorBackend(), translated.circuit, tape.measurements, inputs, weights)
         total = sum(
-            (value[0] * torch.as_tensor(_plain(dy), dtype=dtype, device=device)).sum()
+            (value[0] * torch.as_tensor(to_numpy(dy), dtype=dtype, device=device)).sum()
             for value, dy in zip(values, cotangents, strict=True)
         )
         grads = torch.autograd.grad(total, leaves, allow_unused=True) if leaves else ()

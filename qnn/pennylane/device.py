@@ -1,9 +1,10 @@
 """`QnnSimulator`: PennyLane's `Device` API on qnn's batched torch simulator.
 
 PennyLane prepares each tape (decomposing gates the simulator lacks, deferring mid-circuit
-measurements, checking wires and measurements); the simulator computes the final state, broadcast
-tapes as one batch; PennyLane's own measurement functions (`measure_final_state`) then read
-expectation values, variances, probabilities, samples, counts or the state from it.
+measurements, checking wires and measurements); broadcast tapes run as one batch. Exact expectation
+values of Pauli sums and probabilities are measured inside qnn's simulator (`qnn.pennylane.measure`,
+adjoint gradients); for everything else the simulator computes the final state and PennyLane's own
+measurement functions (`measure_final_state`) read variances, samples, counts or the state from it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from qnn.pennylane.tape import angle_batch, decomposition, shared_angles, suppor
 from qnn.simulator import compile_circuit, run_program
 
 REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
+MAX_CACHED = 256  # circuits (gate structures) a device keeps compiled
 
 
 @simulator_tracking
@@ -50,9 +52,11 @@ class QnnSimulator(Device):
         c_dtype: complex precision of the state, ``torch.complex128`` (default) or ``torch.complex64``.
         torch_device: where the simulator runs, ``"cpu"`` (default) or ``"cuda"``.
 
-    Gradients: ``diff_method="backprop"`` with the torch and autograd interfaces (autograd through the
-    simulator); ``"adjoint"`` for expectation values of Pauli sums and probabilities (qnn's adjoint
-    method, as vector-Jacobian products); PennyLane's ``"parameter-shift"`` or ``"finite-diff"`` for the rest.
+    Gradients: ``diff_method="backprop"`` (what "best" picks) with the torch and autograd interfaces:
+    exact Pauli-sum expectations and probabilities are differentiated by qnn's adjoint method inside
+    the torch graph, everything else by autograd through the simulator. ``"adjoint"`` gives
+    vector-Jacobian products of Pauli-sum expectations and probabilities by qnn's adjoint method.
+    PennyLane's ``"parameter-shift"`` and ``"finite-diff"`` work as on any device.
 
     Example:
         >>> dev = qml.device("qnn.simulator", wires=2)
@@ -165,6 +169,8 @@ class QnnSimulator(Device):
             real, device = REAL_OF[self._c_dtype], self._torch_device
             inputs = angle_batch(translated.batched, tape.batch_size, real, device)
             weights = shared_angles(translated.shared, real, device)
+            if len(self._circuits) > MAX_CACHED:
+                self._circuits.clear()
             circuit = self._circuits.setdefault(translated.circuit, translated.circuit)
             if first_order and not tape.shots and all(qnn_measurable(m) for m in tape.measurements):
                 return self._measured_by_qnn(tape, circuit, inputs, weights, interface)
@@ -206,6 +212,8 @@ class QnnSimulator(Device):
         """(rows, 2, …, 2) states; a copy, since the simulator may reuse its buffers on the next call."""
         program = self._programs.get(circuit)
         if program is None:
+            if len(self._programs) > MAX_CACHED:
+                self._programs.clear()
             program = self._programs[circuit] = compile_circuit(circuit)
         state = run_program(program, inputs, weights, self._c_dtype).clone()
         for phase in phases:  # GlobalPhase(φ) multiplies the state by exp(-iφ)

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from qnn.observables import PauliSum, Probabilities
+from qnn.pennylane.tape import to_numpy
 
 
 def qnn_measurable(mp) -> bool:
@@ -60,11 +61,5 @@ def _pauli_sum(sentence, n: int) -> PauliSum:
         letters = ["I"] * n
         for wire, letter in word.items():
             letters[int(wire)] = letter
-        terms.append((float(np.real(_plain(coefficient))), "".join(letters)))
+        terms.append((float(np.real(to_numpy(coefficient))), "".join(letters)))
     return PauliSum(tuple(terms) or ((0.0, "I" * n),))
-
-
-def _plain(value):
-    import pennylane as qml
-
-    return qml.math.to_numpy(value) if not isinstance(value, torch.Tensor) else value.detach().cpu().numpy()

@@ -1,8 +1,9 @@
-"""A PennyLane tape's gates as a qnn `Circuit` whose every angle is an input, and the angles as a batch.
+"""A PennyLane tape's gates as a qnn `Circuit`, and the tape's angles as its inputs and weights.
 
-Each gate angle (or StatePrep amplitude) of the tape becomes `Input(k)`, so that the circuit depends
-on the gates alone and is compiled once per structure; the angles, broadcast over the tape's batch,
-form the (batch, n_angles) inputs. Global phases are gathered apart: the simulator has no such gate.
+Each broadcast gate angle (or StatePrep amplitude) of the tape becomes an `Input`, each other one a
+`Weight`, so that the circuit depends on the gates alone and is compiled once per structure; the
+angles form the (batch, n_inputs) inputs and (n_weights,) weights. Global phases are gathered apart:
+the simulator has no such gate.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def supported(op) -> bool:
     if op.name in GATES or op.name in SKIPPED or op.name == "GlobalPhase":
         return True
     if op.name == "StatePrep":  # real amplitudes only; complex ones are decomposed into rotations
-        return not np.iscomplexobj(op.data[0]) or bool(torch.all(torch.as_tensor(np.imag(_numpy(op.data[0]))) == 0))
+        amplitudes = to_numpy(op.data[0])
+        return not np.iscomplexobj(amplitudes) or bool(np.all(np.imag(amplitudes) == 0))
     return False
 
 
@@ -39,7 +41,8 @@ def decomposition(op) -> list:
     return [qml.QubitUnitary(op.matrix(), wires=op.wires)]
 
 
-def _numpy(value):
+def to_numpy(value) -> np.ndarray:
+    """A number, array, autograd box or tensor (detached) as numpy."""
     import pennylane as qml
 
     return qml.math.to_numpy(value) if not isinstance(value, torch.Tensor) else value.detach().cpu().numpy()
@@ -113,5 +116,5 @@ def shared_angles(values: list, dtype: torch.dtype, device) -> torch.Tensor:
 def _as_tensor(value, dtype: torch.dtype, device) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         return value.to(device=device, dtype=dtype if not value.is_complex() else value.dtype).reshape(-1)
-    array = np.asarray(_numpy(value))
+    array = np.asarray(to_numpy(value))
     return torch.as_tensor(array.real if np.iscomplexobj(array) else array, dtype=dtype, device=device).reshape(-1)
