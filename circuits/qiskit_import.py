@@ -100,10 +100,15 @@ def _flatten(operation, wires: tuple[int, ...], out: list) -> None:
         # Qiskit reads the first qubit as the least significant bit, the circuit model as the most.
         out.append((STATE_PREP, wires[::-1], list(_real_amplitudes(operation.params))))
         return
-    if name in ("measure", "reset") or operation.definition is None:
+    if name in ("measure", "reset"):
         raise ValueError(
             f"cannot import the instruction {name!r} on qubits {wires}: it is no unitary gate "
             "(remove measurements first: quantum_circuit.remove_final_measurements(inplace=False))"
+        )
+    if operation.definition is None:
+        raise ValueError(
+            f"cannot import the gate {name!r} on qubits {wires}: Qiskit has no definition of it in other gates "
+            "(an unbound StatePrep from to_qiskit is such a gate: export it with numeric inputs)"
         )
     definition = operation.definition
     for instruction in definition.data:

@@ -72,6 +72,8 @@ def test_amplitude_encoding_round_trips_with_bound_amplitudes(rng):
     imported = from_qiskit(to_qiskit(circuit, inputs=x))
     assert imported.gate_counts == {"StatePrep": 1}
     np.testing.assert_allclose(ours(imported, [], []), qiskit_state(circuit, x, []), atol=1e-10)
+    with pytest.raises(ValueError, match="export it with numeric inputs"):
+        from_qiskit(to_qiskit(circuit), inputs=ParameterVector("x", 6))
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
