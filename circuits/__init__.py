@@ -12,6 +12,8 @@ from circuits.circuit import Circuit, Const, Input, InputProduct, Operation, Par
 from circuits.encodings import amplitude_encoding, angle_encoding, iqp_encoding, zz_feature_map
 from circuits.export import to_pennylane, to_qasm3, to_qiskit
 from circuits.gates import GATES, STATE_PREP
+from circuits.pennylane_import import from_pennylane
+from circuits.qiskit_import import from_qiskit
 
 __all__ = [
     "GATES",
@@ -26,6 +28,8 @@ __all__ = [
     "amplitude_encoding",
     "angle_encoding",
     "basic_entangler",
+    "from_pennylane",
+    "from_qiskit",
     "hardware_efficient",
     "iqp_encoding",
     "reupload",

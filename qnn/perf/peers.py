@@ -91,6 +91,12 @@ def _default_qubit(workload: Workload) -> Step:
     return _pennylane_layer(workload, "default.qubit", "backprop")
 
 
+def _qnn_device(workload: Workload) -> Step:
+    return _pennylane_layer(
+        workload, "qnn.simulator", "backprop", c_dtype=workload.dtype, torch_device=str(workload.device)
+    )
+
+
 def _lightning(workload: Workload) -> Step:
     import numpy as np
 
@@ -182,6 +188,12 @@ PEERS: dict[str, Peer] = {
         "default.qubit",
         "PennyLane default.qubit, TorchLayer, backprop, broadcasting",
         _default_qubit,
+        modules=("pennylane",),
+    ),
+    "qnn.simulator": Peer(
+        "qnn.simulator",
+        "qnn's simulator as a PennyLane device, TorchLayer, backprop, broadcasting",
+        _qnn_device,
         modules=("pennylane",),
     ),
     "lightning.qubit": Peer(

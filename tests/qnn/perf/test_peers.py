@@ -13,7 +13,7 @@ def input_gradient(peer: str, workload: Workload) -> torch.Tensor:
     return x.grad
 
 
-@pytest.mark.parametrize("peer", ["default.qubit", "lightning.qubit", "qiskit-ml"])
+@pytest.mark.parametrize("peer", ["default.qubit", "qnn.simulator", "lightning.qubit", "qiskit-ml"])
 def test_peers_compute_the_same_gradients_as_qnn(peer):
     workload = Workload(3, n_layers=1, batch=3, dtype=torch.complex128)
     if PEERS[peer].unavailable(workload):

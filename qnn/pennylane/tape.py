@@ -1,0 +1,120 @@
+"""A PennyLane tape's gates as a qnn `Circuit`, and the tape's angles as its inputs and weights.
+
+Each broadcast gate angle (or StatePrep amplitude) of the tape becomes an `Input`, each other one a
+`Weight`, so that the circuit depends on the gates alone and is compiled once per structure; the
+angles form the (batch, n_inputs) inputs and (n_weights,) weights. Global phases are gathered apart:
+the simulator has no such gate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from circuits.circuit import Circuit, Input, Operation, Weight
+from circuits.export import _PENNYLANE_GATES
+from circuits.gates import STATE_PREP
+
+GATES = {name: gate for gate, name in _PENNYLANE_GATES.items()}
+SKIPPED = {"Identity", "Snapshot", "Barrier"}
+
+
+def supported(op) -> bool:
+    """Whether the simulator runs `op` as it is (the rest PennyLane decomposes)."""
+    if op.name in GATES or op.name in SKIPPED or op.name == "GlobalPhase":
+        return True
+    if op.name == "StatePrep":  # real amplitudes only; complex ones are decomposed into rotations
+        amplitudes = to_numpy(op.data[0])
+        return not np.iscomplexobj(amplitudes) or bool(np.all(np.imag(amplitudes) == 0))
+    return False
+
+
+def decomposition(op) -> list:
+    """`op`'s own decomposition, or for an operator known only by its matrix, that matrix as a
+    `QubitUnitary` (which PennyLane decomposes into rotations and CNOTs)."""
+    import pennylane as qml
+
+    if op.has_decomposition or not op.has_matrix:
+        return op.decomposition()
+    return [qml.QubitUnitary(op.matrix(), wires=op.wires)]
+
+
+def to_numpy(value) -> np.ndarray:
+    """A number, array, autograd box or tensor (detached) as numpy."""
+    import pennylane as qml
+
+    return qml.math.to_numpy(value) if not isinstance(value, torch.Tensor) else value.detach().cpu().numpy()
+
+
+@dataclass(frozen=True)
+class TapeCircuit:
+    """A tape as a qnn circuit: its broadcast angles are inputs, its other angles weights.
+
+    `batched` holds the values of the circuit's inputs (each of shape (batch,)), `shared` those of its
+    weights (scalars), `phases` the global phases; all as the tape holds them (numbers, arrays, tensors).
+    Shared angles as weights let the simulator build each of their gates once for the whole batch.
+    """
+
+    circuit: Circuit
+    batched: list
+    shared: list
+    phases: list
+
+
+def to_circuit(operations, n_qubits: int) -> TapeCircuit:
+    """The `TapeCircuit` of `operations` on standard wires 0…n_qubits-1 (StatePrep: one angle per amplitude)."""
+    gates, batched, shared, phases = [], [], [], []
+
+    def source(value):
+        if qml_ndim(value) > 0:
+            batched.append(value)
+            return Input(len(batched) - 1)
+        shared.append(value)
+        return Weight(len(shared) - 1)
+
+    for op in operations:
+        if op.name in SKIPPED:
+            continue
+        if op.name == "GlobalPhase":
+            phases.append(op.data[0])
+            continue
+        wires = tuple(int(w) for w in op.wires)
+        if op.name == "StatePrep":
+            amplitudes = op.data[0]
+            params = tuple(source(amplitudes[..., i]) for i in range(2 ** len(wires)))
+            gates.append(Operation(STATE_PREP, wires, params))
+        else:
+            gates.append(Operation(GATES[op.name], wires, tuple(source(v) for v in op.data)))
+    circuit = Circuit(max(n_qubits, 1), tuple(gates), len(batched), ((len(shared),),) if shared else ())
+    return TapeCircuit(circuit, batched, shared, phases)
+
+
+def qml_ndim(value) -> int:
+    import pennylane as qml
+
+    return qml.math.ndim(value)
+
+
+def angle_batch(values: list, batch: int | None, dtype: torch.dtype, device) -> torch.Tensor:
+    """Broadcast angles as one (batch or 1, n_angles) real tensor, keeping torch tensors' gradients."""
+    rows = 1 if batch is None else batch
+    columns = [_as_tensor(v, dtype, device).real.expand(rows) for v in values]
+    if not columns:
+        return torch.zeros(rows, 0, dtype=dtype, device=device)
+    return torch.stack(columns, dim=1)
+
+
+def shared_angles(values: list, dtype: torch.dtype, device) -> torch.Tensor:
+    """Scalar angles as one (n_angles,) real tensor, keeping torch tensors' gradients."""
+    if not values:
+        return torch.zeros(0, dtype=dtype, device=device)
+    return torch.cat([_as_tensor(v, dtype, device).real for v in values])
+
+
+def _as_tensor(value, dtype: torch.dtype, device) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value.to(device=device, dtype=dtype if not value.is_complex() else value.dtype).reshape(-1)
+    array = np.asarray(to_numpy(value))
+    return torch.as_tensor(array.real if np.iscomplexobj(array) else array, dtype=dtype, device=device).reshape(-1)
