@@ -105,10 +105,9 @@ class JobJournal:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
             present = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
-            with db:
-                for column, kind in _LATER_COLUMNS.items():
-                    if column not in present:
-                        db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+            for column, kind in _LATER_COLUMNS.items():
+                if column not in present:
+                    _add_column(db, column, kind)
         finally:
             db.close()
 
@@ -271,6 +270,16 @@ class JobJournal:
             return len(ended)
         finally:
             db.close()
+
+
+def _add_column(db: sqlite3.Connection, column: str, kind: str) -> None:
+    """Add a column an older journal lacks; another process opening the journal may have just added it."""
+    try:
+        with db:
+            db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+    except sqlite3.OperationalError as error:
+        if "duplicate column" not in str(error):
+            raise
 
 
 def process_owner() -> str:

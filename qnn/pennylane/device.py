@@ -223,6 +223,7 @@ class QnnSimulator(Device):
 
 
 def _differentiable_interface(config, circuit) -> bool:
+    """Whether backprop can run: torch or autograd parameters (JAX and TensorFlow are not differentiated)."""
     if config.interface in (Interface.TORCH, Interface.AUTOGRAD):
         return True
     if circuit is None:  # a QNode checks before it knows its interface; the check with the tape decides

@@ -16,6 +16,9 @@ SUITE = Path(qml.__file__).parent / "devices" / "tests"
 def test_pennylane_device_suite_passes(shots):
     # A separate pytest process: the suite brings its own conftest, pytest.ini and command-line options.
     command = [sys.executable, "-m", "pytest", str(SUITE), "--device=qnn.simulator", "-q", "-p", "no:cacheprovider"]
+    # The device backpropagates through torch and autograd, not JAX (installed here only as a `qnn perf`
+    # peer): JAX's backprop tests are left out; JAX with parameter shift and finite differences still runs.
+    command += ["-k", "not (test_gradients_jax and backprop)"]
     if shots is not None:
         command.append(f"--shots={shots}")
     run = subprocess.run(command, capture_output=True, text=True, timeout=600)
