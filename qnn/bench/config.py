@@ -166,7 +166,7 @@ def _table(what: str, entry, spec: type) -> Mapping[str, Any]:
     if unknown:
         raise InvalidArgument(f"unknown {what} fields {unknown}; expected some of {sorted(known)}")
     if missing:
-        raise InvalidArgument(f"a {what} entry lacks the required field(s) {missing}, in {dict(entry)!r}")
+        raise InvalidArgument(f"a {what} needs the field(s) {missing}, got only {sorted(entry)}")
     return entry
 
 
