@@ -107,6 +107,8 @@ class QuantumLayer(nn.Module):
         if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
             raise ValueError(f"shots must be a positive integer, got {shots!r}")
         batch = self._check_inputs(inputs)
+        if batch.shape[0] == 0:  # as forward: an empty batch, an empty result
+            return torch.zeros(0, 2**self.circuit.n_qubits, dtype=torch.int64)
         if hasattr(self.backend, "counts"):
             counts = self.backend.counts(self.circuit, batch, self.weights, shots, self.generator)
         else:

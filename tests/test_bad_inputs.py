@@ -270,6 +270,11 @@ BAD_INPUTS = {
     # sweeps built in Python
     "task-unknown": (lambda tmp: task(name="two_moons"), ValueError, "task name must be one of"),
     "task-dimension-negative": (lambda tmp: task(dimensions=[-1]), ValueError, "positive integers"),
+    "task-dimensions-int": (
+        lambda tmp: task(dimensions=4),
+        TypeError,
+        "dimensions of task 'linearly_separable' must be",
+    ),
     "task-n-samples-zero": (lambda tmp: task(n_samples=0), ValueError, "n_samples of task"),
     "task-n-samples-str": (lambda tmp: task(n_samples="300"), TypeError, "n_samples of task"),
     "task-params-list": (lambda tmp: task(params=[1]), TypeError, "params of task"),
@@ -281,6 +286,7 @@ BAD_INPUTS = {
     ),
     "model-matched-mlp-int": (lambda tmp: model(matched_mlp=0), TypeError, "matched_mlp of model"),
     "model-tasks-str": (lambda tmp: model(tasks="two_curves"), TypeError, "list of task names"),
+    "model-tasks-int": (lambda tmp: model(tasks=3), TypeError, "list of task names"),
     "model-tasks-unknown": (lambda tmp: model(tasks=["two_moons"]), ValueError, "tasks of model 'SVC' must be among"),
     "model-max-dimension-negative": (lambda tmp: model(max_dimension=-1), ValueError, "max_dimension of model"),
     "model-max-dimension-float": (lambda tmp: model(max_dimension=2.5), TypeError, "max_dimension of model"),
@@ -412,6 +418,7 @@ def test_an_empty_batch_gives_an_empty_result_as_nn_linear_does():
     (grad,) = torch.autograd.grad(outputs.sum(), quantum.weights)
     assert torch.equal(grad, torch.zeros_like(quantum.weights))
     assert QuantumLayer(circuit(), observables="probs")(torch.zeros(0, 2)).shape == (0, 4)
+    assert quantum.counts(torch.zeros(0, 2), shots=10).shape == (0, 4)
 
 
 def test_a_state_dict_carries_the_circuit_fingerprint_and_loads_into_the_same_circuit(generator):

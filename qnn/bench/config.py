@@ -39,6 +39,8 @@ class TaskSpec:
     def __post_init__(self):
         if self.name not in TASKS:
             raise ValueError(f"task name must be one of {', '.join(TASKS)}; got {self.name!r}")
+        if not isinstance(self.dimensions, list | tuple | range):  # `dimensions = 4` is not iterable
+            raise InvalidArgumentType(f"dimensions of task {self.name!r} must be a list, got {self.dimensions!r}")
         dims = tuple(self.dimensions)
         if not dims or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in dims):
             raise ValueError(f"dimensions of task {self.name!r} must be positive integers, got {self.dimensions!r}")
@@ -120,7 +122,7 @@ def _check_model_fields(model: ModelSpec) -> None:
         raise InvalidArgumentType(f"grid of model {model.name!r} must be a table of value lists, got {model.grid!r}")
     check_bool(f"ablation of model {model.name!r}", model.ablation)
     check_bool(f"matched_mlp of model {model.name!r}", model.matched_mlp)
-    if isinstance(model.tasks, str):  # tuple("two_curves") would be a tuple of letters
+    if not isinstance(model.tasks, list | tuple):  # tuple("two_curves") would be a tuple of letters
         raise InvalidArgumentType(f"tasks of model {model.name!r} must be a list of task names, got {model.tasks!r}")
     unknown = [task for task in model.tasks if task not in TASKS]
     if unknown:
