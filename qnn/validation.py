@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 class InvalidArgument(ValueError):
     """An argument given by the user has a value the function cannot use."""
@@ -28,7 +30,7 @@ class InvalidArgumentType(InvalidArgument, TypeError):
 
 def is_int(value) -> bool:
     """A Python or NumPy integer, not a bool (`True` is an int to Python, never a count to a user)."""
-    return isinstance(value, int | _np_integer()) and not isinstance(value, bool)
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 def check_int(name: str, value, minimum: int | None = None) -> int:
@@ -50,20 +52,8 @@ def check_bool(name: str, value) -> bool:
 
 def check_real(name: str, value) -> float:
     """`value` as a float, refused unless it is a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, int | float | _np_number()):
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise InvalidArgumentType(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    if isinstance(value, complex) or not math.isfinite(value):
+    if not math.isfinite(value):
         raise InvalidArgument(f"{name} must be a finite real number, got {value!r}")
     return float(value)
-
-
-def _np_integer():
-    import numpy as np
-
-    return np.integer
-
-
-def _np_number():
-    import numpy as np
-
-    return np.floating | np.integer
