@@ -109,11 +109,11 @@ def tiny_fit(**config) -> None:
     train(nn.Linear(2, 2), torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), TrainConfig(**config))
 
 
-def quantum_classifier(**params) -> None:
-    from qnn.models import DataReuploadingClassifier
+def quantum_classifier(name: str = "DataReuploadingClassifier", **params) -> None:
+    import qnn.models
 
     X = np.random.default_rng(0).normal(size=(8, 2))
-    DataReuploadingClassifier(max_steps=1, **params).fit(X, np.arange(8) % 2)
+    getattr(qnn.models, name)(**{"max_steps": 1, **params}).fit(X, np.arange(8) % 2)
 
 
 def explain(X=None, **kwargs) -> None:
@@ -259,6 +259,19 @@ BAD_INPUTS = {
     "train-device-via-fit": (lambda tmp: tiny_fit(device="gpu0"), ValueError, "device must be a torch device"),
     "model-device": (lambda tmp: quantum_classifier(device="tpu"), ValueError, "device must be a torch device"),
     "model-optimizer": (lambda tmp: quantum_classifier(optimizer="lbfgs"), ValueError, "optimizer must be one of"),
+    "model-learning-rate-str": (lambda tmp: quantum_classifier(learning_rate="fast"), ValueError, "learning_rate"),
+    "model-max-steps-zero": (lambda tmp: quantum_classifier(max_steps=0), ValueError, "max_steps must be a positive"),
+    "model-batch-size-negative": (lambda tmp: quantum_classifier(batch_size=-1), ValueError, "batch_size must be"),
+    "model-iqp-repeats-zero": (
+        lambda tmp: quantum_classifier("IQPVariationalClassifier", repeats=0),
+        ValueError,
+        "n_repeats must be a positive integer",
+    ),
+    "model-dressed-layers-float": (
+        lambda tmp: quantum_classifier("DressedQuantumCircuitClassifier", n_layers=1.5),
+        ValueError,
+        "n_layers must be a positive integer",
+    ),
     # explain
     "explain-method": (lambda tmp: explain(method="shapley"), ValueError, "method must be one of"),
     "explain-batch-size": (lambda tmp: explain(batch_size=0), ValueError, "batch_size must be a positive integer"),
