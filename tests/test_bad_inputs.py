@@ -418,6 +418,21 @@ def test_bad_input_is_refused_clearly(call, error, phrase, tmp_path):
     assert phrase in str(raised.value)
 
 
+def test_jobs_without_an_ibm_account_is_one_line(tmp_path, monkeypatch, capsys):
+    from qiskit_ibm_runtime.accounts import management
+
+    from qnn import JobJournal
+
+    monkeypatch.setattr(management, "_DEFAULT_ACCOUNT_CONFIG_JSON_FILE", str(tmp_path / "no-account.json"))
+    for name in ("QISKIT_IBM_TOKEN", "QISKIT_IBM_CHANNEL", "QISKIT_IBM_URL", "QISKIT_IBM_INSTANCE"):
+        monkeypatch.delenv(name, raising=False)
+    journal = JobJournal(tmp_path / "jobs.sqlite")
+    journal.record_submitted("job-1", "key", "ibm:ibm_torino", "abc", np.zeros((1, 2)), 100, {})
+    assert main(["jobs", "--journal", str(journal.path), "status", "job-1"]) == 2
+    err = capsys.readouterr().err
+    assert "no IBM Quantum account" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 def test_the_table_covers_the_public_surface():
     assert len(BAD_INPUTS) >= 80
 

@@ -33,9 +33,17 @@ def add_command(commands) -> None:
 
 def connect_service(channel: str | None = None, instance: str | None = None):
     """The IBM Quantum service from the saved account or the QISKIT_IBM_* environment variables."""
+    from qiskit_ibm_runtime.accounts import AccountNotFoundError
+
     from qnn.hardware.executors import default_runtime_api
 
-    return default_runtime_api(channel=channel, instance=instance).service()
+    try:
+        return default_runtime_api(channel=channel, instance=instance).service()
+    except AccountNotFoundError as error:  # the user's setup to fix, not a failure of qnn: one line, exit 2
+        raise InvalidArgument(
+            f"no IBM Quantum account to ask about this job ({error}); save one with "
+            "QiskitRuntimeService.save_account(token=...) or set QISKIT_IBM_TOKEN"
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:
