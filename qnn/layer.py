@@ -60,6 +60,8 @@ class QuantumLayer(nn.Module):
             raise TypeError(f"dtype must be torch.complex64 or torch.complex128, got {dtype}")
         if shots is not None and (isinstance(shots, bool) or not isinstance(shots, int) or shots < 1):
             raise ValueError(f"shots must be None or a positive integer, got {shots!r}")
+        if generator is not None and not isinstance(generator, torch.Generator):  # a seed is not a generator
+            raise TypeError(f"generator must be a torch.Generator or None, got {generator!r}")
         self.circuit = circuit
         self.observables = parse_observables(observables, circuit.n_qubits)
         self.backend = get_backend(backend)

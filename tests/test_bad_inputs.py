@@ -205,6 +205,7 @@ BAD_INPUTS = {
     "layer-shots-float": (lambda tmp: layer(shots=100.0), ValueError, "shots must be None or a positive integer"),
     "layer-init-reversed": (lambda tmp: layer(init=(1.0, 0.0)), ValueError, "low < high"),
     "layer-init-name": (lambda tmp: layer(init="uniform"), TypeError, "init must be a (low, high) range"),
+    "layer-generator-seed": (lambda tmp: layer(generator=0), TypeError, "generator must be a torch.Generator"),
     "layer-backend-unknown": (lambda tmp: layer(backend="qsim"), ValueError, "unknown backend 'qsim'"),
     "layer-backend-number": (lambda tmp: layer(backend=3), TypeError, "backend must be a name"),
     "layer-input-width": (lambda tmp: layer()(torch.zeros(3, 3)), ValueError, "inputs must have shape (batch, 2)"),
@@ -357,7 +358,12 @@ BAD_INPUTS = {
     "file-grid-typo": (
         lambda tmp: load_sweep(sweep_file(tmp, SWEEP.replace("C = ", "c = "))),
         ValueError,
-        "grid of model 'SVC' names ['c'], which it does not take",
+        "grid of model 'SVC' names ['c'], which SVC does not take",
+    ),
+    "file-matched-mlp-grid-typo": (
+        lambda tmp: load_sweep(sweep_file(tmp, "matched_mlp_grid = {max_iters = [10]}\n" + SWEEP)),
+        ValueError,
+        "matched_mlp_grid names ['max_iters'], which MLPClassifier does not take",
     ),
     "file-ablation-no": (
         lambda tmp: load_sweep(sweep_file(tmp, SWEEP + 'ablation = "no"\n')),

@@ -148,7 +148,9 @@ def sweep_from_dict(data: Mapping[str, Any]) -> SweepConfig:
         raise InvalidArgumentType(f"seeds must be a list of integers, got {data['seeds']!r}")
     data["tasks"] = tuple(TaskSpec(**_table("task", task, TaskSpec)) for task in _entries(data, "tasks"))
     data["models"] = tuple(_model(_table("model", model, ModelSpec)) for model in _entries(data, "models"))
-    return SweepConfig(**data)
+    config = SweepConfig(**data)
+    _check_grid_names("MLPClassifier", config.matched_mlp_grid, "matched_mlp_grid")
+    return config
 
 
 def _entries(data: Mapping[str, Any], name: str) -> list:
@@ -175,12 +177,15 @@ def _table(what: str, entry, spec: type) -> Mapping[str, Any]:
 def _model(fields_: Mapping[str, Any]) -> ModelSpec:
     """A `ModelSpec` whose grid names only arguments its estimator takes (a typo would fail at the first fit)."""
     model = ModelSpec(**fields_)
-    accepted = init_parameters(estimator_path(model.name))
-    unknown = sorted(set(model.grid) - accepted)
-    if unknown:
-        names = f"names {unknown}, which it does not take; it takes {sorted(accepted)}"
-        raise InvalidArgument(f"grid of model {model.name!r} {names}")
+    _check_grid_names(model.name, model.grid, f"grid of model {model.name!r}")
     return model
+
+
+def _check_grid_names(name: str, grid: Mapping[str, tuple], what: str) -> None:
+    accepted = init_parameters(estimator_path(name))
+    unknown = sorted(set(grid) - accepted)
+    if unknown:
+        raise InvalidArgument(f"{what} names {unknown}, which {name} does not take; it takes {sorted(accepted)}")
 
 
 def load_sweep(path: str | Path) -> SweepConfig:
