@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -26,12 +27,20 @@ from circuits.gates import STATE_PREP, check_gate, n_params_of
 class Const:
     value: float
 
+    def __post_init__(self):
+        _check_finite("Const value", self.value)
+
 
 @dataclass(frozen=True)
 class Input:
     index: int
     scale: float = 1.0
     shift: float = 0.0
+
+    def __post_init__(self):
+        _check_index("Input index", self.index)
+        _check_finite("Input scale", self.scale)
+        _check_finite("Input shift", self.shift)
 
 
 @dataclass(frozen=True)
@@ -43,14 +52,35 @@ class InputProduct:
         object.__setattr__(self, "factors", tuple(self.factors))
         if not self.factors or not all(isinstance(f, Input) for f in self.factors):
             raise TypeError(f"InputProduct factors must be one or more Input records, got {self.factors!r}")
+        _check_finite("InputProduct scale", self.scale)
 
 
 @dataclass(frozen=True)
 class Weight:
     index: int
 
+    def __post_init__(self):
+        _check_index("Weight index", self.index)
+
 
 Param = Const | Input | InputProduct | Weight
+
+
+def _is_int(value) -> bool:
+    # numbers.Integral takes NumPy integers too; a bool or a float such as 1.5 is a user's mistake, not a wire.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_index(name: str, value) -> None:
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+
+
+def _check_finite(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
 
 
 def input_indices(param: Param) -> tuple[int, ...]:
@@ -70,7 +100,12 @@ class Operation:
     params: tuple[Param, ...] = ()
 
     def __post_init__(self):
-        object.__setattr__(self, "wires", tuple(int(w) for w in self.wires))
+        if isinstance(self.wires, str) or not isinstance(self.wires, Iterable):
+            raise TypeError(f"gate {self.gate}: wires must be a tuple of integers, got {self.wires!r}")
+        wires = tuple(self.wires)
+        if not all(_is_int(w) for w in wires):  # int() would silently turn wire 0.5 into 0
+            raise TypeError(f"gate {self.gate}: wires must be integers, got {wires!r}")
+        object.__setattr__(self, "wires", tuple(int(w) for w in wires))
         object.__setattr__(self, "params", tuple(_as_param(p) for p in self.params))
         check_gate(self.gate, len(self.wires))
         if not self.wires:
@@ -89,7 +124,7 @@ class Operation:
 def _as_param(p) -> Param:
     if isinstance(p, Const | Input | InputProduct | Weight):
         return p
-    if isinstance(p, int | float):
+    if isinstance(p, numbers.Real) and not isinstance(p, bool):
         return Const(float(p))
     raise TypeError(f"a gate parameter must be Const, Input, InputProduct, Weight or a number, got {p!r}")
 

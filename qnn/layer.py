@@ -10,6 +10,7 @@ from torch import nn
 
 from circuits.circuit import Circuit
 from qnn.backends import get_backend
+from qnn.layer_state import add_fingerprint, check_fingerprint
 from qnn.observables import Probabilities, parse_observables
 from qnn.threads import run_with_threads, threads_for
 
@@ -59,12 +60,16 @@ class QuantumLayer(nn.Module):
             raise TypeError(f"dtype must be torch.complex64 or torch.complex128, got {dtype}")
         if shots is not None and (isinstance(shots, bool) or not isinstance(shots, int) or shots < 1):
             raise ValueError(f"shots must be None or a positive integer, got {shots!r}")
+        if generator is not None and not isinstance(generator, torch.Generator):  # a seed is not a generator
+            raise TypeError(f"generator must be a torch.Generator or None, got {generator!r}")
         self.circuit = circuit
         self.observables = parse_observables(observables, circuit.n_qubits)
         self.backend = get_backend(backend)
         self.shots = shots
         self.generator = generator
         self.weights = nn.Parameter(_initial_weights(circuit.n_weights, REAL_OF[dtype], init, generator))
+        self.register_state_dict_post_hook(add_fingerprint)
+        self.register_load_state_dict_pre_hook(check_fingerprint)
 
     @property
     def n_outputs(self) -> int:
@@ -74,6 +79,8 @@ class QuantumLayer(nn.Module):
 
     def forward(self, inputs: torch.Tensor | None = None) -> torch.Tensor:
         batch = self._check_inputs(inputs)
+        if batch.shape[0] == 0:  # an empty batch gives an empty result, as nn.Linear does
+            return batch.new_zeros(0, self.n_outputs) + 0 * self.weights.sum()
         threads = threads_for(batch.shape[0] * 2**self.circuit.n_qubits) if batch.device.type == "cpu" else None
         if threads is None:
             outputs = self._run(batch, self.weights)
@@ -102,6 +109,8 @@ class QuantumLayer(nn.Module):
         if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
             raise ValueError(f"shots must be a positive integer, got {shots!r}")
         batch = self._check_inputs(inputs)
+        if batch.shape[0] == 0:  # as forward: an empty batch, an empty result
+            return torch.zeros(0, 2**self.circuit.n_qubits, dtype=torch.int64)
         if hasattr(self.backend, "counts"):
             counts = self.backend.counts(self.circuit, batch, self.weights, shots, self.generator)
         else:
@@ -126,6 +135,7 @@ class QuantumLayer(nn.Module):
             raise ValueError(f"inputs must have shape (batch, {n}) or ({n},), got {tuple(inputs.shape)}")
         if not torch.isfinite(inputs).all():
             raise ValueError("inputs contain NaN or inf")
+        _check_range(inputs, w.dtype)
         batch = inputs if inputs.dim() == 2 else inputs[None]
         return batch.to(dtype=w.dtype, device=w.device)
 
@@ -146,7 +156,19 @@ class QuantumLayer(nn.Module):
         )
 
 
+def _check_range(inputs: torch.Tensor, dtype: torch.dtype) -> None:
+    """Refuse finite inputs that would overflow to inf in the layer's precision (float64 data, float32 layer)."""
+    largest = torch.finfo(dtype).max
+    if inputs.numel() and torch.finfo(inputs.dtype).max > largest and inputs.abs().max() > largest:
+        raise ValueError(
+            f"inputs hold {inputs.abs().max().item():.3g}, beyond the layer's {dtype} range (±{largest:.3g}); "
+            "rescale the features or use a float64 layer (dtype=torch.complex128 or layer.double())"
+        )
+
+
 def _initial_weights(n: int, dtype: torch.dtype, init, generator) -> torch.Tensor:
+    if not callable(init) and not (isinstance(init, tuple | list) and len(init) == 2):
+        raise TypeError(f"init must be a (low, high) range or a function filling a tensor, got {init!r}")
     weights = torch.empty(n, dtype=dtype)
     if callable(init):
         with torch.no_grad():

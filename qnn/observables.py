@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 PAULI_LETTERS = frozenset("IXYZ")
@@ -76,8 +78,10 @@ def _parse_one(item, n_qubits: int) -> PauliSum:
         raise ValueError("an observable needs at least one Pauli term")
     for coeff, word in terms:
         _check_word(word, n_qubits)
-        if not isinstance(coeff, int | float):
+        if isinstance(coeff, bool) or not isinstance(coeff, numbers.Real):
             raise TypeError(f"coefficient of {word!r} must be a real number, got {coeff!r}")
+        if not math.isfinite(coeff):  # a NaN coefficient would turn every output into NaN without a word
+            raise ValueError(f"coefficient of {word!r} must be a finite number, got {coeff!r}")
     return PauliSum(tuple((float(c), w) for c, w in terms)).padded(n_qubits)
 
 

@@ -53,6 +53,17 @@ class TrainConfig:
             raise ValueError(f"convergence_interval must be an integer >= 0, got {self.convergence_interval!r}")
         if self.convergence_interval < 0:
             raise ValueError(f"convergence_interval must be an integer >= 0, got {self.convergence_interval!r}")
+        _check_device(self.device)
+
+
+def _check_device(device) -> None:
+    """Refuse a device torch cannot parse or this machine lacks, before any model is moved there."""
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r} was asked for, but torch.cuda.is_available() is False")
 
 
 def _check_positive(name: str, value, kind) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 
 import torch
 
@@ -35,6 +36,12 @@ class PennyLaneBackend:
     diff_method: str = "best"
     noise_model: object = None
     device_options: tuple[tuple[str, object], ...] = field(default=())
+
+    def __post_init__(self):
+        # Checked here, from the installed plugins' entry points (no PennyLane import), not at the first forward pass.
+        installed = sorted(e.name for e in entry_points(group="pennylane.plugins"))
+        if self.device not in installed:
+            raise ValueError(f"unknown PennyLane device {self.device!r}; installed: {', '.join(installed)}")
 
     @property
     def name(self) -> str:

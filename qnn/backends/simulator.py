@@ -23,6 +23,7 @@ from qnn.simulator.fusion import make_plan
 from qnn.simulator.heisenberg import fold_final_permutation
 from qnn.simulator.identity import IdentityCache
 from qnn.simulator.measure import measure_exact
+from qnn.validation import check_int
 
 COMPLEX_DTYPE = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 METHODS = ("auto", "adjoint", "backprop")
@@ -64,6 +65,8 @@ class SimulatorBackend:
     name: str = "simulator"
 
     def __post_init__(self):
+        if self.max_memory is not None:  # "1GB" would fail deep inside the memory check, naming nothing
+            check_int("max_memory (bytes)", self.max_memory, minimum=1)
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {self.method!r}")
         if isinstance(self.fuse, bool) or not isinstance(self.fuse, int) or self.fuse < 0:

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from qnn.bench.datasets import TASKS
+from qnn.bench.registry import estimator_path, init_parameters
+from qnn.validation import InvalidArgument, InvalidArgumentType, check_bool, check_int, check_real
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,16 @@ class TaskSpec:
     def __post_init__(self):
         if self.name not in TASKS:
             raise ValueError(f"task name must be one of {', '.join(TASKS)}; got {self.name!r}")
+        if not isinstance(self.dimensions, list | tuple | range):  # `dimensions = 4` is not iterable
+            raise InvalidArgumentType(f"dimensions of task {self.name!r} must be a list, got {self.dimensions!r}")
         dims = tuple(self.dimensions)
         if not dims or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in dims):
             raise ValueError(f"dimensions of task {self.name!r} must be positive integers, got {self.dimensions!r}")
         object.__setattr__(self, "dimensions", dims)
+        if self.n_samples is not None:
+            check_int(f"n_samples of task {self.name!r}", self.n_samples, minimum=2)
+        if not isinstance(self.params, Mapping):
+            raise InvalidArgumentType(f"params of task {self.name!r} must be a table of arguments, got {self.params!r}")
         object.__setattr__(self, "params", dict(self.params))
 
 
@@ -54,6 +62,7 @@ class ModelSpec:
     max_dimension: int | None = None  # skip dimensions above this (e.g. one qubit per feature gets slow past 20)
 
     def __post_init__(self):
+        _check_model_fields(self)
         grid = {}
         for key, values in dict(self.grid).items():
             values = tuple(values) if isinstance(values, list | tuple) else (values,)
@@ -97,32 +106,111 @@ class SweepConfig:
             raise ValueError(f"n_folds must be an integer >= 2, got {self.n_folds!r}")
         if not self.seeds:
             raise ValueError("seeds must list at least one seed")
-        if not 0 < self.test_size < 1:
+        if not 0 < check_real("test_size", self.test_size) < 1:
             raise ValueError(f"test_size must lie in (0, 1), got {self.test_size!r}")
+        for seed in (*self.seeds, self.data_seed):
+            check_int("seeds and data_seed", seed, minimum=0)
+        _check_every_model_runs(self)
+
+
+def _check_model_fields(model: ModelSpec) -> None:
+    """Refuse a model entry whose fields would be misread (`ablation = "no"` is truthy) or match nothing."""
+    if not isinstance(model.name, str):
+        raise InvalidArgumentType(f"model name must be a string, got {model.name!r}")
+    estimator_path(model.name)  # an unknown name is refused here, listing the known ones
+    if not isinstance(model.grid, Mapping):
+        raise InvalidArgumentType(f"grid of model {model.name!r} must be a table of value lists, got {model.grid!r}")
+    check_bool(f"ablation of model {model.name!r}", model.ablation)
+    check_bool(f"matched_mlp of model {model.name!r}", model.matched_mlp)
+    if not isinstance(model.tasks, list | tuple):  # tuple("two_curves") would be a tuple of letters
+        raise InvalidArgumentType(f"tasks of model {model.name!r} must be a list of task names, got {model.tasks!r}")
+    unknown = [task for task in model.tasks if task not in TASKS]
+    if unknown:
+        raise InvalidArgument(f"tasks of model {model.name!r} must be among {', '.join(TASKS)}; got {unknown}")
+    if model.max_dimension is not None:
+        check_int(f"max_dimension of model {model.name!r}", model.max_dimension, minimum=1)
+
+
+def _check_every_model_runs(config: SweepConfig) -> None:
+    """A model that no task and dimension reaches would silently run nothing."""
+    for model in config.models:
+        if not any(model.runs_on(task.name, d) for task in config.tasks for d in task.dimensions):
+            raise InvalidArgument(
+                f"model {model.name!r} runs on none of the sweep's tasks and dimensions "
+                f"(its tasks: {list(model.tasks) or 'all'}, max_dimension: {model.max_dimension})"
+            )
 
 
 def sweep_from_dict(data: Mapping[str, Any]) -> SweepConfig:
     """A `SweepConfig` from plain data (a parsed TOML or YAML file)."""
-    data = dict(data)
-    known = {"tasks", "models", "n_folds", "seeds", "test_size", "data_seed", "matched_mlp_grid"}
-    unknown = set(data) - known
+    data = dict(_table("sweep", data, SweepConfig))
+    if not isinstance(data.get("seeds", ()), list | tuple):
+        raise InvalidArgumentType(f"seeds must be a list of integers, got {data['seeds']!r}")
+    data["tasks"] = tuple(TaskSpec(**_table("task", task, TaskSpec)) for task in _entries(data, "tasks"))
+    data["models"] = tuple(_model(_table("model", model, ModelSpec)) for model in _entries(data, "models"))
+    config = SweepConfig(**data)
+    _check_grid_names("MLPClassifier", config.matched_mlp_grid, "matched_mlp_grid")
+    return config
+
+
+def _entries(data: Mapping[str, Any], name: str) -> list:
+    entries = data.get(name, ())
+    if not isinstance(entries, list | tuple):
+        raise InvalidArgumentType(f"{name} must be a list of tables ([[{name}]] in TOML), got {entries!r}")
+    return list(entries)
+
+
+def _table(what: str, entry, spec: type) -> Mapping[str, Any]:
+    """`entry` if it is a mapping with only `spec`'s fields and all of its required ones."""
+    if not isinstance(entry, Mapping):
+        raise InvalidArgumentType(f"a {what} must be a table of fields, got {entry!r}")
+    known = {f.name for f in fields(spec)}
+    required = {f.name for f in fields(spec) if f.default is MISSING and f.default_factory is MISSING}
+    unknown, missing = sorted(set(entry) - known), sorted(required - set(entry))
     if unknown:
-        raise ValueError(f"unknown sweep fields {sorted(unknown)}; expected some of {sorted(known)}")
-    data["tasks"] = tuple(TaskSpec(**task) for task in data.get("tasks", ()))
-    data["models"] = tuple(ModelSpec(**model) for model in data.get("models", ()))
-    return SweepConfig(**data)
+        raise InvalidArgument(f"unknown {what} fields {unknown}; expected some of {sorted(known)}")
+    if missing:
+        raise InvalidArgument(f"a {what} needs the field(s) {missing}, got only {sorted(entry)}")
+    return entry
+
+
+def _model(fields_: Mapping[str, Any]) -> ModelSpec:
+    """A `ModelSpec` whose grid names only arguments its estimator takes (a typo would fail at the first fit)."""
+    model = ModelSpec(**fields_)
+    _check_grid_names(model.name, model.grid, f"grid of model {model.name!r}")
+    return model
+
+
+def _check_grid_names(name: str, grid: Mapping[str, tuple], what: str) -> None:
+    accepted = init_parameters(estimator_path(name))
+    unknown = sorted(set(grid) - accepted)
+    if unknown:
+        raise InvalidArgument(f"{what} names {unknown}, which {name} does not take; it takes {sorted(accepted)}")
 
 
 def load_sweep(path: str | Path) -> SweepConfig:
     """Read a sweep from a `.toml` or `.yaml`/`.yml` file."""
     path = Path(path)
-    if path.suffix == ".toml":
-        import tomllib
+    if path.suffix not in (".toml", ".yaml", ".yml"):
+        raise ValueError(f"sweep file must end in .toml, .yaml or .yml, got {str(path)!r}")
+    data = _parse(path)
+    try:
+        return sweep_from_dict(data)
+    except (TypeError, ValueError) as error:  # say which file, so that a user with several knows where to look
+        raise InvalidArgument(f"sweep file {str(path)!r}: {error}") from error
 
-        with path.open("rb") as file:
-            return sweep_from_dict(tomllib.load(file))
-    if path.suffix in (".yaml", ".yml"):
-        import yaml
 
-        return sweep_from_dict(yaml.safe_load(path.read_text()))
-    raise ValueError(f"sweep file must end in .toml, .yaml or .yml, got {str(path)!r}")
+def _parse(path: Path):
+    """The plain data of a TOML or YAML file; a syntax error names the file and the place."""
+    import tomllib
+
+    import yaml
+
+    try:
+        if path.suffix == ".toml":
+            with path.open("rb") as file:
+                return tomllib.load(file)
+        return yaml.safe_load(path.read_text())
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as error:
+        detail = " ".join(str(error).split())
+        raise InvalidArgument(f"sweep file {str(path)!r} is not valid {path.suffix[1:].upper()}: {detail}") from None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from qnn.commands import positive_int
+from qnn.commands import non_negative_float, positive_float, positive_int
+from qnn.validation import InvalidArgument
 
 
 def add_command(commands) -> None:
@@ -28,10 +29,12 @@ def add_command(commands) -> None:
     bench.add_argument("--address", help="Ray cluster address for --executor ray (default auto; 'local' starts one)")
     bench.add_argument(
         "--power-watts",
-        type=float,
+        type=positive_float,
         help="watts per busy core for the energy estimate where RAPL is unreadable (default: CodeCarbon's model)",
     )
-    bench.add_argument("--grid-intensity", type=float, help="grid carbon intensity in gCO2e/kWh (default 475)")
+    bench.add_argument(
+        "--grid-intensity", type=non_negative_float, help="grid carbon intensity in gCO2e/kWh (default 475)"
+    )
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     bench.add_argument("--no-report", action="store_true", help="skip writing <out>/report.md")
     bench.set_defaults(run=run)
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from qnn.bench.report import DATABASE, summary_table, write_report
 
     if args.executor != "ray" and args.address:
-        raise SystemExit("qnn bench: --address needs --executor ray")
+        raise InvalidArgument("--address needs --executor ray")
     config = load_sweep(args.config) if args.config else presets.preset(args.preset or "quick")
     executor = make_executor(args.executor, args.jobs or _cpu_cores(), args.address)
     out = Path(args.out)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from qnn.commands import positive_int
+from qnn.validation import InvalidArgument
 
 
 def add_command(commands) -> None:
@@ -32,9 +33,17 @@ def add_command(commands) -> None:
 
 def connect_service(channel: str | None = None, instance: str | None = None):
     """The IBM Quantum service from the saved account or the QISKIT_IBM_* environment variables."""
+    from qiskit_ibm_runtime.accounts import AccountNotFoundError
+
     from qnn.hardware.executors import default_runtime_api
 
-    return default_runtime_api(channel=channel, instance=instance).service()
+    try:
+        return default_runtime_api(channel=channel, instance=instance).service()
+    except AccountNotFoundError as error:  # the user's setup to fix, not a failure of qnn: one line, exit 2
+        raise InvalidArgument(
+            f"no IBM Quantum account to ask about this job ({error}); save one with "
+            "QiskitRuntimeService.save_account(token=...) or set QISKIT_IBM_TOKEN"
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists():  # reading a mistyped path should not leave an empty journal behind
         print(f"qnn jobs: no job journal at {path} (no hardware job has been recorded there)", file=sys.stderr)
         return 1
+    _check_journal(path)
     journal = JobJournal(path)
     if args.action == "list":
         _print_list(journal.list(args.limit))
@@ -62,6 +72,24 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "status":
         return _status(journal, args.job_id, service)
     return _fetch(journal, args.job_id, service, args.output)
+
+
+def _check_journal(path) -> None:
+    """Refuse a file that is not a job journal before `JobJournal` opens it (and would add its table to it)."""
+    import sqlite3
+
+    if path.is_dir():
+        raise InvalidArgument(f"--journal {str(path)!r} is a folder, not a job journal file")
+    with path.open("rb") as file:
+        header = file.read(16)
+    if not header:  # an empty file is an empty SQLite database: a new journal
+        return
+    if header != b"SQLite format 3\x00":
+        raise InvalidArgument(f"--journal {str(path)!r} is not a job journal (not an SQLite database)")
+    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "jobs" not in tables:
+        raise InvalidArgument(f"--journal {str(path)!r} is an SQLite database without a jobs table, not a job journal")
 
 
 def _print_list(records) -> None:

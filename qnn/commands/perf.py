@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from qnn.commands import positive_float, positive_int
+from qnn.commands import cpu_or_cuda, positive_float, positive_int
+from qnn.validation import InvalidArgument
 
 DTYPES = ("complex64", "complex128")
 DEFAULT_PEERS = ("qnn", "default.qubit", "default.qubit+jax", "lightning.qubit", "qiskit-ml", "torchquantum")
@@ -27,7 +28,7 @@ def add_command(commands) -> None:
     )
     perf.add_argument("--batch", type=positive_int, default=256, help="samples per step (default 256)")
     perf.add_argument("--layers", type=positive_int, default=4, help="strongly entangling layers (default 4)")
-    perf.add_argument("--device", default="cpu", help="torch device: cpu or cuda (default cpu)")
+    perf.add_argument("--device", type=cpu_or_cuda, default="cpu", help="torch device: cpu or cuda (default cpu)")
     perf.add_argument(
         "--repeats",
         type=positive_int,
@@ -82,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
         return _busy(args)
     unknown = [p for p in args.peers if p not in PEERS]
     if unknown:
-        raise SystemExit(f"unknown peer(s) {unknown}; expected some of: {', '.join(PEERS)}")
+        raise InvalidArgument(f"unknown peer(s) {unknown}; expected some of: {', '.join(PEERS)}")
     if args.device.startswith("cuda") and not torch.cuda.is_available():
-        raise SystemExit("--device cuda was asked for, but torch.cuda.is_available() is False")
+        raise InvalidArgument(f"--device {args.device} was asked for, but torch.cuda.is_available() is False")
     groups = [
         Workload(n, args.layers, args.batch, getattr(torch, dtype), args.device)
         for n in args.qubits

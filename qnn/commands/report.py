@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from qnn.validation import InvalidArgument
+
 
 def add_command(commands) -> None:
     report = commands.add_parser(
@@ -24,5 +26,5 @@ def run(args: argparse.Namespace) -> int:
         print(summary_table(Path(args.out) / DATABASE))
         print(f"report: {write_report(args.out)}")
     except (FileNotFoundError, ValueError) as error:  # no database, or no final fit in it yet
-        raise SystemExit(f"qnn report: {error}") from error
+        raise InvalidArgument(str(error)) from error  # one line and exit code 2, from `qnn.cli.main`
     return 0
