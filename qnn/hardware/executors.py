@@ -150,6 +150,23 @@ def default_runtime_api(service=None, channel: str | None = None, instance: str 
     return RuntimeApi(connect, Estimator, Batch, Session, Sampler)
 
 
+class NoAccountError(RuntimeError):
+    """No IBM Quantum account is saved or set in the environment."""
+
+
+def connect(api: RuntimeApi):
+    """The service from `api`; a missing account is one clear error saying how to add one."""
+    from qiskit_ibm_runtime.accounts import AccountNotFoundError
+
+    try:
+        return api.service()
+    except AccountNotFoundError as error:
+        raise NoAccountError(
+            f"no IBM Quantum account ({error}); save one with QiskitRuntimeService.save_account(token=..., "
+            "instance=...), set QISKIT_IBM_TOKEN and QISKIT_IBM_INSTANCE, or pass service= to IBMBackend"
+        ) from None
+
+
 class IBMExecutor:
     """IBM Quantum hardware through the client-side Estimator and Sampler, in job, batch or session mode.
 
@@ -176,7 +193,7 @@ class IBMExecutor:
     @property
     def service(self):
         if self._service is None:
-            self._service = self.api.service()
+            self._service = connect(self.api)
         return self._service
 
     @property

@@ -214,3 +214,17 @@ def test_counts_come_from_the_sampler_on_hardware_and_from_exact_probabilities_e
     np.testing.assert_allclose(simulated.numpy() / 3000, exact.numpy(), atol=0.04)
     fake = layer_on(FakeBackend("manila", RuntimeOptions(resilience_level=0))).counts(X[0], shots=500)
     assert fake.shape == (4,) and fake.sum() == 500
+
+
+def test_a_missing_account_is_one_clear_error(tmp_path):
+    from qiskit_ibm_runtime.accounts import AccountNotFoundError
+
+    from qnn.hardware.executors import NoAccountError, RuntimeApi
+
+    def no_account():
+        raise AccountNotFoundError("Unable to find account.")
+
+    api = RuntimeApi(service=no_account, estimator=None, batch=None, session=None)
+    backend = IBMBackend("ibm_test", journal=JobJournal(tmp_path / "jobs.sqlite"), api=api)
+    with pytest.raises(NoAccountError, match=r"no IBM Quantum account .*save_account"):
+        layer_on(backend)(X)
