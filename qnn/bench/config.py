@@ -81,6 +81,11 @@ class SweepConfig:
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # the best configuration is retrained once per seed
     test_size: float = 0.2  # fraction of the samples held out for the test accuracy
     data_seed: int = 0  # seeds the data sets and the fold assignment, shared by every model
+    # The paper fed every estimator raw features (each quantum model scales its own); True standardises first.
+    standardise: bool = False
+    # The paper's rule: a configuration with a cross-validation fit that ran to max_steps without converging is
+    # never selected. False lets short training runs (the quick preset) be selected all the same.
+    convergence_required: bool = True
     # Grid of the parameter-matched MLPs; their hidden sizes come from the quantum model's parameter count.
     matched_mlp_grid: Mapping[str, tuple] = field(
         default_factory=lambda: {"learning_rate_init": (0.001, 0.01), "max_iter": (1000,)}
@@ -104,7 +109,10 @@ class SweepConfig:
 def sweep_from_dict(data: Mapping[str, Any]) -> SweepConfig:
     """A `SweepConfig` from plain data (a parsed TOML or YAML file)."""
     data = dict(data)
-    known = {"tasks", "models", "n_folds", "seeds", "test_size", "data_seed", "matched_mlp_grid"}
+    known = {
+        "tasks", "models", "n_folds", "seeds", "test_size", "data_seed", "matched_mlp_grid", "standardise",
+        "convergence_required",
+    }  # fmt: skip
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"unknown sweep fields {sorted(unknown)}; expected some of {sorted(known)}")

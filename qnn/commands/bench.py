@@ -32,6 +32,9 @@ def add_command(commands) -> None:
         help="watts per busy core for the energy estimate where RAPL is unreadable (default: CodeCarbon's model)",
     )
     bench.add_argument("--grid-intensity", type=float, help="grid carbon intensity in gCO2e/kWh (default 475)")
+    bench.add_argument(
+        "--retry-failed", action="store_true", help="run again the fits stored as failures (default: skip them)"
+    )
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     bench.add_argument("--no-report", action="store_true", help="skip writing <out>/report.md")
     bench.set_defaults(run=run)
@@ -59,11 +62,14 @@ def run(args: argparse.Namespace) -> int:
         with ResultStore(out / DATABASE) as store:
             counts = run_sweep(
                 config, store, executor, not args.quiet, power_watts=args.power_watts,
-                grid_gco2_per_kwh=args.grid_intensity,
+                grid_gco2_per_kwh=args.grid_intensity, retry_failed=args.retry_failed,
             )  # fmt: skip
     finally:
         executor.close()
-    print(f"{counts.get('ran', 0)} fits run, {counts.get('skipped', 0)} already in {out / DATABASE}")
+    print(
+        f"{counts.get('ran', 0)} fits run ({counts.get('failed', 0)} failed), {counts.get('skipped', 0)} already in "
+        f"{out / DATABASE}, {counts.get('elsewhere', 0)} run by another sweep sharing it"
+    )
     print(summary_table(out / DATABASE))
     if not args.no_report:
         print(f"report: {write_report(out)}")
