@@ -52,6 +52,7 @@ class ModelSpec:
     matched_mlp: bool = True  # also run an MLPClassifier with about as many parameters (quantum models only)
     tasks: tuple[str, ...] = ()  # run only on these tasks (empty: every task)
     max_dimension: int | None = None  # skip dimensions above this (e.g. one qubit per feature gets slow past 20)
+    dimensions: tuple[int, ...] = ()  # run only at these dimensions (empty: every dimension of the task)
 
     def __post_init__(self):
         grid = {}
@@ -62,10 +63,12 @@ class ModelSpec:
             grid[key] = values
         object.__setattr__(self, "grid", grid)
         object.__setattr__(self, "tasks", tuple(self.tasks))
+        object.__setattr__(self, "dimensions", tuple(self.dimensions))
 
     def runs_on(self, task: str, dimension: int) -> bool:
         in_tasks = not self.tasks or task in self.tasks
-        return in_tasks and (self.max_dimension is None or dimension <= self.max_dimension)
+        in_dimensions = not self.dimensions or dimension in self.dimensions
+        return in_tasks and in_dimensions and (self.max_dimension is None or dimension <= self.max_dimension)
 
     def configurations(self) -> list[dict[str, Any]]:
         """Every point of the grid, in a fixed order (the first wins ties in cross-validation)."""

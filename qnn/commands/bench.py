@@ -15,7 +15,7 @@ def add_command(commands) -> None:
         "every fit stored in <out>/results.sqlite. Re-running the same command skips finished fits.",
     )
     source = bench.add_mutually_exclusive_group()
-    source.add_argument("--preset", choices=["quick", "paper"], help="a named sweep (default quick)")
+    source.add_argument("--preset", choices=["quick", "paper", "paper-best"], help="a named sweep (default quick)")
     source.add_argument("--config", metavar="FILE", help="a sweep file (.toml, .yaml or .yml)")
     bench.add_argument("--out", default="bench-out", help="folder of the database and report (default bench-out)")
     bench.add_argument(
