@@ -99,7 +99,8 @@ def quick() -> SweepConfig:
     models = (
         ModelSpec("DataReuploadingClassifier", short),
         ModelSpec("CircuitCentricClassifier", short),
-        ModelSpec("DressedQuantumCircuitClassifier", short),
+        # One qubit per feature up to 8 (the paper's one per feature makes d = 20 take minutes per fit).
+        ModelSpec("DressedQuantumCircuitClassifier", {**short, "max_qubits": (8,)}),
         ModelSpec("MLPClassifier", {"hidden_layer_sizes": ((10,), (50,)), "max_iter": (1000,)}),
         ModelSpec("SVC", {"C": (1.0, 10.0)}),
         ModelSpec("LogisticRegression", {"C": (1.0,)}),

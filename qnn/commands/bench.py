@@ -35,6 +35,15 @@ def add_command(commands) -> None:
     bench.add_argument(
         "--retry-failed", action="store_true", help="run again the fits stored as failures (default: skip them)"
     )
+    bench.add_argument(
+        "--estimate",
+        action="store_true",
+        help="measure what each kind of fit costs here, print the number of fits and the time they would take "
+        "(on this machine and on --ray-workers Ray workers), and stop",
+    )
+    bench.add_argument(
+        "--ray-workers", type=positive_int, default=64, help="workers of the Ray estimate of --estimate (default 64)"
+    )
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     bench.add_argument("--no-report", action="store_true", help="skip writing <out>/report.md")
     bench.set_defaults(run=run)
@@ -56,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
     if args.executor != "ray" and args.address:
         raise SystemExit("qnn bench: --address needs --executor ray")
     config = load_sweep(args.config) if args.config else presets.preset(args.preset or "quick")
+    if args.estimate:
+        print(_estimate_text(config, args.jobs or _cpu_cores(), args.ray_workers, not args.quiet))
+        return 0
     executor = make_executor(args.executor, args.jobs or _cpu_cores(), args.address)
     out = Path(args.out)
     try:
@@ -74,3 +86,18 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_report:
         print(f"report: {write_report(out)}")
     return 0
+
+
+def _estimate_text(config, cores: int, ray_workers: int, progress: bool) -> str:
+    from qnn.bench.estimate import estimate_sweep
+
+    estimate = estimate_sweep(config, progress=progress)
+    lines = [f"{estimate.n_fits} fits"]
+    for reason, count in sorted(estimate.failures.items()):
+        lines.append(f"  {count} expected to fail: {reason}")
+    lines.append("wall time (hours; from the earliest stop the convergence rule allows to max_steps):")
+    for label, workers in (("one process", 1), (f"this machine, {cores} workers", cores),
+                           (f"Ray, {ray_workers} workers", ray_workers)):  # fmt: skip
+        low, high = estimate.wall_hours(workers)
+        lines.append(f"  {label}: {low:.3g} to {high:.3g}")
+    return "\n".join(lines)

@@ -27,7 +27,8 @@ from qnn.models.variational import circuit_centric, dressed_quantum_circuit, iqp
 class DressedQuantumCircuitClassifier(QuantumClassifier):
     """Mari et al. 2019: standardised features → Linear → tanh·π/2 → variational circuit → Linear.
 
-    `n_qubits=None` uses one qubit per feature, as the paper does; `dropout` acts before the quantum layer.
+    `n_qubits=None` uses one qubit per feature, as the paper does, or at most `max_qubits` when that is set;
+    `dropout` acts before the quantum layer.
     `linear_layers="paper"`: the linear maps have no bias and N(0, 1)/d initial weights; `"torch"`: torch's.
     """
 
@@ -36,6 +37,7 @@ class DressedQuantumCircuitClassifier(QuantumClassifier):
         n_qubits=None,
         n_layers=3,
         linear_layers="paper",
+        max_qubits=None,
         entangling=True,
         dropout=0.0,
         learning_rate=0.01,
@@ -52,6 +54,7 @@ class DressedQuantumCircuitClassifier(QuantumClassifier):
         self.n_qubits = n_qubits
         self.n_layers = n_layers
         self.linear_layers = linear_layers
+        self.max_qubits = max_qubits
         self.entangling = entangling
         self.dropout = dropout
         self.learning_rate = learning_rate
@@ -66,7 +69,7 @@ class DressedQuantumCircuitClassifier(QuantumClassifier):
         self.verbose = verbose
 
     def _build_model(self, X, n_classes, generator):
-        n_qubits = X.shape[1] if self.n_qubits is None else self.n_qubits
+        n_qubits = min(X.shape[1], self.max_qubits or X.shape[1]) if self.n_qubits is None else self.n_qubits
         core = dressed_quantum_circuit(
             X.shape[1], n_classes, n_qubits, self.n_layers, self.entangling, self.dropout, self.backend, generator,
             self.linear_layers,

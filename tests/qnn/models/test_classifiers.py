@@ -287,3 +287,5 @@ def test_dressed_circuit_follows_the_paper(rng):
     torch_init = DressedQuantumCircuitClassifier(linear_layers="torch", n_qubits=8, max_steps=1, random_state=0)
     torch_init.fit(X, y)
     assert torch_init.n_qubits_ == 8 and torch_init.model_[1][0].bias is not None
+    capped = DressedQuantumCircuitClassifier(max_qubits=5, max_steps=1, random_state=0).fit(X, y)
+    assert capped.n_qubits_ == 5
