@@ -172,7 +172,7 @@ def write_report(out: str | Path) -> Path:
     if not (results["fold"] == "final").any():
         raise ValueError(f"{out / DATABASE} holds no final fits yet; run the sweep first")
     summary = summarise(results)
-    lines = ["# Benchmark report", "", *_overview(results), "", "## Summary", ""]
+    lines = ["# Benchmark report", "", *_overview(results), *_failures(out / DATABASE), "", "## Summary", ""]
     lines += [f"- {line}" for line in sentences(facts(summary))]
     for task in sorted(summary["task"].unique()):
         figure = plots.accuracy_vs_dimension(summary, task, out / f"accuracy_vs_dimension_{task}.png")
@@ -203,6 +203,21 @@ def _overview(results: pd.DataFrame) -> list[str]:
         "Final fits train on the training split and score on the test split; the hyperparameters were chosen by "
         "cross-validation on the training split.",
     ]
+
+
+def _failures(database: Path) -> list[str]:
+    """A table of the fits that raised, by model and reason (none: nothing)."""
+    from qnn.bench.store import ResultStore
+
+    with ResultStore(database) as store:
+        failed = pd.DataFrame(store.failures())
+    if not len(failed):
+        return []
+    table = failed.groupby(["model", "error", "reason"], as_index=False).agg(
+        fits=("config_hash", "count"), dimensions=("dimension", lambda d: ", ".join(map(str, sorted(set(d)))))
+    )
+    return ["", f"Failed fits: {len(failed)}, stored with their reasons (`--retry-failed` runs them again):", "",
+            markdown_table(table)]  # fmt: skip
 
 
 def _cost_table(summary: pd.DataFrame) -> str:

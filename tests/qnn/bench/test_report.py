@@ -117,3 +117,14 @@ def test_report_needs_final_fits(tmp_path):
     _write(tmp_path / "results.sqlite", [], cv_rows=False)
     with pytest.raises(ValueError, match="no final fits"):
         write_report(tmp_path)
+
+
+def test_report_lists_the_failed_fits(out):
+    with ResultStore(out / "results.sqlite") as store:
+        row = store.rows()[0]
+        for key, d in (("f1", 20), ("f2", 18)):
+            store.add_failure({**row, "config_hash": key, "model": "Q", "dimension": d, "error": "SimulatorMemoryError",
+                               "reason": "needs 64 GiB"})  # fmt: skip
+    text = write_report(out).read_text()
+    assert "Failed fits: 2" in text
+    assert "| Q | SimulatorMemoryError | needs 64 GiB | 2 | 18, 20 |" in text
