@@ -10,8 +10,8 @@ Example:
     >>> import sqlite3
     >>> from qnn.bench.store import ResultStore
     >>> store = ResultStore(":memory:")
-    >>> claims = Claims(store._connection)
-    >>> claims.claim("abc"), Claims(store._connection).claim("abc")
+    >>> claims = Claims(store.connection)
+    >>> claims.claim("abc"), Claims(store.connection).claim("abc")
     (True, False)
 """
 

@@ -205,7 +205,7 @@ def run_sweep(
     if retry_failed:
         store.forget_failures()
     counts = defaultdict(int)
-    claims = Claims(store._connection)
+    claims = Claims(store.connection)
     try:
         with Heartbeat(store.path, claims.owner), _bar(config, progress) as bar:
             for which, kind in STAGES:

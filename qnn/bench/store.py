@@ -87,6 +87,11 @@ class ResultStore:
                 self._connection.execute(f"CREATE TABLE IF NOT EXISTS {table} ({declared})")
                 self._add_missing_columns(table, columns)
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open SQLite connection (sweeps sharing the database claim fits through it: `qnn.bench.claims`)."""
+        return self._connection
+
     def _add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
         # A database written by an older qnn lacks the newer nullable columns; its rows keep NULL there.
         present = {row[1] for row in self._connection.execute(f"PRAGMA table_info({table})")}

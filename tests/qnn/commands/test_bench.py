@@ -107,3 +107,14 @@ def test_two_bench_processes_sharing_out_run_each_fit_once(tmp_path):
     ran = [int(re.search(r"(\d+) fits run", out).group(1)) for out in outputs]
     assert sum(ran) == 10 and min(ran) > 0  # 2 failures of the first model; 6 CV and 2 final fits of the second
     assert len(read_results(tmp_path / "results.sqlite")) == 8
+
+
+def test_estimate_prints_the_fits_and_hours_and_runs_nothing(tmp_path, capsys):
+    (tmp_path / "sweep.toml").write_text(FAILING.replace("SLEEP", "0.0"))
+    args = ["bench", "--config", str(tmp_path / "sweep.toml"), "--out", str(tmp_path), "--jobs", "3", "--quiet"]
+    assert main([*args, "--estimate", "--ray-workers", "7"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("10 fits\n")
+    assert "  2 expected to fail: SimulatorMemoryError: the stand-in needs 1 TiB of simulator memory" in out
+    assert "this machine, 3 workers:" in out and "Ray, 7 workers:" in out
+    assert not (tmp_path / "results.sqlite").exists()
