@@ -2,6 +2,8 @@
 
 Every executor has `map_unordered(fn, items)`, yielding `(item, fn(item))` pairs as they finish, so the sweep can
 commit each result the moment it arrives. `fn` and the items must be picklable for the process and Ray executors.
+Items are drawn from the iterable only as workers free up (a few ahead of them), so the sweep can claim each fit
+just before it starts.
 
 Example:
     >>> [result for _, result in SerialExecutor().map_unordered(abs, [-1, 2])]
@@ -10,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -47,9 +50,13 @@ class ProcessExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(self.n_jobs, mp_context=context, initializer=_one_thread_per_worker)
-        pending = {self._pool.submit(fn, item): item for item in items}
+        items, pending = iter(items), {}
         try:
-            while pending:
+            while True:
+                for item in itertools.islice(items, 2 * self.n_jobs - len(pending)):
+                    pending[self._pool.submit(fn, item)] = item
+                if not pending:
+                    return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield pending.pop(future), future.result()
@@ -77,9 +84,14 @@ class RayExecutor:
         if not ray.is_initialized():
             ray.init(address=self.address, num_cpus=self.num_cpus, log_to_driver=False, include_dashboard=False)
         remote = ray.remote(num_cpus=1)(_call)  # a plain function: Ray cannot decorate a functools.partial
-        pending = {remote.remote(fn, item): item for item in items}
+        ahead = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
+        items, pending = iter(items), {}
         try:
-            while pending:
+            while True:
+                for item in itertools.islice(items, ahead - len(pending)):
+                    pending[remote.remote(fn, item)] = item
+                if not pending:
+                    return
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:
                     yield pending.pop(ref), ray.get(ref)

@@ -1,7 +1,8 @@
 """One fit of a benchmark: a `Job` (everything that determines its result) and `run_job`, which returns its row.
 
 A job is plain data, so executors can ship it to another process or machine; its `key` hashes every input, so
-the results database can tell a finished job from a new one.
+the results database can tell a finished job from a new one. A fit that raises (the simulator out of memory, a
+loss that became NaN) returns a failure row with the reason instead (`is_failure`), so the sweep goes on.
 
 Example:
     >>> from qnn.bench.config import TaskSpec
@@ -49,6 +50,7 @@ class Job:
     n_folds: int = 5
     test_size: float = 0.2
     data_seed: int = 0
+    standardise: bool = False  # standardise features before the estimator (the paper fed them raw)
 
     @property
     def key(self) -> str:
@@ -67,6 +69,7 @@ class Job:
             "n_folds": self.n_folds if self.fold != FINAL else None,
             "test_size": self.test_size,
             "data_seed": self.data_seed,
+            "standardise": self.standardise,
             "qnn_version": __version__,
         }
         return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
@@ -94,32 +97,35 @@ def job_data(job: Job) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return X[fit], y[fit], X[held_out], y[held_out]
 
 
+class FitDiverged(ArithmeticError):
+    """The training loss became NaN or infinite."""
+
+
 def run_job(job: Job, power_watts: float | None = None, grid_gco2_per_kwh: float | None = None) -> dict[str, Any]:
-    """Fit and score one job; returns its row for `qnn.bench.store.ResultStore.add`.
+    """Fit and score one job; returns its row for `ResultStore.add`, or for `ResultStore.add_failure` when the fit
+    raised (`is_failure(row)`). Hyperparameters the estimator does not take raise here: they are the caller's error.
 
     The fit's energy is measured by `qnn.energy.measure_energy(power_watts=..., grid_gco2_per_kwh=...)`.
     """
-    from qnn.energy import measure_energy
-
     X_fit, y_fit, X_eval, y_eval = job_data(job)
+    estimator = registry.build_estimator(job.estimator, job.hyperparameters, job.seed)
     # Standardising inside the pipeline fits the scaler on the fit part only, so nothing leaks from held-out data.
-    pipeline = make_pipeline(StandardScaler(), registry.build_estimator(job.estimator, job.hyperparameters, job.seed))
-    with warnings.catch_warnings():
-        # An MLP that has not converged in max_iter is a result to record, not an error.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        with measure_energy(power_watts=power_watts, grid_gco2_per_kwh=grid_gco2_per_kwh) as energy:
-            start = time.perf_counter()
-            pipeline.fit(X_fit, y_fit)
-            fit_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    eval_accuracy = float(np.mean(pipeline.predict(X_eval) == y_eval))
-    predict_seconds = time.perf_counter() - start
-    estimator = pipeline[-1]
+    pipeline = make_pipeline(StandardScaler(), estimator) if job.standardise else make_pipeline(estimator)
+    began = time.perf_counter()
+    try:
+        measured = _fit(pipeline, X_fit, y_fit, power_watts, grid_gco2_per_kwh)
+        start = time.perf_counter()
+        eval_accuracy = float(np.mean(pipeline.predict(X_eval) == y_eval))
+        predict_seconds = time.perf_counter() - start
+        train_accuracy = float(np.mean(pipeline.predict(X_fit) == y_fit))
+    except Exception as error:  # noqa: BLE001 - any exception of a fit is its result, stored with the reason
+        return failure_row(job, error, time.perf_counter() - began)
+    fit_seconds, energy = measured
     return {
         **_identity(job),
         "n_train": len(y_fit),
         "n_test": len(y_eval),
-        "train_accuracy": float(np.mean(pipeline.predict(X_fit) == y_fit)),
+        "train_accuracy": train_accuracy,
         "test_accuracy": eval_accuracy,
         "fit_seconds": fit_seconds,
         "predict_seconds": predict_seconds,
@@ -131,7 +137,49 @@ def run_job(job: Job, power_watts: float | None = None, grid_gco2_per_kwh: float
         "co2_grams": float(energy.co2_grams),
         "cpu_seconds": float(energy.cpu_seconds),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "converged": converged(estimator),
     }
+
+
+def _fit(pipeline, X, y, power_watts, grid_gco2_per_kwh):
+    """(fit seconds, energy measurement); raises `FitDiverged` when the training loss left the finite numbers."""
+    from qnn.energy import measure_energy
+
+    with warnings.catch_warnings():
+        # An MLP that has not converged in max_iter is a result to record, not an error.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with measure_energy(power_watts=power_watts, grid_gco2_per_kwh=grid_gco2_per_kwh) as energy:
+            start = time.perf_counter()
+            pipeline.fit(X, y)
+            seconds = time.perf_counter() - start
+    losses = np.asarray(getattr(pipeline[-1], "loss_curve_", []), dtype=float)
+    if not np.all(np.isfinite(losses)):
+        step = int(np.argmin(np.isfinite(losses)))
+        raise FitDiverged(f"the training loss became {losses[step]} at step {step}")
+    return seconds, energy
+
+
+def converged(estimator) -> int | None:
+    """1 when the estimator's stopping rule ended training, 0 when it ran to max_steps; None where the estimator
+    has no stopping rule (no `converged_`, or `convergence_interval` 0)."""
+    if not hasattr(estimator, "converged_") or getattr(estimator, "convergence_interval", 1) in (0, None):
+        return None
+    return int(bool(estimator.converged_))
+
+
+def failure_row(job: Job, error: BaseException, seconds: float) -> dict[str, Any]:
+    """The row of a fit that raised `error` after `seconds`."""
+    return {
+        **_identity(job),
+        "error": type(error).__name__,
+        "reason": str(error) or repr(error),
+        "fit_seconds": seconds,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def is_failure(row: dict[str, Any]) -> bool:
+    return "error" in row
 
 
 def _identity(job: Job) -> dict[str, Any]:

@@ -5,20 +5,27 @@ Per task and dimension, every model runs in up to three variants: itself, its no
 from the parameter count of the quantum model's final fits). A sweep runs in stages, because later stages read
 earlier results from the database: cross-validation of models and ablations, their final fits, then the same
 two for the matched MLPs. Finished fits (by key) are skipped, so an interrupted sweep resumes where it stopped.
+
+A fit that raised is stored as a failure and skipped by later runs too (unless `retry_failed`). As in the paper,
+a configuration with a failed cross-validation fit, or (with `SweepConfig.convergence_required`) one that ran to
+max_steps without converging, is never selected; a model with no configuration left gets no final fits.
+Sweeps sharing one database claim each fit before running it (`qnn.bench.claims`), so none is computed twice;
+at the end of a stage a sweep waits for the fits other sweeps still hold, since the next stage reads them.
 """
 
 from __future__ import annotations
 
 import functools
-import json
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 from tqdm.auto import tqdm
 
 from qnn.bench import registry
+from qnn.bench.claims import Claims, Heartbeat
 from qnn.bench.config import ModelSpec, SweepConfig, TaskSpec
-from qnn.bench.jobs import FINAL, Job, job_data, run_job
+from qnn.bench.jobs import FINAL, Job, is_failure, job_data, run_job
 from qnn.bench.store import ResultStore
 
 
@@ -55,29 +62,41 @@ def _cv_jobs(config: SweepConfig, task: TaskSpec, dimension: int, variant: Varia
 
 def _final_jobs(config: SweepConfig, task: TaskSpec, dimension: int, variant: Variant, store) -> list[Job]:
     best = best_configuration(config, task, dimension, variant, store)
+    if best is None:
+        return []  # every configuration failed: nothing to retrain
     return [_job(config, task, dimension, variant, best, seed, FINAL) for seed in config.seeds]
 
 
 def _job(config, task, dimension, variant: Variant, hyperparameters, seed, fold) -> Job:
     return Job(
         task, dimension, variant.model, variant.family, variant.base_model, variant.estimator,
-        dict(hyperparameters), seed, fold, config.n_folds, config.test_size, config.data_seed,
+        dict(hyperparameters), seed, fold, config.n_folds, config.test_size, config.data_seed, config.standardise,
     )  # fmt: skip
 
 
-def best_configuration(config: SweepConfig, task: TaskSpec, dimension: int, variant: Variant, store) -> dict:
-    """The grid point with the highest mean cross-validation accuracy (the first in grid order on ties)."""
+def best_configuration(config: SweepConfig, task: TaskSpec, dimension: int, variant: Variant, store) -> dict | None:
+    """The grid point with the highest mean cross-validation accuracy (the first in grid order on ties), among
+    those whose every fold finished (and converged, with `config.convergence_required`); None when none did.
+
+    `store` has `get(key)` (a finished row or None) and `failure(key)` (a failure row or None)."""
     if len(variant.configurations) == 1:
         return variant.configurations[0]
-    scores = {}
+    scores = []
     for hyperparameters in variant.configurations:
         jobs = _cv_jobs_for(config, task, dimension, variant, hyperparameters)
         rows = [store.get(job.key) for job in jobs]
-        if any(row is None for row in rows):
+        if any(row is None and store.failure(job.key) is None for row, job in zip(rows, jobs, strict=True)):
             raise RuntimeError(f"cross-validation of {variant.model} on {task.name} d={dimension} is unfinished")
-        scores[json.dumps(hyperparameters, sort_keys=True, default=list)] = sum(r["test_accuracy"] for r in rows)
-    best = max(scores.values())
-    return next(c for c in variant.configurations if scores[json.dumps(c, sort_keys=True, default=list)] == best)
+        if all(row is not None and _selectable(row, config) for row in rows):
+            scores.append((sum(r["test_accuracy"] for r in rows), hyperparameters))
+    if not scores:
+        return None
+    best = max(score for score, _ in scores)
+    return next(c for score, c in scores if score == best)
+
+
+def _selectable(row: dict, config: SweepConfig) -> bool:
+    return not config.convergence_required or row.get("converged") != 0
 
 
 def _cv_jobs_for(config, task, dimension, variant, hyperparameters) -> list[Job]:
@@ -87,12 +106,15 @@ def _cv_jobs_for(config, task, dimension, variant, hyperparameters) -> list[Job]
     ]
 
 
-def matched_variant(config: SweepConfig, task: TaskSpec, dimension: int, quantum: Variant, store) -> Variant:
-    """An MLPClassifier variant whose hidden sizes match the quantum model's mean final parameter count."""
+def matched_variant(config: SweepConfig, task: TaskSpec, dimension: int, quantum: Variant, store) -> Variant | None:
+    """An MLPClassifier variant whose hidden sizes match the quantum model's mean final parameter count (None when
+    every final fit failed)."""
     finals = _final_jobs(config, task, dimension, quantum, store)
-    rows = [store.get(job.key) for job in finals]
-    if any(row is None for row in rows):
+    if any(store.get(job.key) is None and store.failure(job.key) is None for job in finals):
         raise RuntimeError(f"final fits of {quantum.model} on {task.name} d={dimension} are unfinished")
+    rows = [row for row in map(store.get, (job.key for job in finals)) if row is not None]
+    if not rows:
+        return None
     n_params = round(sum(r["n_params"] for r in rows) / len(rows))
     n_classes = _n_classes(finals[0])
     hidden = registry.matched_hidden_sizes(dimension, n_classes, n_params)
@@ -111,9 +133,13 @@ class _Cache:
 
     def __init__(self, store: ResultStore):
         self.rows = {row["config_hash"]: row for row in store.rows()}
+        self.failures = {row["config_hash"]: row for row in store.failures()}
 
     def get(self, key: str):
         return self.rows.get(key)
+
+    def failure(self, key: str):
+        return self.failures.get(key)
 
 
 STAGES = (("models", "cv"), ("models", "final"), ("matched", "cv"), ("matched", "final"))
@@ -121,7 +147,8 @@ STAGES = (("models", "cv"), ("models", "final"), ("matched", "cv"), ("matched", 
 
 def stage_jobs(config: SweepConfig, store, which: str, kind: str) -> list[Job]:
     """The jobs of one stage, finished ones included: `which` is "models" (the sweep's models and ablations) or
-    "matched" (the parameter-matched MLPs), `kind` is "cv" or "final"; `store` has `get(key) -> row or None`."""
+    "matched" (the parameter-matched MLPs), `kind` is "cv" or "final"; `store` has `get(key)` and `failure(key)`
+    (a row or None), as `best_configuration` takes."""
     points = [(task, d) for task in config.tasks for d in task.dimensions]
     specs = [(spec, v) for spec in config.models for v in model_variants(spec)]
     if which == "models":
@@ -133,6 +160,7 @@ def stage_jobs(config: SweepConfig, store, which: str, kind: str) -> list[Job]:
             for spec, v in specs
             if spec.matched_mlp and v.family == "quantum" and spec.runs_on(t.name, d)
         ]
+        triples = [(t, d, v) for t, d, v in triples if v is not None]
     if kind == "cv":
         return [job for t, d, v in triples for job in _cv_jobs(config, t, d, v)]
     return [job for t, d, v in triples for job in _final_jobs(config, t, d, v, store)]
@@ -163,24 +191,57 @@ def run_sweep(
     progress: bool = True,
     power_watts: float | None = None,
     grid_gco2_per_kwh: float | None = None,
+    retry_failed: bool = False,
+    poll_s: float = 10.0,
 ) -> dict[str, int]:
-    """Run every unfinished fit of `config`, committing each row as it arrives; returns {"ran", "skipped"}.
+    """Run every unfinished fit of `config`, committing each row as it arrives; returns counts of the fits it
+    "ran", those "failed" among them, those "skipped" (stored before) and those run "elsewhere" (by another sweep
+    sharing the database while this one waited, every `poll_s` seconds).
 
-    `power_watts` and `grid_gco2_per_kwh` go to `qnn.energy.measure_energy` for every fit (None: its defaults).
+    `retry_failed` forgets the stored failures first, so those fits run again. `power_watts` and
+    `grid_gco2_per_kwh` go to `qnn.energy.measure_energy` for every fit (None: its defaults).
     """
     fit = functools.partial(run_job, power_watts=power_watts, grid_gco2_per_kwh=grid_gco2_per_kwh)
+    if retry_failed:
+        store.forget_failures()
     counts = defaultdict(int)
-    finished = store.finished_keys()
-    with tqdm(total=count_jobs(config), desc="qnn bench", unit="fit", disable=not progress) as bar:
-        for which, kind in STAGES:
-            jobs = stage_jobs(config, _Cache(store), which, kind)
-            todo = [job for job in jobs if job.key not in finished]
-            counts["skipped"] += len(jobs) - len(todo)
-            bar.update(len(jobs) - len(todo))
-            for job, row in executor.map_unordered(fit, todo):
-                store.add(row)
-                finished.add(job.key)
-                counts["ran"] += 1
-                bar.set_postfix_str(f"{job.task.name} d={job.dimension} {job.model}", refresh=False)
-                bar.update(1)
+    claims = Claims(store.connection)
+    try:
+        with Heartbeat(store.path, claims.owner), _bar(config, progress) as bar:
+            for which, kind in STAGES:
+                jobs = stage_jobs(config, _Cache(store), which, kind)
+                _run_stage(jobs, store, claims, executor, fit, bar, counts, poll_s)
+    finally:
+        claims.close()
     return dict(counts)
+
+
+def _bar(config: SweepConfig, progress: bool):
+    return tqdm(total=count_jobs(config), desc="qnn bench", unit="fit", disable=not progress)
+
+
+def _run_stage(jobs: list[Job], store: ResultStore, claims: Claims, executor, fit, bar, counts, poll_s) -> None:
+    """Run the jobs of one stage that no one has run or holds; then wait for those that other sweeps hold."""
+    finished = store.finished_keys()
+    pending = {job.key: job for job in jobs if job.key not in finished}
+    counts["skipped"] += len(jobs) - len(pending)
+    bar.update(len(jobs) - len(pending))
+    while pending:
+        claimed = (job for job in list(pending.values()) if claims.claim(job.key))
+        for job, row in executor.map_unordered(fit, claimed):
+            store.add_failure(row) if is_failure(row) else store.add(row)
+            claims.release(job.key)
+            pending.pop(job.key)
+            counts["ran"] += 1
+            if is_failure(row):
+                counts["failed"] += 1
+            bar.set_postfix_str(f"{job.task.name} d={job.dimension} {job.model}", refresh=False)
+            bar.update(1)
+        elsewhere = store.finished_keys() & set(pending)
+        for key in elsewhere:
+            pending.pop(key)
+        if elsewhere:
+            counts["elsewhere"] += len(elsewhere)
+            bar.update(len(elsewhere))
+        if pending and claims.held_by_others(pending):
+            time.sleep(poll_s)  # another sweep is running these: the next stage needs their results

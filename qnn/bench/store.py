@@ -2,6 +2,8 @@
 
 Each row is inserted in its own transaction, so an interrupted sweep leaves only whole rows; a re-run asks
 `finished_keys()` and skips them. A row is never updated: a changed configuration hashes to a new key.
+A fit that raised (out of memory, a diverging loss, …) is a row of the `failures` table with its reason: a
+failure is a result too, so a re-run skips it unless the failures are forgotten (`forget_failures`).
 
 Example:
     >>> store = ResultStore(":memory:")
@@ -46,8 +48,28 @@ COLUMNS = {
     "cpu_seconds": "REAL NOT NULL",
     "qnn_version": "TEXT NOT NULL",
     "finished_at": "TEXT NOT NULL",  # ISO 8601, UTC
+    # 1 when the stopping rule ended training, 0 when max_steps did; NULL where the estimator has no such rule.
+    "converged": "INTEGER",
 }
 TABLE = "fits"
+BUSY_TIMEOUT_S = 60.0  # how long a write waits for another process's write before giving up
+# A fit that raised: its identity (as in `fits`), the exception's type and message, and when it failed.
+IDENTITY = (
+    "config_hash", "task", "task_params", "dimension", "model", "family", "base_model", "estimator",
+    "hyperparameters", "seed", "fold", "n_folds", "qnn_version",
+)  # fmt: skip
+FAILURE_COLUMNS = {
+    **{name: COLUMNS[name] for name in IDENTITY},
+    "error": "TEXT NOT NULL",  # the exception's class name, e.g. "SimulatorMemoryError"
+    "reason": "TEXT NOT NULL",  # its message
+    "fit_seconds": "REAL NOT NULL",  # time spent before it raised
+    "finished_at": "TEXT NOT NULL",
+}
+FAILURES = "failures"
+
+
+def _required(columns: dict[str, str]) -> set[str]:
+    return {name for name, kind in columns.items() if "NOT NULL" in kind or "PRIMARY KEY" in kind}
 
 
 class ResultStore:
@@ -57,33 +79,71 @@ class ResultStore:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._connection = sqlite3.connect(str(path))
-        columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
+        # Several sweeps may share one database (see `qnn.bench.claims`): wait for another's write to finish.
+        self._connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
         with self._connection:
-            self._connection.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({columns})")
+            for table, columns in ((TABLE, COLUMNS), (FAILURES, FAILURE_COLUMNS)):
+                declared = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+                self._connection.execute(f"CREATE TABLE IF NOT EXISTS {table} ({declared})")
+                self._add_missing_columns(table, columns)
 
-    def finished_keys(self) -> set[str]:
-        return {key for (key,) in self._connection.execute(f"SELECT config_hash FROM {TABLE}")}
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open SQLite connection (sweeps sharing the database claim fits through it: `qnn.bench.claims`)."""
+        return self._connection
+
+    def _add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
+        # A database written by an older qnn lacks the newer nullable columns; its rows keep NULL there.
+        present = {row[1] for row in self._connection.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in present:
+                self._connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+    def finished_keys(self, failed: bool = True) -> set[str]:
+        """Keys of the finished fits, and (with `failed`) of the fits that raised."""
+        keys = {key for (key,) in self._connection.execute(f"SELECT config_hash FROM {TABLE}")}
+        if failed:
+            keys |= {key for (key,) in self._connection.execute(f"SELECT config_hash FROM {FAILURES}")}
+        return keys
 
     def add(self, row: dict[str, Any]) -> None:
         """Insert one finished fit, atomically; a key already present is left as it is."""
-        missing = set(COLUMNS) - set(row)
+        self._insert(TABLE, COLUMNS, row)
+
+    def add_failure(self, row: dict[str, Any]) -> None:
+        """Insert one fit that raised (`FAILURE_COLUMNS`), atomically; a key already present is left as it is."""
+        self._insert(FAILURES, FAILURE_COLUMNS, row)
+
+    def _insert(self, table: str, columns: dict[str, str], row: dict[str, Any]) -> None:
+        missing = _required(columns) - set(row)
         if missing:
             raise ValueError(f"row is missing the columns {sorted(missing)}")
-        names = ", ".join(COLUMNS)
-        marks = ", ".join("?" for _ in COLUMNS)
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
         with self._connection:
             self._connection.execute(
-                f"INSERT OR IGNORE INTO {TABLE} ({names}) VALUES ({marks})", [row[name] for name in COLUMNS]
+                f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", [row.get(name) for name in columns]
             )
 
+    def forget_failures(self) -> int:
+        """Delete every stored failure, so that the next sweep runs those fits again; returns how many."""
+        with self._connection:
+            return self._connection.execute(f"DELETE FROM {FAILURES}").rowcount
+
     def rows(self, **equal) -> list[dict[str, Any]]:
-        """Every row (as dicts), optionally only those whose columns equal the given values."""
-        unknown = set(equal) - set(COLUMNS)
+        """Every finished fit (as dicts), optionally only those whose columns equal the given values."""
+        return self._select(TABLE, COLUMNS, equal)
+
+    def failures(self, **equal) -> list[dict[str, Any]]:
+        """Every fit that raised (as dicts), optionally only those whose columns equal the given values."""
+        return self._select(FAILURES, FAILURE_COLUMNS, equal)
+
+    def _select(self, table: str, columns: dict[str, str], equal: dict[str, Any]) -> list[dict[str, Any]]:
+        unknown = set(equal) - set(columns)
         if unknown:
-            raise ValueError(f"unknown columns {sorted(unknown)}; columns are {list(COLUMNS)}")
+            raise ValueError(f"unknown columns {sorted(unknown)}; columns are {list(columns)}")
         where = " AND ".join(f"{name} = ?" for name in equal)
-        query = f"SELECT * FROM {TABLE}" + (f" WHERE {where}" if where else "")
+        query = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "")
         cursor = self._connection.execute(query, list(equal.values()))
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, values, strict=True)) for values in cursor]

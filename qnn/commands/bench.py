@@ -16,7 +16,7 @@ def add_command(commands) -> None:
         "every fit stored in <out>/results.sqlite. Re-running the same command skips finished fits.",
     )
     source = bench.add_mutually_exclusive_group()
-    source.add_argument("--preset", choices=["quick", "paper"], help="a named sweep (default quick)")
+    source.add_argument("--preset", choices=["quick", "paper", "paper-best"], help="a named sweep (default quick)")
     source.add_argument("--config", metavar="FILE", help="a sweep file (.toml, .yaml or .yml)")
     bench.add_argument("--out", default="bench-out", help="folder of the database and report (default bench-out)")
     bench.add_argument(
@@ -34,6 +34,18 @@ def add_command(commands) -> None:
     )
     bench.add_argument(
         "--grid-intensity", type=non_negative_float, help="grid carbon intensity in gCO2e/kWh (default 475)"
+    )
+    bench.add_argument(
+        "--retry-failed", action="store_true", help="run again the fits stored as failures (default: skip them)"
+    )
+    bench.add_argument(
+        "--estimate",
+        action="store_true",
+        help="measure what each kind of fit costs here, print the number of fits and the time they would take "
+        "(on this machine and on --ray-workers Ray workers), and stop",
+    )
+    bench.add_argument(
+        "--ray-workers", type=positive_int, default=64, help="workers of the Ray estimate of --estimate (default 64)"
     )
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     bench.add_argument("--no-report", action="store_true", help="skip writing <out>/report.md")
@@ -56,18 +68,39 @@ def run(args: argparse.Namespace) -> int:
     if args.executor != "ray" and args.address:
         raise InvalidArgument("--address needs --executor ray")
     config = load_sweep(args.config) if args.config else presets.preset(args.preset or "quick")
+    if args.estimate:
+        print(_estimate_text(config, args.jobs or _cpu_cores(), args.ray_workers, not args.quiet))
+        return 0
     executor = make_executor(args.executor, args.jobs or _cpu_cores(), args.address)
     out = Path(args.out)
     try:
         with ResultStore(out / DATABASE) as store:
             counts = run_sweep(
                 config, store, executor, not args.quiet, power_watts=args.power_watts,
-                grid_gco2_per_kwh=args.grid_intensity,
+                grid_gco2_per_kwh=args.grid_intensity, retry_failed=args.retry_failed,
             )  # fmt: skip
     finally:
         executor.close()
-    print(f"{counts.get('ran', 0)} fits run, {counts.get('skipped', 0)} already in {out / DATABASE}")
+    print(
+        f"{counts.get('ran', 0)} fits run ({counts.get('failed', 0)} failed), {counts.get('skipped', 0)} already in "
+        f"{out / DATABASE}, {counts.get('elsewhere', 0)} run by another sweep sharing it"
+    )
     print(summary_table(out / DATABASE))
     if not args.no_report:
         print(f"report: {write_report(out)}")
     return 0
+
+
+def _estimate_text(config, cores: int, ray_workers: int, progress: bool) -> str:
+    from qnn.bench.estimate import estimate_sweep
+
+    estimate = estimate_sweep(config, progress=progress)
+    lines = [f"{estimate.n_fits} fits"]
+    for reason, count in sorted(estimate.failures.items()):
+        lines.append(f"  {count} expected to fail: {reason}")
+    lines.append("wall time (hours; from the earliest stop the convergence rule allows to max_steps):")
+    for label, workers in (("one process", 1), (f"this machine, {cores} workers", cores),
+                           (f"Ray, {ray_workers} workers", ray_workers)):  # fmt: skip
+        low, high = estimate.wall_hours(workers)
+        lines.append(f"  {label}: {low:.3g} to {high:.3g}")
+    return "\n".join(lines)

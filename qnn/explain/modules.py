@@ -40,7 +40,7 @@ def as_module(model) -> Explained:
     if isinstance(model, nn.Module):
         return Explained(model, None, None)
     name = type(model).__name__
-    module = getattr(model, "model_", None)
+    module = model.logit_model() if hasattr(model, "logit_model") else getattr(model, "model_", None)
     if isinstance(module, nn.Module):
         return Explained(module, _classes(model), getattr(model, "n_features_in_", None))
     if name == "MLPClassifier":

@@ -1,8 +1,9 @@
 """What every variational estimator shares: the scikit-learn contract around one torch module.
 
-A subclass says which module to build (`_build_model`) and how many circuits one sample runs
-(`_circuits_per_sample`); `fit` validates the data, encodes the labels, seeds everything from
-`random_state`, trains with `qnn.training.train`, and records the fitted attributes.
+A subclass says which module to build (`_build_model`), how many circuits one sample runs
+(`_circuits_per_sample`), and, where it does not train logits by cross-entropy, its loss (`_loss_fn`) and how
+its outputs become class probabilities (`_probabilities`); `fit` validates the data, encodes the labels, seeds
+everything from `random_state`, trains with `qnn.training.train`, and records the fitted attributes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from torch import nn
 
 from qnn.layer import QuantumLayer
 from qnn.models.layers import count_parameters
+from qnn.models.losses import expectation_probabilities
 from qnn.training import TrainConfig, train
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
@@ -51,6 +53,20 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
     def _circuits_per_sample(self) -> int:
         return 1
 
+    def _loss_fn(self):
+        """The training loss `(outputs, class indices) -> scalar` for the built `model_`; None: cross-entropy."""
+        return None
+
+    def _probabilities(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Class probabilities (batch, n_classes) from the model's outputs: the softmax of logits, or where the
+        model reads out expectation values (`readout_ == "expectations"`), ((1 − ē)/2, (1 + ē)/2)."""
+        if self._reads_expectations():
+            return expectation_probabilities(outputs)
+        return torch.softmax(outputs, dim=1)
+
+    def _reads_expectations(self) -> bool:
+        return getattr(self, "readout_", "logits") == "expectations"
+
     def _train_config(self) -> TrainConfig:
         return TrainConfig(
             optimizer=resolve_optimizer(self.optimizer),
@@ -83,6 +99,7 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
                 torch.tensor(X, dtype=torch.float32),
                 torch.as_tensor(y_index, dtype=torch.long),
                 config,
+                loss_fn=self._loss_fn(),
                 generator=generator,
             )
         self.model_.to("cpu")
@@ -94,8 +111,17 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         self.n_circuit_executions_ = result.n_samples_seen * self._circuits_per_sample()
         return self
 
+    def logit_model(self) -> nn.Module:
+        """A torch module from raw X (batch, d) to logits (batch, n_classes) whose softmax is `predict_proba`:
+        `model_` itself, or `model_` followed by the log of the class probabilities of its expectation values."""
+        check_is_fitted(self)
+        if not self._reads_expectations():
+            return self.model_
+        return nn.Sequential(self.model_, _LogProbabilities(self._probabilities))
+
     def decision_logits(self, X) -> np.ndarray:
-        """Logits (n_samples, n_classes) of the fitted model for X (n_samples, n_features)."""
+        """The fitted model's outputs for X (n_samples, n_features): logits (n_samples, n_classes), or for a model
+        trained with one of the paper's expectation-value losses, the expectation values (n_samples, w)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         with torch.no_grad():
@@ -103,10 +129,20 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (n_samples, n_classes), columns in the order of `classes_`."""
-        logits = torch.from_numpy(self.decision_logits(X))
-        return torch.softmax(logits, dim=1).numpy()
+        return self._probabilities(torch.from_numpy(self.decision_logits(X))).numpy()
 
     def predict(self, X) -> np.ndarray:
-        """Predicted labels (n_samples,), taken from `classes_`."""
-        index = self.decision_logits(X).argmax(axis=1)
+        """Predicted labels (n_samples,), taken from `classes_`: the most probable class (the first on ties)."""
+        index = self.predict_proba(X).argmax(axis=1)
         return self.classes_[index]
+
+
+class _LogProbabilities(nn.Module):
+    """log of `probabilities(outputs)`, floored so a certain class keeps a finite logit: (batch, k) → (batch, c)."""
+
+    def __init__(self, probabilities):
+        super().__init__()
+        self.probabilities = probabilities
+
+    def forward(self, outputs: torch.Tensor) -> torch.Tensor:
+        return torch.log(self.probabilities(outputs).clamp_min(1e-30))

@@ -5,7 +5,10 @@ Fitted attributes: `classes_`, `svc_` (the SVC trained on all samples), `calibra
 scaling), `n_qubits_`, `n_params_` (the SVC's support vectors, dual coefficients and intercepts; the
 embedding has no trainable parameters), `n_circuit_executions_` (circuits a device would run during
 fit: one per Gram entry for the fidelity kernel, one per sample and measured Pauli basis for the
-projected kernel), and `gamma_` for the projected kernel.
+projected kernel), and `gamma_` for the projected kernel (the γ of the training Gram matrix).
+
+`predict_by="svc"` (the paper's) labels by the SVC's decision function; `"probability"` by the largest
+calibrated probability, so that `predict` agrees with `predict_proba`.
 
 Example:
     >>> from sklearn.datasets import make_classification
@@ -39,8 +42,11 @@ from qnn.models.kernels import (
     one_qubit_paulis,
     projected_kernel,
 )
+from qnn.models.losses import check_choice
 
 EMBEDDINGS = ("hamiltonian", "iqp")
+PREDICT_BY = ("svc", "probability")
+GAMMA_FROM = ("rows", "training")
 
 
 class KernelClassifier(ClassifierMixin, BaseEstimator):
@@ -90,9 +96,10 @@ class KernelClassifier(ClassifierMixin, BaseEstimator):
         return self._gram(self._features(self.scaler_.transform(X)), self.train_features_)
 
     def predict(self, X) -> np.ndarray:
-        """Labels (n_samples,) of the largest calibrated probability, so that they agree with `predict_proba`."""
+        """Labels (n_samples,): the SVC's (`predict_by="svc"`) or the largest calibrated probability's."""
+        check_choice("predict_by", self.predict_by, PREDICT_BY)
         gram = self.gram_matrix(X)
-        return self.calibrated_.predict(gram)
+        return self.svc_.predict(gram) if self.predict_by == "svc" else self.calibrated_.predict(gram)
 
     def predict_proba(self, X) -> np.ndarray:
         """Platt-scaled class probabilities (n_samples, n_classes), columns in the order of `classes_`."""
@@ -107,10 +114,11 @@ class IQPKernelClassifier(KernelClassifier):
     seeds the folds that fit the probability calibration.
     """
 
-    def __init__(self, repeats=2, C=1.0, entangling=True, random_state=None):
+    def __init__(self, repeats=2, C=1.0, entangling=True, predict_by="svc", random_state=None):
         self.repeats = repeats
         self.C = C
         self.entangling = entangling
+        self.predict_by = predict_by
         self.random_state = random_state
 
     def _prepare(self, X):
@@ -131,7 +139,10 @@ class ProjectedQuantumKernelClassifier(KernelClassifier):
 
     `embedding="hamiltonian"` (default): random fixed rotations then a Trotterised Heisenberg evolution on
     d + 1 qubits (time `t`, `trotter_steps`); `"iqp"`: the IQP embedding on d qubits. γ is
-    `gamma_factor` / (variance of the training Pauli values · d), fitted as `gamma_`.
+    `gamma_factor` / (variance of the Pauli values · d): with `gamma_from="rows"` (the paper's code) the values
+    of the samples each Gram matrix is computed for (the training set in fit, the predicted samples in
+    predict), so a prediction depends on the samples predicted with it; with `"training"` those of the training
+    set always. `gamma_` is the training γ.
     `random_state` seeds the fixed rotations and the folds that fit the probability calibration.
     """
 
@@ -143,6 +154,8 @@ class ProjectedQuantumKernelClassifier(KernelClassifier):
         trotter_steps=5,
         C=1.0,
         entangling=True,
+        gamma_from="rows",
+        predict_by="svc",
         random_state=None,
     ):
         self.embedding = embedding
@@ -151,9 +164,12 @@ class ProjectedQuantumKernelClassifier(KernelClassifier):
         self.trotter_steps = trotter_steps
         self.C = C
         self.entangling = entangling
+        self.gamma_from = gamma_from
+        self.predict_by = predict_by
         self.random_state = random_state
 
     def _prepare(self, X):
+        check_choice("gamma_from", self.gamma_from, GAMMA_FROM)
         d = X.shape[1]
         if self.embedding == "hamiltonian":
             angles = check_random_state(self.random_state).uniform(0, 2 * math.pi, size=(d + 1, 3))
@@ -171,6 +187,7 @@ class ProjectedQuantumKernelClassifier(KernelClassifier):
         return one_qubit_paulis(embedding_states(self.embedding_, X), self.n_qubits_)
 
     def _gram(self, a, b):
+        gamma = self.gamma_factor * default_gamma(a, self.n_features_in_)
         if self.gamma_ is None:
-            self.gamma_ = self.gamma_factor * default_gamma(a, self.n_features_in_)
-        return projected_kernel(a, b, self.gamma_).numpy()
+            self.gamma_ = gamma  # the first call is fit's, on the training features
+        return projected_kernel(a, b, gamma if self.gamma_from == "rows" else self.gamma_).numpy()

@@ -9,8 +9,8 @@ module computes every angle that depends on x and feeds them to the circuit as i
 Example:
     >>> import torch
     >>> model = DataReuploading(7, n_classes=2, n_layers=2, generator=torch.Generator().manual_seed(0))
-    >>> model.n_qubits, model(torch.zeros(5, 7)).shape
-    (3, torch.Size([5, 2]))
+    >>> model.n_qubits, model(torch.zeros(5, 7)).shape, model.alphas.shape
+    (3, torch.Size([5, 1]), torch.Size([2, 1]))
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from torch import nn
 
 from circuits.circuit import Circuit, Input, Operation, Weight
 from qnn.models.circuit_tools import without_entanglement
-from qnn.models.layers import quantum_layer, readout
+from qnn.models.layers import quantum_layer
+from qnn.models.layers import readout as make_readout
+from qnn.models.losses import check_choice
 from qnn.models.variational import z_each
 
 
@@ -44,11 +46,22 @@ def reuploading_circuit(n_qubits: int, n_layers: int, entangling: bool = True) -
     return circuit if entangling else without_entanglement(circuit)
 
 
-class DataReuploading(nn.Module):
-    """(batch, n_features) scaled features → (batch, n_classes) logits.
+OBSERVABLE_TYPES = ("single", "half", "full")
+READOUTS = ("expectations", "logits")
 
-    Two classes: P(second) = σ(6⟨Z₀⟩); more: ⟨Z⟩ on each wire and a linear map. `n_qubits=None` uses
-    ⌈n_features / 3⌉ wires; more wires repeat the features cyclically, fewer are an error.
+
+def observable_weight(observable_type: str, n_qubits: int) -> int:
+    """How many qubits (the first w) the readout uses: "single" 1, "half" ⌊n/2⌋ (at least 1), "full" n."""
+    return {"single": 1, "half": max(1, n_qubits // 2), "full": n_qubits}[observable_type]
+
+
+class DataReuploading(nn.Module):
+    """(batch, n_features) scaled features → (batch, w) expectation values or (batch, n_classes) logits.
+
+    `readout="expectations"` (the paper's): ⟨Z⟩ of the first w qubits (w from `observable_type`), trained with
+    `qnn.models.losses.squared_fidelity_loss` and the class weights `alphas` (2, w, initially ones); two classes
+    only. `readout="logits"`: two classes, P(second) = σ(6·mean of those ⟨Z⟩); more, ⟨Z⟩ on each wire and a linear
+    map. `n_qubits=None` uses ⌈n_features / 3⌉ wires; more wires repeat the features cyclically, fewer are an error.
     """
 
     def __init__(
@@ -60,8 +73,14 @@ class DataReuploading(nn.Module):
         entangling: bool = True,
         backend="simulator",
         generator: torch.Generator | None = None,
+        observable_type: str = "single",
+        readout: str = "expectations",
     ):
         super().__init__()
+        check_choice("observable_type", observable_type, OBSERVABLE_TYPES)
+        check_choice("readout", readout, READOUTS)
+        if readout == "expectations" and n_classes != 2:
+            raise ValueError(f"readout 'expectations' (the paper's loss) needs two classes, got {n_classes}")
         needed = math.ceil(n_features / 3)
         self.n_qubits = needed if n_qubits is None else n_qubits
         if self.n_qubits < needed:
@@ -75,10 +94,16 @@ class DataReuploading(nn.Module):
         self.omegas = nn.Parameter(torch.rand(n_layers + 1, slots, generator=generator))
         self.final_thetas = nn.Parameter(torch.rand(slots, generator=generator))
         circuit = reuploading_circuit(self.n_qubits, n_layers, entangling)
-        observables = ["Z"] if n_classes == 2 else z_each(self.n_qubits)
+        w = observable_weight(observable_type, self.n_qubits)
+        if readout == "expectations":
+            observables = z_each(self.n_qubits)[:w]
+            self.alphas = nn.Parameter(torch.ones(2, w))
+            self.readout = nn.Identity()
+        else:
+            observables = [{z: 1.0 / w for z in z_each(self.n_qubits)[:w]}] if n_classes == 2 else z_each(self.n_qubits)
+            self.readout = make_readout(len(observables), n_classes)
         # The paper's initial θ are uniform on [0, 1), as are ω.
         self.quantum = quantum_layer(circuit, observables, backend, generator, init=(0.0, 1.0))
-        self.readout = readout(len(observables), n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         padded = torch.cat([x, x.new_zeros(x.shape[0], 1)], dim=1)[:, self.feature_index]

@@ -21,7 +21,9 @@ from torch import nn
 import circuits
 from circuits.circuit import Circuit, Input, Operation, Weight
 from qnn.models.circuit_tools import prefix_hadamards, replace_gate, without_entanglement
-from qnn.models.layers import Scale, quantum_layer, readout
+from qnn.models.layers import Scale, quantum_layer
+from qnn.models.layers import readout as make_readout
+from qnn.models.losses import check_choice
 
 
 def _ablate(circuit: Circuit, entangling: bool, keep_state_prep: bool = False) -> Circuit:
@@ -41,21 +43,25 @@ def dressed_quantum_circuit(
     dropout: float = 0.0,
     backend="simulator",
     generator: torch.Generator | None = None,
+    linear_layers: str = "torch",
 ) -> nn.Sequential:
     """Mari et al. 2019: Linear → tanh·π/2 → [H, RY(x) encoding; RY layers with a CNOT ring] → ⟨Z⟩ each → Linear.
 
     (batch, n_features) → (batch, n_classes). Dropout acts on the quantum layer's classical input.
+    `linear_layers="paper"`: both linear maps without bias, weights drawn from N(0, 1)/n_features with
+    `generator` (qml-benchmarks); `"torch"`: `nn.Linear`'s own initialisation, with biases.
     """
+    check_choice("linear_layers", linear_layers, ("paper", "torch"))
     circuit = prefix_hadamards(n_qubits) + circuits.angle_encoding(n_qubits, rotation="Y")
     circuit = _ablate(circuit + circuits.basic_entangler(n_qubits, n_layers, rotation="Y"), entangling)
-    return nn.Sequential(
-        nn.Linear(n_features, n_qubits),
-        nn.Tanh(),
-        Scale(math.pi / 2),
-        nn.Dropout(dropout),
-        quantum_layer(circuit, z_each(n_qubits), backend, generator),
-        nn.Linear(n_qubits, n_classes),
-    )
+    paper = linear_layers == "paper"
+    into, out = nn.Linear(n_features, n_qubits, bias=not paper), nn.Linear(n_qubits, n_classes, bias=not paper)
+    if paper:
+        with torch.no_grad():
+            for linear in (into, out):
+                linear.weight.normal_(generator=generator).div_(n_features)
+    layer = quantum_layer(circuit, z_each(n_qubits), backend, generator)
+    return nn.Sequential(into, nn.Tanh(), Scale(math.pi / 2), nn.Dropout(dropout), layer, out)
 
 
 def iqp_variational(
@@ -66,9 +72,11 @@ def iqp_variational(
     entangling: bool = True,
     backend="simulator",
     generator: torch.Generator | None = None,
+    readout: str = "logits",
 ) -> nn.Sequential:
     """Havlíček et al. 2019: IQP encoding, then strongly entangling layers with CZ entanglers; ⟨Z₀Z₁⟩
     read as P(second class) = σ(6⟨Z₀Z₁⟩) for two classes, ⟨Z⟩ on each wire and a linear map otherwise.
+    `readout="expectations"` (two classes): ⟨Z₀Z₁⟩ itself, (batch, 1), for the paper's linear loss.
 
     One qubit per feature (at least two, so that Z₀Z₁ exists).
     """
@@ -77,7 +85,29 @@ def iqp_variational(
     ansatz = replace_gate(circuits.strongly_entangling(n_qubits, n_layers), "CNOT", "CZ")
     circuit = _ablate(encoding + ansatz, entangling)
     observables = ["ZZ"] if n_classes == 2 else z_each(n_qubits)
-    return nn.Sequential(quantum_layer(circuit, observables, backend, generator), readout(len(observables), n_classes))
+    head = _head(readout, len(observables), n_classes)
+    return nn.Sequential(quantum_layer(circuit, observables, backend, generator), head)
+
+
+def _head(readout: str, n_outputs: int, n_classes: int, bias: bool = False) -> nn.Module:
+    """Logits from the measured values, or (`readout="expectations"`, two classes) the values themselves."""
+    check_choice("readout", readout, ("expectations", "logits"))
+    if readout == "logits":
+        return make_readout(n_outputs, n_classes, bias=bias)
+    if n_classes != 2:
+        raise ValueError(f"readout 'expectations' (the paper's losses) needs two classes, got {n_classes}")
+    return ExpectationBias() if bias else nn.Identity()
+
+
+class ExpectationBias(nn.Module):
+    """A trainable scalar b added to an expectation value, initially 0.01 (Schuld et al.): (batch, 1) → (batch, 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.bias = nn.Parameter(torch.full((1,), 0.01))
+
+    def forward(self, f: torch.Tensor) -> torch.Tensor:
+        return f + self.bias
 
 
 def separable_variational(
@@ -100,7 +130,9 @@ def separable_variational(
                 ops.append(Operation("RY", (i,), (Input(i),)))
     circuit = Circuit.of(n, ops, n_inputs=n, weight_shapes=[(n_layers + 1, n, 3)])
     observables = [{word: 1.0 / n for word in z_each(n)}] if n_classes == 2 else z_each(n)
-    return nn.Sequential(quantum_layer(circuit, observables, backend, generator), readout(len(observables), n_classes))
+    return nn.Sequential(
+        quantum_layer(circuit, observables, backend, generator), make_readout(len(observables), n_classes)
+    )
 
 
 class AmplitudeInputs(nn.Module):
@@ -131,9 +163,12 @@ def circuit_centric(
     entangling: bool = True,
     backend="simulator",
     generator: torch.Generator | None = None,
+    readout: str = "logits",
 ) -> nn.Sequential:
     """Schuld et al. 2018: amplitude encoding on ⌈log₂ d⌉ qubits per copy, strongly entangling layers,
     ⟨Z₀⟩ plus a trainable bias (two classes), or ⟨Z⟩ on each wire and a linear map (more classes).
+    Two classes: logits σ(6(⟨Z₀⟩ + b)), or with `readout="expectations"` ⟨Z₀⟩ + b itself, (batch, 1), for the
+    paper's square loss.
 
     `entangling=False` removes the ansatz's entangling gates; the amplitude-encoded input state itself
     is kept (it is the data).
@@ -144,4 +179,4 @@ def circuit_centric(
     circuit = _ablate(circuit, entangling, keep_state_prep=True)
     observables = ["Z"] if n_classes == 2 else z_each(n_qubits)
     layer = quantum_layer(circuit, observables, backend, generator)
-    return nn.Sequential(amplitudes, layer, readout(len(observables), n_classes, bias=True))
+    return nn.Sequential(amplitudes, layer, _head(readout, len(observables), n_classes, bias=True))

@@ -129,3 +129,82 @@ def test_models_can_be_limited_to_tasks_and_dimensions(tmp_path):
         run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS)
         assert {(r["task"], r["dimension"]) for r in store.rows()} == {("linearly_separable", 2)}
     assert count_jobs(config) == 2
+
+
+def _stand_in_sweep(grid, **changes) -> SweepConfig:
+    return tiny_sweep(
+        tasks=(TaskSpec("linearly_separable", (3,), n_samples=60),),
+        models=(ModelSpec(STAND_IN, grid, ablation=False, matched_mlp=False),),
+        **changes,
+    )
+
+
+def test_failed_fits_are_stored_the_sweep_goes_on_and_a_rerun_skips_them(tmp_path):
+    # C=1 runs out of simulator memory in every fold; C=0.01 works, so it is selected and retrained.
+    config = _stand_in_sweep({"C": [1.0, 0.01], "fail_with": [None]})
+    memory = _stand_in_sweep({"C": [1.0], "fail_with": ["memory"]}).models[0]
+    config = tiny_sweep(tasks=config.tasks, models=(config.models[0], memory))
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        counts = run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS)
+        failures = store.failures()
+        assert counts["failed"] == len(failures) == 2  # the memory model's two final fits (one grid point: no CV)
+        assert {f["error"] for f in failures} == {"SimulatorMemoryError"} and "1 TiB" in failures[0]["reason"]
+        assert counts["ran"] == count_jobs(config)
+        again = run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS)
+        assert again == {"skipped": count_jobs(config)}
+        retried = run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS, retry_failed=True)
+        assert retried == {"ran": 2, "failed": 2, "skipped": count_jobs(config) - 2}
+
+
+def test_a_configuration_with_a_failed_fold_is_never_selected(tmp_path):
+    # The grid's better point (C=1) fails in cross-validation: the sweep retrains the other one.
+    config = _stand_in_sweep({"C": [1.0], "fail_with": [None, "value"]})
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS)
+        finals = store.rows(fold="final")
+        assert len(store.failures()) == 2  # the two folds of fail_with="value"
+    assert {json.loads(r["hyperparameters"])["fail_with"] for r in finals} == {None}
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_non_converged_fits_are_not_selected_under_the_papers_rule(tmp_path, required):
+    # converges=False would win on accuracy (C=10 fits best); under the paper's rule it is never selected.
+    grid = {"C": [10.0, 0.001], "converges": [False, True]}
+    config = _stand_in_sweep(grid, convergence_required=required)
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS)
+        cv = store.rows(fold="0")
+        finals = store.rows(fold="final")
+    assert {r["converged"] for r in cv} == {0, 1}
+    chosen = {json.loads(r["hyperparameters"])["converges"] for r in finals}
+    accuracy = {json.loads(r["hyperparameters"])["C"]: r["test_accuracy"] for r in cv if r["converged"] == 0}
+    assert chosen == ({True} if required else {False}) and accuracy[10.0] > 0.5
+
+
+def test_every_configuration_failing_leaves_no_final_fits(tmp_path):
+    config = _stand_in_sweep({"C": [1.0, 2.0], "fail_with": ["value"]})
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        counts = run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS)
+        assert counts == {"ran": 4, "failed": 4, "skipped": 0} and store.rows() == []
+
+
+def test_two_sweeps_sharing_a_database_compute_each_fit_once(tmp_path):
+    import threading
+
+    config = _stand_in_sweep({"C": [1.0, 0.1, 0.01], "sleep_s": [0.05]})
+    path, results = tmp_path / "r.sqlite", []
+
+    def sweep():
+        with ResultStore(path) as store:
+            results.append(run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS, poll_s=0.02))
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = count_jobs(config)
+    assert sum(r.get("ran", 0) for r in results) == total  # no fit was computed by both
+    assert all(r.get("ran", 0) > 0 for r in results)  # both did part of the work
+    with ResultStore(path) as store:
+        assert len(store.rows()) == total

@@ -46,3 +46,25 @@ def test_bad_rows_and_queries(tmp_path):
             store.rows(accuracy=1)
     with pytest.raises(FileNotFoundError, match="no results database"):
         read_results(tmp_path / "missing.sqlite")
+
+
+def test_failures_are_their_own_table_and_count_as_finished(tmp_path):
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        store.add(_row("a"))
+        store.add_failure({**_row("b"), "error": "SimulatorMemoryError", "reason": "needs 64 GiB"})
+        assert store.finished_keys() == {"a", "b"} and store.finished_keys(failed=False) == {"a"}
+        assert store.failures()[0]["reason"] == "needs 64 GiB" and len(store.rows()) == 1
+        with pytest.raises(ValueError, match="reason"):
+            store.add_failure({**_row("c"), "error": "E"})
+        assert store.forget_failures() == 1 and store.finished_keys() == {"a"}
+
+
+def test_a_database_of_an_older_version_gains_the_new_columns(tmp_path):
+    old = {name: kind for name, kind in COLUMNS.items() if name != "converged"}
+    with sqlite3.connect(tmp_path / "r.sqlite") as connection:
+        connection.execute(f"CREATE TABLE {TABLE} ({', '.join(f'{n} {k}' for n, k in old.items())})")
+        connection.execute(f"INSERT INTO {TABLE} VALUES ({', '.join('?' for _ in old)})", [_row("old")[n] for n in old])
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        store.add(_row("new", converged=1))
+        converged = {row["config_hash"]: row["converged"] for row in store.rows()}
+    assert converged == {"old": None, "new": 1}

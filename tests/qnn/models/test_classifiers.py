@@ -52,7 +52,11 @@ def fitted(separable_task):
 @pytest.mark.parametrize("cls", CLASSIFIERS, ids=IDS)
 def test_learns_a_linearly_separable_task(cls, fitted, separable_task):
     _, X_test, _, y_test = separable_task
-    assert fitted[cls].score(X_test, y_test) > 0.9
+    # Two of the paper's models settle lower on this task: the IQP model's loss (the probability of a wrong label)
+    # at 0.86 (0.94 with cross-entropy), and the circuit-centric model, which amplitude-encodes raw features (their
+    # norm is lost), at 0.90; the paper too found both among the weaker models on linearly separable data.
+    weaker = (IQPVariationalClassifier, CircuitCentricClassifier)
+    assert fitted[cls].score(X_test, y_test) > (0.8 if cls in weaker else 0.9)
 
 
 @pytest.mark.parametrize("cls", CLASSIFIERS, ids=IDS)
@@ -66,9 +70,9 @@ def test_fitted_attributes(cls, fitted, separable_task):
     assert clf.n_circuit_executions_ == len(clf.loss_curve_) * 32
     assert 0 < len(clf.loss_curve_) <= clf.max_steps
     assert clf.energy_ is None  # metering is opt-in for the training loop; the bench measures each fit
-    # model_ maps raw float32 features (scaling folded in) to logits whose softmax is predict_proba.
+    # logit_model() maps raw float32 features (scaling folded in) to logits whose softmax is predict_proba.
     with torch.no_grad():
-        logits = clf.model_(torch.tensor(X_test, dtype=torch.float32))
+        logits = clf.logit_model()(torch.tensor(X_test, dtype=torch.float32))
     assert logits.shape == (len(X_test), 2)
     np.testing.assert_allclose(clf.predict_proba(X_test), torch.softmax(logits.double(), 1).numpy(), atol=1e-6)
     np.testing.assert_array_equal(clf.predict(X_test), clf.predict_proba(X_test).argmax(1))
@@ -207,3 +211,81 @@ def test_fits_on_cuda_and_predicts_on_cpu(separable_task):
     clf = DataReuploadingClassifier(max_steps=5, device="cuda", random_state=0).fit(X_train, y_train)
     assert next(clf.model_.parameters()).device.type == "cpu"
     assert clf.predict(X_test).shape == (len(X_test),)
+
+
+def _paper_loss(name, e, y, alphas=None):
+    """The paper's losses from their definitions (labels y ∈ {-1, 1}), NumPy."""
+    if name == "linear":
+        return np.mean((1 - y * e[:, 0]) / 2)
+    if name == "square":
+        return np.mean((e[:, 0] - y) ** 2 / 2)
+    wrong = (alphas[0] * (1 - e) / 2 - ((1 - y) / 2)[:, None]) ** 2
+    right = (alphas[1] * (1 + e) / 2 - ((1 + y) / 2)[:, None]) ** 2
+    return np.sum(wrong + right) / 2 / len(y)
+
+
+@pytest.mark.parametrize(
+    "cls, loss, kwargs",
+    [
+        (IQPVariationalClassifier, "linear", {}),
+        (CircuitCentricClassifier, "square", {}),
+        (DataReuploadingClassifier, "squared_fidelity", {"observable_type": "full"}),
+    ],
+)
+def test_the_fit_minimises_the_papers_loss(cls, loss, kwargs, separable_task):
+    X_train, _, y_train, _ = separable_task
+    X, y = X_train[:40], y_train[:40]
+    # One full-batch step at a negligible learning rate: the recorded loss is the loss of the fitted model.
+    clf = cls(max_steps=1, batch_size=40, learning_rate=1e-12, random_state=0, **kwargs).fit(X, y)
+    with torch.no_grad():
+        e = clf.model_(torch.tensor(X, dtype=torch.float32)).double().numpy()
+    alphas = clf.model_[1].alphas.detach().double().numpy() if loss == "squared_fidelity" else None
+    assert e.shape == (40, 2 if loss == "squared_fidelity" else 1)  # full: both qubits of ceil(4 / 3)
+    assert clf.loss_curve_[0] == pytest.approx(_paper_loss(loss, e, 2 * y - 1, alphas), rel=1e-5)
+    # The label is the sign of the mean expectation value.
+    np.testing.assert_array_equal(clf.predict(X), (e.mean(axis=1) > 0).astype(int))
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [
+        (IQPVariationalClassifier, {"loss": "cross_entropy"}),
+        (CircuitCentricClassifier, {"loss": "cross_entropy", "scaling": "standard"}),
+        (DataReuploadingClassifier, {"loss": "cross_entropy"}),
+    ],
+)
+def test_the_cross_entropy_variants_remain(cls, kwargs, separable_task):
+    X_train, X_test, y_train, _ = separable_task
+    clf = cls(max_steps=2, random_state=0, **kwargs).fit(X_train, y_train)
+    with torch.no_grad():
+        logits = clf.model_(torch.tensor(X_test, dtype=torch.float32))
+    assert logits.shape == (len(X_test), 2) and clf.readout_ == "logits"
+
+
+def test_circuit_centric_encodes_raw_features_by_default(separable_task):
+    X_train, X_test, y_train, _ = separable_task
+    raw = CircuitCentricClassifier(max_steps=1, random_state=0).fit(X_train, y_train)
+    scaled = CircuitCentricClassifier(max_steps=1, random_state=0, scaling="standard").fit(X_train, y_train)
+    amplitudes = raw.model_[0](torch.tensor(X_test[:3], dtype=torch.float32))
+    expected = np.c_[X_test[:3], np.zeros((3, 0))] / np.linalg.norm(X_test[:3], axis=1, keepdims=True)  # 4 = 2²
+    np.testing.assert_allclose(amplitudes.numpy(), expected, rtol=1e-5)
+    assert type(scaled.model_[0]).__name__ == "FeatureScaling"
+    with pytest.raises(ValueError, match="scaling must be one of"):
+        CircuitCentricClassifier(scaling="minmax").fit(X_train, y_train)
+
+
+def test_dressed_circuit_follows_the_paper(rng):
+    X = rng.normal(size=(40, 12))
+    y = (X[:, 0] > 0).astype(int)
+    clf = DressedQuantumCircuitClassifier(n_layers=1, max_steps=1, learning_rate=1e-12, random_state=0).fit(X, y)
+    assert clf.n_qubits_ == 12  # one qubit per feature, past the old cap of 8
+    into, out = clf.model_[1][0], clf.model_[1][-1]
+    assert into.bias is None and out.bias is None  # no bias in the paper's linear layers
+    weights = torch.cat([into.weight.flatten(), out.weight.flatten()]).double()
+    assert weights.std().item() == pytest.approx(1 / 12, rel=0.15)  # N(0, 1) / d
+    assert abs(weights.mean().item()) < 3 / 12 / np.sqrt(len(weights))
+    torch_init = DressedQuantumCircuitClassifier(linear_layers="torch", n_qubits=8, max_steps=1, random_state=0)
+    torch_init.fit(X, y)
+    assert torch_init.n_qubits_ == 8 and torch_init.model_[1][0].bias is not None
+    capped = DressedQuantumCircuitClassifier(max_qubits=5, max_steps=1, random_state=0).fit(X, y)
+    assert capped.n_qubits_ == 5

@@ -24,14 +24,14 @@ def pennylane_reuploading(x, omegas, thetas, final_thetas, n_qubits, n_layers):
         for i in range(n_qubits):
             angles = x[3 * i : 3 * i + 3] * omegas[n_layers, 3 * i : 3 * i + 3] + final_thetas[3 * i : 3 * i + 3]
             qml.Rot(*angles, wires=i)
-        return qml.expval(qml.PauliZ(0))
+        return [qml.expval(qml.PauliZ(i)) for i in range(n_qubits)]
 
-    return float(node())
+    return np.array(node(), dtype=float)
 
 
 @pytest.mark.parametrize(("n_features", "n_layers"), [(7, 2), (6, 3), (2, 1)])
 def test_matches_pennylane(n_features, n_layers, generator):
-    model = DataReuploading(n_features, 2, n_layers=n_layers, generator=generator).double()
+    model = DataReuploading(n_features, 2, n_layers=n_layers, generator=generator, observable_type="full").double()
     n = model.n_qubits
     x = torch.rand(3, n_features, dtype=torch.float64, generator=generator)
     thetas = model.quantum.weights.detach().numpy().reshape(n_layers, n, 3)
@@ -40,8 +40,28 @@ def test_matches_pennylane(n_features, n_layers, generator):
     padded = np.pad(x.numpy(), ((0, 0), (0, 3 * n - n_features)))
     expected = [pennylane_reuploading(row, omegas, thetas, final, n, n_layers) for row in padded]
     with torch.no_grad():
-        logits = model(x)
-    torch.testing.assert_close(logits[:, 1] / 3, torch.tensor(expected, dtype=torch.float64))
+        expvals = model(x)
+    torch.testing.assert_close(expvals, torch.tensor(np.array(expected), dtype=torch.float64))
+    # The cross-entropy variant reads the same ⟨Z₀⟩ through σ(6⟨Z₀⟩).
+    logits_model = DataReuploading(n_features, 2, n_layers=n_layers, readout="logits").double()
+    logits_model.load_state_dict({k: v for k, v in model.state_dict().items() if k != "alphas"})
+    with torch.no_grad():
+        torch.testing.assert_close(logits_model(x)[:, 1] / 3, expvals[:, 0])
+
+
+@pytest.mark.parametrize(("observable_type", "n_qubits", "w"), [("single", 4, 1), ("half", 4, 2), ("half", 1, 1),
+                                                                 ("full", 4, 4), ("half", 5, 2)])  # fmt: skip
+def test_observable_type_sets_how_many_qubits_are_read(observable_type, n_qubits, w, generator):
+    model = DataReuploading(3 * n_qubits, 2, n_layers=1, generator=generator, observable_type=observable_type)
+    assert model(torch.rand(2, 3 * n_qubits)).shape == (2, w) and model.alphas.shape == (2, w)
+    assert torch.equal(model.alphas, torch.ones(2, w))  # the paper starts the class weights at one
+
+
+def test_the_papers_loss_needs_two_classes_and_known_choices(generator):
+    with pytest.raises(ValueError, match="two classes"):
+        DataReuploading(3, 3, generator=generator)
+    with pytest.raises(ValueError, match="observable_type must be one of"):
+        DataReuploading(3, 2, generator=generator, observable_type="all")
 
 
 def test_more_features_than_qubits_use_ceil_d_over_3_wires(generator):
@@ -51,14 +71,14 @@ def test_more_features_than_qubits_use_ceil_d_over_3_wires(generator):
 
 
 def test_extra_qubits_repeat_the_features(generator):
-    model = DataReuploading(2, 3, n_layers=1, n_qubits=3, generator=generator)
+    model = DataReuploading(2, 3, n_layers=1, n_qubits=3, generator=generator, readout="logits")
     assert model.feature_index.tolist() == [0, 1, 0, 1, 0, 1, 0, 1, 0]
     assert model(torch.rand(4, 2)).shape == (4, 3)
 
 
 def test_input_scaling_is_trainable(generator):
     model = DataReuploading(3, 2, n_layers=2, generator=generator)
-    model(torch.rand(5, 3))[:, 1].sum().backward()  # the two binary logits sum to zero
+    model(torch.rand(5, 3)).sum().backward()
     assert model.omegas.grad is not None and model.omegas.grad.abs().sum() > 0
 
 
