@@ -118,7 +118,11 @@ class SimulatorBackend:
         """The one place the simulator chooses its path for a plan: "dense" (a few qubits: batched
         unitaries, autograd through them), "forward" (no gradients needed: slices of the batch), or
         "adjoint" / "backprop" (the gradient methods)."""
-        if self.method == "auto" and plan.n_qubits <= self.dense_max_qubits and dense_supports(program):
+        # Measured on one core: 5.7x faster than the gate-by-gate engine for a 4-qubit, 15-layer re-uploading
+        # step, but 0.75-1.0x for one encoding layer and shared ones (the product state already makes those
+        # cheap). So only circuits that read inputs in several layers go dense.
+        small = self.method == "auto" and plan.n_qubits <= self.dense_max_qubits and dense_supports(program)
+        if small and _DENSE.get(program, lambda: dense_recipe(program)).n_batched_layers >= 2:
             return "dense"
         if not differentiable:
             return "forward"

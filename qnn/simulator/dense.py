@@ -57,6 +57,11 @@ class DenseRecipe:
     # whole batch) or ("batched", layers) reading inputs (one matrix per sample), each multiplied into one.
     runs: tuple[tuple[str, tuple[int, ...]], ...]
 
+    @property
+    def n_batched_layers(self) -> int:
+        """Layers that read inputs (one matrix per sample each)."""
+        return sum(len(layers) for kind, layers in self.runs if kind == "batched")
+
 
 def supports(program: Program) -> bool:
     """Whether `dense_states` runs this program: StatePrep, if any, only first and on every wire."""

@@ -80,17 +80,20 @@ def test_layers_are_regrouped_in_order():
     assert dense_recipe(compile_circuit(c)).chains.shape == (1, 3, 1)
 
 
-def test_the_backend_chooses_the_dense_path_for_small_circuits_only():
-    small = compile_circuit(circuits.angle_encoding(4) + circuits.strongly_entangling(4, 2))
-    wide = compile_circuit(circuits.angle_encoding(6) + circuits.strongly_entangling(6, 2))
-    prep = compile_circuit(circuits.amplitude_encoding(3) + circuits.strongly_entangling(3, 1))
+def test_the_backend_chooses_the_dense_path_for_small_re_uploading_circuits_only():
+    small = compile_circuit(reuploading_circuit(4, 3))
+    wide = compile_circuit(reuploading_circuit(6, 2))
+    encoded_once = compile_circuit(circuits.angle_encoding(4) + circuits.strongly_entangling(4, 2))
+    prep = compile_circuit(circuits.amplitude_encoding(3) + reuploading_circuit(3, 2))
     auto = SimulatorBackend()
     assert auto.path(small, make_plan(small, 4, True), True) == "dense"
     assert auto.path(prep, make_plan(prep, 4, True), True) == "dense"
     assert auto.path(wide, make_plan(wide, 4, True), True) == "adjoint"
+    assert auto.path(encoded_once, make_plan(encoded_once, 4, True), True) == "adjoint"  # one input layer
     assert SimulatorBackend(dense_max_qubits=0).path(small, make_plan(small, 4, True), True) == "adjoint"
     assert SimulatorBackend(method="adjoint").path(small, make_plan(small, 4, True), True) == "adjoint"
     assert SimulatorBackend(dense_max_qubits=6).path(wide, make_plan(wide, 4, True), False) == "dense"
+    assert dense_recipe(small).n_batched_layers == 4 and dense_recipe(encoded_once).n_batched_layers == 1
     with pytest.raises(ValueError, match="dense_max_qubits must be a non-negative integer"):
         SimulatorBackend(dense_max_qubits=-1)
 
