@@ -268,6 +268,11 @@ BAD_INPUTS = {
         ValueError,
         "n_repeats must be a positive integer",
     ),
+    "model-reuploading-layers-zero": (
+        lambda tmp: quantum_classifier("DataReuploadingClassifier", n_layers=0),
+        ValueError,
+        "n_layers must be an integer >= 1",
+    ),
     "model-dressed-layers-float": (
         lambda tmp: quantum_classifier("DressedQuantumCircuitClassifier", n_layers=1.5),
         ValueError,

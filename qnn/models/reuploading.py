@@ -26,6 +26,7 @@ from qnn.models.layers import quantum_layer
 from qnn.models.layers import readout as make_readout
 from qnn.models.losses import check_choice
 from qnn.models.variational import z_each
+from qnn.validation import check_int
 
 
 def reuploading_circuit(n_qubits: int, n_layers: int, entangling: bool = True) -> Circuit:
@@ -77,6 +78,7 @@ class DataReuploading(nn.Module):
         readout: str = "expectations",
     ):
         super().__init__()
+        check_int("n_layers", n_layers, minimum=1)  # zero layers would silently train only the final rotations
         check_choice("observable_type", observable_type, OBSERVABLE_TYPES)
         check_choice("readout", readout, READOUTS)
         if readout == "expectations" and n_classes != 2:
