@@ -66,6 +66,14 @@ def add_command(commands) -> None:
         help="instead of the peers: time qnn's step quiet and while one other process spins on a core, turn by "
         "turn, and print the slowdown (the layer's own choice of threads, or --threads)",
     )
+    perf.add_argument(
+        "--fits",
+        nargs="*",
+        default=None,
+        metavar="MODEL",
+        help="instead of the peers: whole fits of the paper's models (all four, or the ones named) on MNIST PCA "
+        "d=10 with the paper's best hyperparameters, one thread, beside the paper's published fit times",
+    )
     perf.add_argument("--quiet", action="store_true", help="no progress bar")
     perf.set_defaults(run=run)
 
@@ -81,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.busy:
         return _busy(args)
+    if args.fits is not None:
+        return _fits(args)
     unknown = [p for p in args.peers if p not in PEERS]
     if unknown:
         raise InvalidArgument(f"unknown peer(s) {unknown}; expected some of: {', '.join(PEERS)}")
@@ -142,6 +152,21 @@ def _measure_group(args: argparse.Namespace, workload, advance) -> list:
     note = f"skipped above --max-qiskit-qubits {args.max_qiskit_qubits}"
     results["qiskit-ml"] = Measurement("qiskit-ml", workload.n_qubits, workload.dtype_name, None, note=note)
     return [results[peer] for peer in args.peers]
+
+
+def _fits(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from qnn.perf.fits import FIT_MODELS, format_fits, time_fits
+
+    models = args.fits or list(FIT_MODELS)
+    with tqdm(total=len(models), desc="qnn perf --fits", disable=args.quiet, leave=False) as bar:
+        results = time_fits(
+            models, threads=args.threads or 1, progress=lambda m: (bar.set_postfix_str(m), bar.update())
+        )
+    print(f"whole fits on MNIST PCA d=10, the paper's best hyperparameters, {args.threads or 1} thread(s)")
+    print(format_fits(results))
+    return 0
 
 
 def _busy(args: argparse.Namespace) -> int:

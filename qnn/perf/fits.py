@@ -1,0 +1,115 @@
+"""Whole fits of the paper's models at the bench's shapes, beside the fit times the paper published.
+
+Each model is fitted on MNIST 3-vs-5 PCA with 10 features (the whole training split) with the paper's best
+hyperparameters (`qnn/data/paper_best.csv`: batch 32, Adam, the convergence rule), on one thread, as a bench
+worker runs; `published / ours` compares with the paper's mean fit time of that configuration
+(`qnn/data/paper_fit_times.csv`), measured on the paper's machines with its JAX code.
+
+Example:
+    >>> [r.model for r in time_fits(["SeparableVariationalClassifier"])]  # doctest: +SKIP
+    ['SeparableVariationalClassifier']
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from dataclasses import dataclass
+from importlib import resources
+
+import pandas as pd
+import torch
+
+FIT_MODELS = (
+    "DataReuploadingClassifier",
+    "DressedQuantumCircuitClassifier",
+    "IQPVariationalClassifier",
+    "SeparableVariationalClassifier",
+)
+
+
+@dataclass(frozen=True)
+class FitTiming:
+    model: str
+    hyperparameters: dict
+    steps: int
+    converged: bool
+    seconds: float
+    test_accuracy: float
+    published_seconds: float
+    published_accuracy: float
+
+    @property
+    def ms_per_step(self) -> float:
+        return 1e3 * self.seconds / self.steps
+
+    @property
+    def speedup(self) -> float:
+        """The published fit time over ours."""
+        return self.published_seconds / self.seconds
+
+
+def published_fit_seconds() -> dict[str, float]:
+    with resources.as_file(resources.files("qnn") / "data" / "paper_fit_times.csv") as path:
+        table = pd.read_csv(path, comment="#")
+    return dict(zip(table.model, table.published_fit_seconds, strict=True))
+
+
+def time_fits(
+    models=FIT_MODELS, dimension: int = 10, seed: int = 0, threads: int = 1, progress=None
+) -> list[FitTiming]:
+    """Fit each of `models` once and time it; `progress(model)` is called before each fit."""
+    from qnn.bench.datasets import load_split
+    from qnn.bench.presets import paper_best_table
+    from qnn.bench.registry import estimator_path
+
+    unknown = [m for m in models if m not in FIT_MODELS]
+    if unknown:
+        raise ValueError(f"models must be among {', '.join(FIT_MODELS)}; got {unknown}")
+    best = paper_best_table()
+    best = best[(best.task == "mnist_pca") & (best.dimension == dimension)]
+    published = published_fit_seconds()
+    split = load_split("mnist_pca", dimension, n_samples=None)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        results = []
+        for model in models:
+            if progress is not None:
+                progress(model)
+            row = best[best.model == model].iloc[0]
+            params = json.loads(row.hyperparameters)
+            module, _, name = estimator_path(model).partition(":")
+            estimator = getattr(importlib.import_module(module), name)(**params, random_state=seed)
+            start = time.perf_counter()
+            estimator.fit(split.X_train, split.y_train)
+            seconds = time.perf_counter() - start
+            results.append(
+                FitTiming(
+                    model,
+                    params,
+                    len(estimator.loss_curve_),
+                    bool(estimator.converged_),
+                    seconds,
+                    float(estimator.score(split.X_test, split.y_test)),
+                    float(published[model]),
+                    float(row.test_accuracy_mean),
+                )  # fmt: skip
+            )
+        return results
+    finally:
+        torch.set_num_threads(before)
+
+
+def format_fits(results: list[FitTiming]) -> str:
+    lines = [
+        f"{'model':<34} {'published/ours':>14} {'fit s':>7} {'published s':>11} {'steps':>6} {'ms/step':>8} "
+        f"{'converged':>9} {'test acc':>8} {'published acc':>13}"
+    ]
+    for r in results:
+        lines.append(
+            f"{r.model:<34} {r.speedup:>13.1f}x {r.seconds:>7.1f} {r.published_seconds:>11.1f} {r.steps:>6} "
+            f"{r.ms_per_step:>8.2f} {str(r.converged):>9} {r.test_accuracy:>8.4f} {r.published_accuracy:>13.4f}"
+        )
+    return "\n".join(lines)
