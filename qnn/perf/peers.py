@@ -183,7 +183,7 @@ def _default_qubit_jax(workload: Workload) -> Step:
 
 
 PEERS: dict[str, Peer] = {
-    "qnn": Peer("qnn", "qnn simulator (adjoint gradients, fused gates)", _qnn),
+    "qnn": Peer("qnn", "qnn simulator (the path SimulatorBackend.path chooses: dense, adjoint, fused gates)", _qnn),
     "default.qubit": Peer(
         "default.qubit",
         "PennyLane default.qubit, TorchLayer, backprop, broadcasting",
