@@ -24,21 +24,20 @@ def cpu_or_cuda(text: str) -> str:
 
 def non_negative_float(text: str) -> float:
     """An argparse type: a finite number >= 0, for quantities that may be zero (a grid's carbon intensity)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
-    return value
+    return _finite_float(text, allow_zero=True, expected="a number >= 0")
 
 
 def positive_float(text: str) -> float:
     """An argparse type: a finite number > 0, for durations such as `qnn perf --timeout`."""
+    return _finite_float(text, allow_zero=False, expected="a positive number")
+
+
+def _finite_float(text: str, allow_zero: bool, expected: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    in_range = value >= 0 if allow_zero else value > 0  # False for NaN
+    if not in_range or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
     return value

@@ -7,13 +7,13 @@ the multi-qubit gates after it:
 
     U = Π_k  E_k · (⊗_w chain_{k,w}),    ψ = U |0⟩   (or U |prep⟩ after a leading StatePrep)
 
-and every step of the work runs for all layers at once: all one-qubit matrices of a gate type in one
-call, all chains multiplied in log₂(longest chain) batched products, all layers' Kronecker products in one
-`einsum`, the constant entanglers folded in with one product, and the layers multiplied together in
-log₂(layers) batched products. A training step is then a few dozen autograd nodes, whatever the depth.
-Layers without inputs are multiplied together once for the whole batch (2^(3n) work each); layers that read
-inputs are applied to each sample's state (2^(2n) work each). The path suits n ≤ `DENSE_MAX_QUBITS`, which
-`SimulatorBackend` takes as its default `dense_max_qubits`.
+and the work is batched across gates and layers: all one-qubit matrices of a gate type in one call, all
+chains multiplied in log₂(longest chain) batched products, Kronecker products built as outer products for all
+layers of a run at once. Runs of layers without inputs are multiplied into one matrix for the whole batch
+(2^(3n) work a layer, once); layers that read inputs are applied to each sample's state as two small products
+over halves of the wires, and their entanglers as a gather and a phase (2^(2n) work a layer). A 15-layer
+re-uploading step is then a few hundred tensor operations where the gate-by-gate engine needs thousands.
+The path suits n ≤ `DENSE_MAX_QUBITS`, which `SimulatorBackend` takes as its default `dense_max_qubits`.
 
 Example:
     >>> import circuits, torch
@@ -74,7 +74,6 @@ def supports(program: Program) -> bool:
     return all(step.gate != STATE_PREP for step in program.steps[1:])
 
 
-@lru_cache(maxsize=256)
 def dense_recipe(program: Program) -> DenseRecipe:
     """Regroup `program`'s steps into layers of one-qubit chains, each followed by multi-qubit gates.
 
@@ -135,22 +134,13 @@ def _monomial(block: np.ndarray) -> tuple[np.ndarray, np.ndarray | None] | None:
 
 def _constant_block(block: tuple[Step, ...], n_qubits: int) -> np.ndarray:
     """The D×D matrix of parameter-free multi-qubit gates applied in order."""
-    total = np.eye(2**n_qubits, dtype=np.complex128)
+    d = 2**n_qubits
+    total = torch.eye(d, dtype=torch.complex128)
     no_angles = torch.zeros(0, dtype=torch.float64)
     for step in block:
-        gate = gate_matrix(step.gate, no_angles, len(step.wires), torch.complex128).numpy()
-        total = _embed(gate, step.wires, n_qubits) @ total
-    return total
-
-
-def _embed(gate: np.ndarray, wires: tuple[int, ...], n_qubits: int) -> np.ndarray:
-    """A k-wire gate matrix as the D×D matrix acting on `wires` (wire 0 the most significant bit)."""
-    rest = [w for w in range(n_qubits) if w not in wires]
-    full = np.kron(gate, np.eye(2 ** len(rest))).reshape([2] * (2 * n_qubits))
-    order = list(wires) + rest  # axes of `full` are (order…, order…) for rows and columns
-    inverse = np.argsort(order)
-    full = full.transpose(list(inverse) + [n_qubits + i for i in inverse])
-    return full.reshape(2**n_qubits, 2**n_qubits)
+        gate = gate_matrix(step.gate, no_angles, len(step.wires), torch.complex128)
+        total = _embed_torch(gate, step.wires, n_qubits, d) @ total
+    return total.numpy()
 
 
 def dense_bytes(recipe: DenseRecipe, batch: int, dtype: torch.dtype) -> int:
@@ -237,7 +227,7 @@ def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dt
     if permutation is None:
         return state @ _entanglers(recipe, dtype, angles.device)[k].transpose(0, 1)
     if not _is_identity(permutation):
-        state = state[..., torch.as_tensor(permutation, device=state.device)]
+        state = state[..., _permutation(recipe, k, state.device)]
     if phases is not None:
         state = state * _phases(recipe, k, dtype, state.device)
     return state
@@ -245,6 +235,11 @@ def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dt
 
 def _is_identity(permutation: np.ndarray) -> bool:
     return bool((permutation == np.arange(len(permutation))).all())
+
+
+@lru_cache(maxsize=256)
+def _permutation(recipe: DenseRecipe, k: int, device) -> torch.Tensor:
+    return torch.as_tensor(recipe.monomial_entanglers[k][0], device=device)
 
 
 @lru_cache(maxsize=256)
@@ -329,7 +324,7 @@ def _entangle(recipe: DenseRecipe, angles, unitaries: torch.Tensor, layers: tupl
 
 
 def _embed_torch(gate: torch.Tensor, wires: tuple[int, ...], n_qubits: int, d: int) -> torch.Tensor:
-    """(…, 2^k, 2^k) → (…, D, D) acting on `wires`."""
+    """(…, 2^k, 2^k) → (…, D, D) acting on `wires` (wire 0 the most significant bit)."""
     rest = [w for w in range(n_qubits) if w not in wires]
     eye = torch.eye(2 ** len(rest), dtype=gate.dtype, device=gate.device)
     full = torch.kron(gate, eye) if gate.dim() == 2 else torch.einsum("...ab,cd->...acbd", gate, eye)
