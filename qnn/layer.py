@@ -105,7 +105,7 @@ class QuantumLayer(nn.Module):
             >>> layer.counts(torch.tensor([[0.0]]), shots=10)
             tensor([[10,  0]])
         """
-        shots = shots or self.shots or 1024
+        shots = (self.shots or 1024) if shots is None else shots
         if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
             raise ValueError(f"shots must be a positive integer, got {shots!r}")
         batch = self._check_inputs(inputs)

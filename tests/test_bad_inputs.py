@@ -219,6 +219,7 @@ BAD_INPUTS = {
     ),
     "layer-input-missing": (lambda tmp: layer()(), ValueError, "inputs are required"),
     "layer-counts-shots": (lambda tmp: layer().counts(torch.zeros(1, 2), shots=-1), ValueError, "shots must be"),
+    "layer-counts-shots-zero": (lambda tmp: layer().counts(torch.zeros(1, 2), shots=0), ValueError, "shots must be"),
     "layer-state-dict-other-circuit": (fingerprint_mismatch, RuntimeError, "saved from a different circuit"),
     "layer-state-dict-other-size": (
         lambda tmp: layer().load_state_dict({"weights": torch.zeros(5)}),

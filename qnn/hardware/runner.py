@@ -76,11 +76,10 @@ class HardwareRunner:
         """
         if shots is None and self.executor.is_real:
             shots = self.options.shots
-        sampled = isinstance(observables, Probabilities) and shots is not None
+        if isinstance(observables, Probabilities) and shots is not None:
+            return self.counts(circuit, angles, shots, seed) / shots
         values, inverse = np.unique(angles.astype(np.float64), axis=0, return_inverse=True)
-        result = self._run(circuit, observables, np.ascontiguousarray(values), shots, seed, sampled)
-        if sampled:
-            result = result / shots
+        result = self._run(circuit, observables, np.ascontiguousarray(values), shots, seed, sampled=False)
         return result.T[inverse.reshape(-1)]
 
     def counts(self, circuit: Circuit, angles: np.ndarray, shots: int, seed: int | None) -> np.ndarray:
