@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,20 @@ def _check_every_model_runs(config: SweepConfig) -> None:
                 f"model {model.name!r} runs on none of the sweep's tasks and dimensions "
                 f"(its tasks: {list(model.tasks) or 'all'}, max_dimension: {model.max_dimension})"
             )
+
+
+def restricted(config: SweepConfig, task_names: list[str]) -> SweepConfig:
+    """The sweep on these tasks only, with the models that run on them (to run a large sweep in parts)."""
+    unknown = sorted(set(task_names) - {task.name for task in config.tasks})
+    if unknown:
+        raise InvalidArgument(
+            f"tasks must be among the sweep's ({', '.join(task.name for task in config.tasks)}); got {unknown}"
+        )
+    tasks = tuple(task for task in config.tasks if task.name in task_names)
+    models = tuple(
+        model for model in config.models if any(model.runs_on(t.name, d) for t in tasks for d in t.dimensions)
+    )
+    return replace(config, tasks=tasks, models=models)
 
 
 def sweep_from_dict(data: Mapping[str, Any]) -> SweepConfig:

@@ -18,6 +18,12 @@ def add_command(commands) -> None:
     source = bench.add_mutually_exclusive_group()
     source.add_argument("--preset", choices=["quick", "paper", "paper-best"], help="a named sweep (default quick)")
     source.add_argument("--config", metavar="FILE", help="a sweep file (.toml, .yaml or .yml)")
+    bench.add_argument(
+        "--tasks",
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        metavar="NAME[,NAME...]",
+        help="run only these of the sweep's tasks (e.g. mnist_pca,linearly_separable), to run a large sweep in parts",
+    )
     bench.add_argument("--out", default="bench-out", help="folder of the database and report (default bench-out)")
     bench.add_argument(
         "--jobs",
@@ -63,11 +69,14 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from qnn.bench import ResultStore, load_sweep, make_executor, presets, run_sweep
+    from qnn.bench.config import restricted
     from qnn.bench.report import DATABASE, summary_table, write_report
 
     if args.executor != "ray" and args.address:
         raise InvalidArgument("--address needs --executor ray")
     config = load_sweep(args.config) if args.config else presets.preset(args.preset or "quick")
+    if args.tasks:
+        config = restricted(config, args.tasks)
     if args.estimate:
         print(_estimate_text(config, args.jobs or _cpu_cores(), args.ray_workers, not args.quiet))
         return 0

@@ -1,6 +1,7 @@
 import pytest
 
 from qnn.bench.config import ModelSpec, SweepConfig, TaskSpec, load_sweep, sweep_from_dict
+from qnn.validation import InvalidArgument
 
 TOML = """
 n_folds = 3
@@ -82,3 +83,16 @@ def test_bad_configuration_names_the_field(make, message):
 def test_unknown_file_type(tmp_path):
     with pytest.raises(ValueError, match=".toml, .yaml"):
         load_sweep(tmp_path / "sweep.json")
+
+
+def test_restricted_keeps_the_named_tasks_and_the_models_that_run_on_them():
+    from qnn.bench.config import restricted
+    from qnn.bench.presets import paper_best
+
+    full = paper_best()
+    part = restricted(full, ["mnist_pca"])
+    assert [task.name for task in part.tasks] == ["mnist_pca"]
+    assert part.models and all(model.tasks == ("mnist_pca",) for model in part.models)
+    assert len(part.models) == sum(model.tasks == ("mnist_pca",) for model in full.models)
+    with pytest.raises(InvalidArgument, match="tasks must be among the sweep's"):
+        restricted(full, ["bars_and_stripes"])

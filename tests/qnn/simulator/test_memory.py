@@ -44,6 +44,12 @@ def test_per_sample_bytes_count_blocks_that_read_inputs():
     assert memory.per_sample_bytes(shared_only, torch.complex64) == 0
 
 
+def test_state_prep_counts_its_amplitudes_not_a_matrix():
+    # A 12-qubit StatePrep holds 2^12 amplitudes per sample; a matrix would be 4^12 (128 MiB per sample).
+    plan = make_plan(compile_circuit(circuits.amplitude_encoding(12)))
+    assert memory.per_sample_bytes(plan, torch.complex64) == 2**12 * 8
+
+
 def test_adjoint_does_not_grow_with_depth():
     shallow, deep = plan_of(layers=1), plan_of(layers=8)
     assert estimate_bytes(shallow, 8, torch.complex64, "adjoint") == estimate_bytes(deep, 8, torch.complex64, "adjoint")
