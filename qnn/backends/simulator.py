@@ -7,7 +7,7 @@ from functools import partial
 
 import torch
 
-from qnn.observables import Probabilities
+from qnn.observables import PauliSum, Probabilities
 from qnn.simulator import (
     check_memory,
     compile_circuit,
@@ -23,6 +23,8 @@ from qnn.simulator.fusion import make_plan
 from qnn.simulator.heisenberg import fold_final_permutation
 from qnn.simulator.identity import IdentityCache
 from qnn.simulator.measure import measure_exact
+from qnn.simulator.product import product_expectations, product_recipe
+from qnn.simulator.product import supports as product_supports
 from qnn.validation import check_int
 
 COMPLEX_DTYPE = {torch.float32: torch.complex64, torch.float64: torch.complex128}
@@ -82,9 +84,13 @@ class SimulatorBackend:
         dtype = COMPLEX_DTYPE[weights.dtype]
         batch = inputs.shape[0]
         differentiable = torch.is_grad_enabled() and (weights.requires_grad or inputs.requires_grad)
-        method = self.path(program, plan, differentiable)
-        shared, joined = program.angles(inputs, weights)
         keep_state = shots is not None and not isinstance(observables, Probabilities)  # to sample from
+        method = self.path(program, plan, differentiable, observables, keep_state)
+        shared, joined = program.angles(inputs, weights)
+        if method == "product":  # never builds the 2^n state, so no memory check
+            return product_expectations(
+                _product_recipe(program, observables), observables, shared, joined, batch, dtype
+            )
         recipe = _dense_recipe(program) if method == "dense" else None
         estimate = partial(dense_bytes, recipe, dtype=dtype) if method == "dense" else None
         check_memory(plan, batch, dtype, weights.device, method, self.max_memory, estimate)
@@ -113,10 +119,14 @@ class SimulatorBackend:
         # Sampled values forward; the exact expectation's gradient backward (a straight-through estimator).
         return exact + (estimate - exact).detach()
 
-    def path(self, program, plan, differentiable: bool) -> str:
-        """The one place the simulator chooses its path for a plan: "dense" (a few qubits: batched
-        unitaries, autograd through them), "forward" (no gradients needed: slices of the batch), or
-        "adjoint" / "backprop" (the gradient methods)."""
+    def path(self, program, plan, differentiable: bool, observables=None, keep_state: bool = False) -> str:
+        """The one place the simulator chooses its path for a plan: "product" (one-wire gates only: each wire
+        apart, autograd through it), "dense" (a few qubits: batched unitaries, autograd through them), "forward"
+        (no gradients needed: slices of the batch), or "adjoint" / "backprop" (the gradient methods)."""
+        # Measured on one core: a separable 10-qubit, 3-layer step at batch 32 1.6x faster than the adjoint
+        # engine, and a product state never needs 2^n memory. Sampling shots needs the state, so not then.
+        if self.method == "auto" and not keep_state and _product_recipe(program, observables) is not None:
+            return "product"
         # Measured on one core: 5.7x faster than the gate-by-gate engine for a 4-qubit, 15-layer re-uploading
         # step, but 0.75-1.0x for one encoding layer and shared ones (the product state already makes those
         # cheap). So only circuits that read inputs in several layers go dense.
@@ -134,6 +144,14 @@ class SimulatorBackend:
 _PLANS = IdentityCache()  # (program, plan) by circuit, fusion width and product-state switch
 _FOLDED = IdentityCache()  # (plan, observables) folded, by plan and observables
 _DENSE = IdentityCache()  # the dense path's recipe (None where it does not apply), by program
+_PRODUCT = IdentityCache()  # the product path's recipe (None where it does not apply), by program
+
+
+def _product_recipe(program, observables=None):
+    """The product path's recipe of `program`, or None if the path cannot run it with `observables`."""
+    if not isinstance(observables, tuple) or not all(isinstance(o, PauliSum) for o in observables):
+        return None
+    return _PRODUCT.get(program, lambda: product_recipe(program) if product_supports(program) else None)
 
 
 def _dense_recipe(program):

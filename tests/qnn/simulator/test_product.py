@@ -1,0 +1,92 @@
+"""The product-state path (one-wire gates only) against the naive reference and the state-vector engine."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import circuits
+from circuits.gates import GATES
+from qnn.observables import PauliSum, Probabilities, parse_observables
+from qnn.simulator import compile_circuit
+from qnn.simulator.product import product_expectations, product_recipe, supports
+from tests.reference import reference_expval, reference_state
+from tests.strategies import circuit_with_values
+
+ONE_WIRE_GATES = tuple(gate for gate, spec in GATES.items() if spec.n_wires == 1)
+
+
+def product(circuit, observables, x, w):
+    program = compile_circuit(circuit)
+    shared, joined = program.angles(torch.as_tensor(x), torch.as_tensor(w))
+    return product_expectations(product_recipe(program), observables, shared, joined, len(x), torch.complex128)
+
+
+def words(n: int):
+    return st.text("IXYZ", min_size=n, max_size=n)
+
+
+@settings(max_examples=80, deadline=None)
+@given(circuit_with_values(gates=ONE_WIRE_GATES, allow_state_prep=False), st.data())
+def test_random_product_circuits_agree_with_the_reference(case, data):
+    circuit, x, w = case
+    n = circuit.n_qubits
+    terms = data.draw(st.lists(st.tuples(st.floats(-2, 2), words(n)), min_size=1, max_size=3))
+    observables = (PauliSum(tuple(terms)), *parse_observables(["Z" * n, "X" + "I" * (n - 1)], n))
+    ours = product(circuit, observables, x, w).numpy()
+    for b in range(len(x)):
+        state = reference_state(circuit, x[b], w)
+        expected = [sum(c * reference_expval(state, word) for c, word in o.terms) for o in observables]
+        np.testing.assert_allclose(ours[b], expected, atol=1e-10, rtol=0)
+
+
+def test_gradients_agree_with_the_state_vector_engine():
+    from qnn import QuantumLayer
+    from qnn.backends import SimulatorBackend
+
+    circuit = circuits.reupload(circuits.angle_encoding(4), circuits.strongly_entangling(4, 2), 3)
+    circuit = circuits.Circuit(
+        4, tuple(op for op in circuit.operations if len(op.wires) == 1), circuit.n_inputs, circuit.weight_shapes
+    )
+    observables = ["ZIII", {"XIYI": 0.5, "IIZZ": -1.0}]
+    x = torch.rand(5, 4, dtype=torch.float64, requires_grad=True)
+    results = []
+    for backend in (SimulatorBackend(), SimulatorBackend(method="adjoint")):
+        layer = QuantumLayer(circuit, observables, backend=backend, generator=torch.Generator().manual_seed(0))
+        layer.double()
+        out = layer(x)
+        grads = torch.autograd.grad(out.sum(), (x, layer.weights))
+        results.append((out.detach(), *grads))
+    for ours, theirs in zip(*results, strict=True):
+        torch.testing.assert_close(ours, theirs, atol=1e-10, rtol=0)
+
+
+def test_supports_only_one_wire_gates():
+    assert supports(compile_circuit(circuits.angle_encoding(3)))
+    assert not supports(compile_circuit(circuits.angle_encoding(3) + circuits.strongly_entangling(3, 1)))
+    assert not supports(compile_circuit(circuits.amplitude_encoding(1)))
+
+
+def test_the_backend_takes_the_path_for_pauli_sums_without_shots():
+    from qnn.backends import SimulatorBackend
+    from qnn.simulator.fusion import make_plan
+
+    program = compile_circuit(circuits.angle_encoding(3) + circuits.strongly_entangling(1, 1))
+    plan, auto = make_plan(program), SimulatorBackend()
+    z = parse_observables(["ZII"], 3)
+    assert auto.path(program, plan, True, z) == "product"
+    assert auto.path(program, plan, True, Probabilities()) != "product"
+    assert auto.path(program, plan, True, z, keep_state=True) != "product"  # shots are drawn from the state
+    assert SimulatorBackend(method="adjoint").path(program, plan, True, z) == "adjoint"
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_no_inputs_gives_one_row_per_sample(n):
+    circuit = circuits.strongly_entangling(n, 2) if n == 1 else circuits.angle_encoding(n)
+    program = compile_circuit(circuit)
+    x, w = torch.zeros(4, circuit.n_inputs, dtype=torch.float64), torch.rand(circuit.n_weights, dtype=torch.float64)
+    shared, joined = program.angles(x, w)
+    out = product_expectations(product_recipe(program), parse_observables(["Z" * n], n), shared, joined, 4,
+                               torch.complex128)  # fmt: skip
+    assert out.shape == (4, 1)
