@@ -47,6 +47,7 @@ class FitCost:
     low: float
     high: float
     failure: str | None = None
+    cell: tuple[str, int, str] = ("", 0, "")  # (task, dimension, model) the fit belongs to
 
 
 @dataclass
@@ -66,6 +67,14 @@ class Estimate:
         for cost in (c for costs in self.stages.values() for c in costs if c.failure):
             counts[cost.failure] = counts.get(cost.failure, 0) + 1
         return counts
+
+    def cell_hours(self) -> dict[tuple[str, int, str], tuple[float, float]]:
+        """(low, high) hours of one process per (task, dimension, model), its cross-validation and seeds together."""
+        hours: dict[tuple[str, int, str], tuple[float, float]] = {}
+        for cost in (c for costs in self.stages.values() for c in costs):
+            low, high = hours.get(cost.cell, (0.0, 0.0))
+            hours[cost.cell] = (low + cost.low / 3600, high + cost.high / 3600)
+        return hours
 
     def wall_hours(self, workers: int) -> tuple[float, float]:
         """(low, high) hours of wall time with `workers` fits running at once."""
@@ -108,13 +117,14 @@ def _costs(meter, item, config: SweepConfig) -> list[FitCost]:
         return [meter.cost(item)]
     jobs, n_seeds = item
     costs = [meter.cost(job) for job in jobs]
+    cell = costs[0].cell if costs else ("", 0, "")
     if n_seeds == 0:  # matched MLPs: one fit per seed, as measured
         return costs
     # Final fits: n_seeds fits at the mean cost over the grid's points (the winner is not known yet).
     working = [c for c in costs if not c.failure]
     if not working:
         return [costs[0]] * n_seeds
-    mean = FitCost(float(np.mean([c.low for c in working])), float(np.mean([c.high for c in working])))
+    mean = FitCost(float(np.mean([c.low for c in working])), float(np.mean([c.high for c in working])), cell=cell)
     return [mean] * n_seeds
 
 
@@ -160,7 +170,7 @@ class _Meter:
             self.measured[key] = self._measure(job)
             if self.bar is not None:
                 self.bar.update(1)
-        return self._scale(self.measured[key], job)
+        return replace(self._scale(self.measured[key], job), cell=(job.task.name, job.dimension, job.model))
 
     def _measure(self, job: Job) -> tuple:
         X, y, *_ = job_data(job)

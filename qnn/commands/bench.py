@@ -100,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+MOST_COSTLY_CELLS = 10  # listed by --estimate, to show which cells to leave for a cluster
+
+
 def _estimate_text(config, cores: int, ray_workers: int, progress: bool) -> str:
     from qnn.bench.estimate import estimate_sweep
 
@@ -112,4 +115,7 @@ def _estimate_text(config, cores: int, ray_workers: int, progress: bool) -> str:
                            (f"Ray, {ray_workers} workers", ray_workers)):  # fmt: skip
         low, high = estimate.wall_hours(workers)
         lines.append(f"  {label}: {low:.3g} to {high:.3g}")
+    cells = sorted(estimate.cell_hours().items(), key=lambda item: -item[1][1])[:MOST_COSTLY_CELLS]
+    lines.append(f"the {len(cells)} costliest cells (hours of one process, every seed and fold):")
+    lines += [f"  {task} d={d} {model}: {low:.3g} to {high:.3g}" for (task, d, model), (low, high) in cells]
     return "\n".join(lines)

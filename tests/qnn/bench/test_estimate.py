@@ -29,6 +29,11 @@ def test_every_fit_of_the_sweep_is_estimated_and_failures_are_named():
     # Data re-uploading: between 2 x 10 + 1 and 50 steps of the same measured step cost.
     reuploading = [c for c in estimate.stages["models final"] if c.low > 0 and c.high == pytest.approx(c.low * 50 / 21)]
     assert len(reuploading) == 4  # its 2 seeds at 2 dimensions
+    cells = estimate.cell_hours()
+    assert {cell for cell in cells if cell[2] == "DataReuploadingClassifier"} == {
+        ("linearly_separable", 2, "DataReuploadingClassifier"), ("linearly_separable", 3, "DataReuploadingClassifier")
+    }  # fmt: skip
+    assert sum(high for _, high in cells.values()) == pytest.approx(sum(c.high for c in costs) / 3600)
 
 
 def test_measured_steps_are_shared_across_learning_rates(monkeypatch):
@@ -41,6 +46,12 @@ def test_measured_steps_are_shared_across_learning_rates(monkeypatch):
     estimate_sweep(_config((ModelSpec("DataReuploadingClassifier", grid, ablation=False, matched_mlp=False),)),
                    progress=False)  # fmt: skip
     assert len(calls) == 2  # one per dimension, not one per learning rate
+
+
+def test_cell_hours_add_a_cells_fits():
+    cell = ("two_curves", 4, "SVC")
+    estimate = Estimate({"cv": [FitCost(360, 720, cell=cell)] * 2, "final": [FitCost(3600, 7200, cell=cell)]})
+    assert estimate.cell_hours() == {cell: pytest.approx((1.2, 2.4))}
 
 
 def test_wall_time_is_the_work_per_worker_or_the_longest_fit_per_stage():

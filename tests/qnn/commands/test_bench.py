@@ -117,4 +117,5 @@ def test_estimate_prints_the_fits_and_hours_and_runs_nothing(tmp_path, capsys):
     assert out.startswith("10 fits\n")
     assert "  2 expected to fail: SimulatorMemoryError: the stand-in needs 1 TiB of simulator memory" in out
     assert "this machine, 3 workers:" in out and "Ray, 7 workers:" in out
+    assert "costliest cells (hours of one process, every seed and fold):\n  linearly_separable d=" in out
     assert not (tmp_path / "results.sqlite").exists()
