@@ -5,7 +5,7 @@ Each parameter of a gate says where its value comes from:
 - `Const(value)`: a fixed number;
 - `Input(index, scale=1.0, shift=0.0)`: `scale * x[index] + shift`, from the input features;
 - `InputProduct(factors, scale=1.0)`: `scale * Π factor`, a product of `Input`s (IQP and ZZ maps);
-- `Weight(index)`: a trainable weight.
+- `Weight(index, scale=1.0)`: `scale * w[index]`, from the trainable weights.
 
 Example:
     >>> c = Circuit.of(2, [Operation("RX", (0,), (Input(0),)), Operation("CNOT", (0, 1))])
@@ -58,9 +58,19 @@ class InputProduct:
 @dataclass(frozen=True)
 class Weight:
     index: int
+    scale: float = 1.0  # θ/2 or 2γ in imported circuits
 
     def __post_init__(self):
         _check_index("Weight index", self.index)
+        _check_finite("Weight scale", self.scale)
+
+    def __repr__(self) -> str:
+        # Unscaled weights print as before scales existed: saved layers' circuit fingerprints stay valid.
+        return (
+            f"Weight(index={self.index!r})"
+            if self.scale == 1.0
+            else f"Weight(index={self.index!r}, scale={self.scale!r})"
+        )
 
 
 Param = Const | Input | InputProduct | Weight
@@ -251,7 +261,7 @@ def _shift(p: Param, inputs: int, weights: int) -> Param:
     if isinstance(p, InputProduct):
         return replace(p, factors=tuple(replace(f, index=f.index + inputs) for f in p.factors))
     if isinstance(p, Weight):
-        return Weight(p.index + weights)
+        return replace(p, index=p.index + weights)
     return p
 
 

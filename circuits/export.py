@@ -45,7 +45,7 @@ def evaluate(param: Param, feature, weight):
     if isinstance(param, Const):
         return param.value
     if isinstance(param, Weight):
-        return weight(param.index)
+        return _affine(weight(param.index), param.scale, 0.0)
     if isinstance(param, Input):
         return _affine(feature(param.index), param.scale, param.shift)
     assert isinstance(param, InputProduct)

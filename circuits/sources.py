@@ -7,18 +7,20 @@ that agrees with `angles` everywhere:
 
 - an angle that moves with some inputs is a product of affine factors in them: along each input it is a
   polynomial whose real roots are those factors' zeros (an `Input` when there is one linear factor);
-- an angle equal to one weight at random points is that `Weight`;
+- an angle proportional to one weight at random points is that `Weight`, with the factor as its scale;
 - an angle that moves with nothing is a `Const`.
 
-Each answer is checked at two further random points; an angle of any other form (a scaled weight,
+Each answer is checked at two further random points; an angle of any other form (a shifted weight,
 `sin(x)`, a weight times an input) raises ValueError naming the gate.
 
 Example:
     >>> import numpy as np
-    >>> angles = lambda x, w: np.array([2 * x[0] + 1, (np.pi - x[0]) * (np.pi - x[1]), w[1], 0.5])
+    >>> angles = lambda x, w: np.array([2 * x[0] + 1, (np.pi - x[0]) * (np.pi - x[1]), w[1] / 2, 0.5])
     >>> sources = recover_sources(angles, ["RX", "RZ", "RY", "RX"], 2, 2, np.random.default_rng(0))
     >>> [type(s).__name__ for s in sources]
     ['Input', 'InputProduct', 'Weight', 'Const']
+    >>> sources[2]
+    Weight(index=1, scale=0.5)
     >>> round(sources[0].scale, 9), round(sources[0].shift, 9)
     (2.0, 1.0)
 """
@@ -42,10 +44,11 @@ def recover_sources(
     angles: Angles, names: Sequence[str], n_inputs: int, n_weights: int, rng: np.random.Generator
 ) -> list[Param]:
     """One source per angle of `angles(x, w) -> (n_angles,)`; `names[k]` names angle k's gate in errors."""
-    x0, w0 = _point(rng, n_inputs), _point(rng, n_weights)
+    x0, w0, w1 = _point(rng, n_inputs), _point(rng, n_weights), _point(rng, n_weights)
     v0 = np.asarray(angles(x0, w0), dtype=float)
+    v1 = np.asarray(angles(x0, w1), dtype=float)  # a second weight point tells a scaled weight from a constant
     lines = {i: _along_input(angles, x0, w0, i) for i in range(n_inputs)}
-    sources = [_source(k, v0, x0, w0, lines) for k in range(len(v0))]
+    sources = [_source(k, v0[k], v1[k], x0, (w0, w1), lines) for k in range(len(v0))]
     for _ in range(2):
         x, w = _point(rng, n_inputs), _point(rng, n_weights)
         _check(sources, np.asarray(angles(x, w), dtype=float), x, w, names)
@@ -71,14 +74,19 @@ def _along_input(angles: Angles, x0: np.ndarray, w0: np.ndarray, i: int) -> np.n
     return np.stack(rows)
 
 
-def _source(k: int, v0: np.ndarray, x0: np.ndarray, w0: np.ndarray, lines: dict[int, np.ndarray]) -> Param:
+def _source(k: int, v0: float, v1: float, x0: np.ndarray, w: tuple, lines: dict[int, np.ndarray]) -> Param:
+    """Angle k's source from its values v0 at (x0, w[0]) and v1 at (x0, w[1]), and its values along each input."""
     moving = [i for i, values in lines.items() if np.ptp(values[:, k]) > 1e-12 * (1 + np.abs(values[:, k]).max())]
     if moving:
-        return _input_product(k, v0[k], x0, {i: lines[i][:, k] for i in moving})
-    matches = np.flatnonzero(np.isclose(w0, v0[k], rtol=RTOL, atol=0))
+        return _input_product(k, v0, x0, {i: lines[i][:, k] for i in moving})
+    w0, w1 = w
+    scales = v0 / w0  # (n_weights,): the factor that angle k would be of each weight
+    matches = np.flatnonzero(np.isclose(scales * w1, v1, rtol=RTOL, atol=0) & (np.abs(scales) > RTOL))
     if len(matches) == 1:
-        return Weight(int(matches[0]))
-    return Const(float(v0[k]))
+        j = int(matches[0])
+        scale = float(scales[j])
+        return Weight(j, 1.0 if np.isclose(scale, 1.0, rtol=RTOL, atol=0) else scale)
+    return Const(float(v0))
 
 
 def _input_product(k: int, value: float, x0: np.ndarray, lines: dict[int, np.ndarray]) -> Param | None:
@@ -117,6 +125,6 @@ def _check(sources: list[Param | None], values: np.ndarray, x: np.ndarray, w: np
         ok = expected is not None and np.isclose(expected, value, rtol=1e-6, atol=1e-9)
         if not ok:
             raise ValueError(
-                f"the angle of {names[k]} is not a constant, a weight, or a product of affine functions "
+                f"the angle of {names[k]} is not a constant, a multiple of a weight, or a product of affine functions "
                 "of the inputs; only these can be imported (bind other values first)"
             )

@@ -140,7 +140,7 @@ def param_values(param: Param, x, w) -> float:
     if isinstance(param, InputProduct):
         return float(param.scale * math.prod(param_values(f, x, w) for f in param.factors))
     if isinstance(param, Weight):
-        return float(w[param.index])
+        return float(param.scale * w[param.index])
     raise TypeError(f"not a parameter source: {param!r}")
 
 

@@ -49,7 +49,7 @@ def param_sources(n_inputs: int, n_weights: int) -> st.SearchStrategy:
     if n_inputs:
         sources += [inputs(n_inputs), input_products(n_inputs)]
     if n_weights:
-        sources.append(st.builds(Weight, st.integers(0, n_weights - 1)))
+        sources.append(st.builds(Weight, st.integers(0, n_weights - 1), st.sampled_from([1.0, 1.0, 0.5, -2.0])))
     return st.one_of(sources)
 
 

@@ -38,6 +38,7 @@ class Program:
     steps: tuple[Step, ...]
     const_values: tuple[float, ...]  # shared columns [0, n_const)
     weight_indices: tuple[int, ...]  # shared columns [n_const, n_shared)
+    weight_scales: tuple[float, ...]  # each shared weight column's factor
     # batched columns: value = scale · Π_f (factor_scale[f] · x[factor_index[f]] + factor_shift[f])
     input_scales: tuple[float, ...]
     factor_indices: tuple[tuple[int, ...], ...]
@@ -52,6 +53,10 @@ class Program:
             for scale, fs, sh in zip(self.input_scales, self.factor_scales, self.factor_shifts, strict=True)
         )
 
+    @cached_property  # read on every call
+    def scaled_weights(self) -> bool:
+        return any(scale != 1 for scale in self.weight_scales)
+
     @property
     def n_shared(self) -> int:
         return len(self.const_values) + len(self.weight_indices)
@@ -63,7 +68,10 @@ class Program:
         """
         consts = constant(self.const_values, weights.dtype, weights.device)
         index = constant(self.weight_indices, torch.long, weights.device)
-        shared = torch.cat([consts, weights[index]])
+        picked = weights[index]
+        if self.scaled_weights:
+            picked = picked * constant(self.weight_scales, weights.dtype, weights.device)
+        shared = torch.cat([consts, picked])
         if not self.input_scales:
             return shared, None
         dev, dt = weights.device, weights.dtype
@@ -84,13 +92,14 @@ class Program:
 
 @lru_cache(maxsize=256)
 def compile_circuit(circuit: Circuit) -> Program:
-    consts, weight_idx, batched = [], [], []
+    consts, weight_idx, weight_scales, batched = [], [], [], []
 
     def shared_column(p) -> int:
         if isinstance(p, Const):
             consts.append(p.value)
             return ("const", len(consts) - 1)
         weight_idx.append(p.index)
+        weight_scales.append(p.scale)
         return ("weight", len(weight_idx) - 1)
 
     raw_steps = []
@@ -120,6 +129,7 @@ def compile_circuit(circuit: Circuit) -> Program:
         steps=steps,
         const_values=tuple(consts),
         weight_indices=tuple(weight_idx),
+        weight_scales=tuple(weight_scales),
         input_scales=tuple(p.scale for p in batched),
         factor_indices=tuple(tuple(f.index for f in fs) for fs in padded),
         factor_scales=tuple(tuple(f.scale for f in fs) for fs in padded),

@@ -123,3 +123,13 @@ def test_state_prep_must_come_before_other_gates_on_its_wires():
 def test_repr_reports_the_shape():
     c = Circuit.of(2, [rx(Input(0)), rx(Weight(1), 1)])
     assert repr(c) == "Circuit(n_qubits=2, n_inputs=1, n_weights=2, operations=2)"
+
+
+def test_a_weight_keeps_its_scale_when_shifted_and_prints_as_before_when_unscaled():
+    # Saved layers carry a digest of the circuit's repr: an unscaled weight must print as it always did.
+    assert repr(Weight(3)) == "Weight(index=3)"
+    assert repr(Weight(3, 0.5)) == "Weight(index=3, scale=0.5)"
+    one = Circuit.of(1, [Operation("RX", (0,), (Weight(0, -2.0),))])
+    assert (one + one).operations[1].params == (Weight(1, -2.0),)
+    with pytest.raises(ValueError, match="Weight scale must be a finite number"):
+        Weight(0, float("nan"))

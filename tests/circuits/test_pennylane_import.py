@@ -92,6 +92,20 @@ def test_a_qnode_and_a_tape_import_and_wire_labels_map_in_order():
     assert from_pennylane(tape).operations[0].params == (circuits.Const(0.25),)
 
 
+def test_a_scaled_weight_imports_with_its_factor(rng):
+    def qfunc(inputs, weights):
+        qml.RY(inputs[0], wires=0)
+        qml.IsingZZ(2 * weights[0], wires=[0, 1])
+        qml.RX(weights[1] / 2, wires=1)
+
+    imported = from_pennylane(qfunc, n_inputs=1, weight_shapes={"weights": (2,)})
+    assert imported.operations[1].params == (circuits.Weight(0, 2.0),)
+    assert imported.operations[2].params == (circuits.Weight(1, 0.5),)
+    x, w = rng.uniform(-np.pi, np.pi, 1), rng.uniform(-np.pi, np.pi, 2)
+    expected = qml.matrix(qfunc, wire_order=[0, 1])(x, w)[:, 0]
+    assert_same_up_to_phase(ours(imported, x, w), expected)
+
+
 def test_unsupported_angles_and_changing_structure_are_refused():
     with pytest.raises(ValueError, match=r"gate 0 \(RX on wires \(0,\)\)"):
         from_pennylane(lambda inputs: qml.RX(torch.sin(inputs[0]), wires=0), n_inputs=1)

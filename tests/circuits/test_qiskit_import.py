@@ -134,18 +134,35 @@ def test_named_parameters_become_inputs_or_weights_as_given():
     np.testing.assert_allclose([params[2].scale, params[2].shift], [0.5, -1.0], atol=1e-12)
 
 
-def test_a_scaled_weight_is_refused_naming_the_gate():
+def test_scaled_weights_import_as_weights_with_their_factor(rng):
+    # QAOA's rzz(2γ) and the θ/2 that definitions such as cp's apply: a weight times a number.
+    gamma, theta = Parameter("γ"), Parameter("θ")
+    qc = QuantumCircuit(2)
+    qc.h([0, 1])
+    qc.rzz(2 * gamma, 0, 1)
+    qc.rx(-theta / 2, 1)
+    imported = from_qiskit(qc, weights=[gamma, theta])
+    assert imported.operations[2].params == (circuits.Weight(0, 2.0),)
+    assert imported.operations[3].params == (circuits.Weight(1, -0.5),)
+    w = rng.uniform(-np.pi, np.pi, 2)
+    expected = Statevector(qc.assign_parameters(dict(zip([gamma, theta], w, strict=True)))).reverse_qargs().data
+    assert_same_up_to_phase(ours(imported, [], w), expected)
+
+
+def test_a_definition_that_halves_a_weight_imports(rng):
+    qc = n_local(2, "ry", "cp", reps=1)  # cp's definition applies p(θ/2)
+    imported = from_qiskit(qc)
+    w = rng.uniform(-np.pi, np.pi, qc.num_parameters)
+    expected = Statevector(qc.assign_parameters(w)).reverse_qargs().data
+    assert_same_up_to_phase(ours(imported, [], w), expected)
+
+
+def test_a_shifted_weight_is_refused_naming_the_gate():
     a = Parameter("a")
     qc = QuantumCircuit(1)
-    qc.rx(2 * a, 0)
+    qc.rx(a + 1, 0)
     with pytest.raises(ValueError, match=r"gate 0 \(RX on wires \(0,\)\)"):
         from_qiskit(qc, weights=[a])
-
-
-def test_a_weight_halved_by_a_definition_is_refused():
-    # cp's definition applies p(θ/2): a weight times a number, which the circuit model has no source for.
-    with pytest.raises(ValueError, match="PhaseShift"):
-        from_qiskit(n_local(2, "ry", "cp", reps=1))
 
 
 def test_bad_arguments_are_named():
