@@ -12,7 +12,7 @@ from circuits.circuit import Circuit
 from qnn.backends import get_backend
 from qnn.layer_state import add_fingerprint, check_fingerprint
 from qnn.observables import Probabilities, parse_observables
-from qnn.threads import run_with_threads, threads_for
+from qnn.threads import run_sized
 
 REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
@@ -81,11 +81,8 @@ class QuantumLayer(nn.Module):
         batch = self._check_inputs(inputs)
         if batch.shape[0] == 0:  # an empty batch gives an empty result, as nn.Linear does
             return batch.new_zeros(0, self.n_outputs) + 0 * self.weights.sum()
-        threads = threads_for(batch.shape[0] * 2**self.circuit.n_qubits) if batch.device.type == "cpu" else None
-        if threads is None:
-            outputs = self._run(batch, self.weights)
-        else:  # small work on one thread: it is as fast on an idle machine and far faster on a busy one
-            outputs = run_with_threads(threads, self._run, batch, self.weights)
+        # Small work on one thread: it is as fast on an idle machine and far faster on a busy one.
+        outputs = run_sized(batch.shape[0] * 2**self.circuit.n_qubits, self._run, batch, self.weights)
         return outputs if inputs is not None and inputs.dim() == 2 else outputs[0]
 
     def _run(self, batch: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

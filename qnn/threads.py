@@ -91,3 +91,11 @@ def run_with_threads(threads: int, run, *tensors: torch.Tensor) -> torch.Tensor:
     if recording and output.requires_grad:
         output = _SetThreads.apply(threads, output)
     return output
+
+
+def run_sized(amplitudes: int, run, *tensors: torch.Tensor) -> torch.Tensor:
+    """`run(*tensors)` with the intra-op threads `threads_for(amplitudes)` picks, on the CPU (elsewhere as it is):
+    what a layer, the Qiskit primitives and the PennyLane device all run their simulations with."""
+    if tensors[0].device.type != "cpu":
+        return run(*tensors)
+    return run_with_threads(threads_for(amplitudes), run, *tensors)

@@ -7,11 +7,14 @@ the adjoint method (backprop for circuits with StatePrep) instead of recording e
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 
 from qnn.observables import PauliSum, Probabilities
 from qnn.pennylane.tape import to_numpy
+from qnn.threads import run_sized
 
 
 def qnn_measurable(mp) -> bool:
@@ -33,13 +36,17 @@ def measure(backend, circuit, measurements, inputs: torch.Tensor, weights: torch
 
     n = circuit.n_qubits
     sums = tuple(_pauli_sum(mp.obs.pauli_rep, n) for mp in measurements if not isinstance(mp, ProbabilityMP))
-    columns = iter(backend.run(circuit, sums, inputs, weights).unbind(dim=1) if sums else ())
+
+    def run(observables):  # with the threads a layer of this size would take
+        return run_sized(inputs.shape[0] * 2**n, partial(backend.run, circuit, observables), inputs, weights)
+
+    columns = iter(run(sums).unbind(dim=1) if sums else ())
     probabilities = None
     values = []
     for mp in measurements:
         if isinstance(mp, ProbabilityMP):
             if probabilities is None:
-                probabilities = backend.run(circuit, Probabilities(), inputs, weights)
+                probabilities = run(Probabilities())
             values.append(_marginal(probabilities, [int(w) for w in mp.wires] or list(range(n)), n))
         else:
             values.append(next(columns))

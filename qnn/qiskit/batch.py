@@ -6,12 +6,15 @@ products, weights only as they are), so one simulator call evaluates a whole par
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 
 from circuits.circuit import Circuit
 from circuits.qiskit_import import from_qiskit
 from qnn.backends.simulator import SimulatorBackend
+from qnn.threads import run_sized
 
 _CACHE_SIZE = 32
 
@@ -58,4 +61,5 @@ def run_batch(backend: SimulatorBackend, circuit: Circuit, observables, values: 
     inputs = torch.as_tensor(values, dtype=torch.float64, device=device)
     weights = torch.zeros(0, dtype=torch.float64, device=device)
     with torch.no_grad():
-        return backend.run(circuit, observables, inputs, weights).cpu().numpy()
+        run = partial(backend.run, circuit, observables)
+        return run_sized(len(values) * 2**circuit.n_qubits, run, inputs, weights).cpu().numpy()

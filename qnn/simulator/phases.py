@@ -59,7 +59,8 @@ def gather_phase_runs(program: Program, min_wires: int = 1) -> Program:
 
     Scanning in order, a diagonal gate joins the open run; any other step is moved before the run if it
     acts on none of the run's wires (it commutes with every gate in it), else it closes the run. Runs
-    of fewer than `MIN_RUN_GATES` gates, or on fewer than `min_wires` wires, stay as they were.
+    of fewer than `MIN_RUN_GATES` gates, on fewer than `min_wires` wires, or without a two-wire gate stay as
+    they were.
     """
     out: list[Step] = []
     run: list[Step] = []
@@ -81,7 +82,10 @@ def _wires(run: list[Step]) -> set[int]:
 
 def _close(run: list[Step], min_wires: int) -> list[Step]:
     wires = tuple(sorted(_wires(run)))
-    if len(run) < MIN_RUN_GATES or len(wires) < min_wires:
+    # Without a two-wire gate the diagonal is a product of one-wire phases, which fusion merges into the
+    # neighbouring one-qubit gates for free; a run would compute cos and sin of all 2^k phases per sample
+    # (Qiskit's efficient_su2 at 12 qubits, batch 64: 3x slower than leaving its RZ layers to fusion).
+    if len(run) < MIN_RUN_GATES or len(wires) < min_wires or all(len(step.wires) == 1 for step in run):
         return list(run)
     columns = tuple(c for step in run for c in step.columns)
     return [Step(PHASE_RUN, wires, columns, any(s.batched for s in run), parts=tuple(run))]

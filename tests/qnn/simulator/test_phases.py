@@ -30,6 +30,11 @@ def test_a_gate_on_the_runs_wires_closes_it_and_others_move_before_it():
     assert [s.gate for s in steps] == ["RX", PHASE_RUN, "H", "RZ"]  # the last run is too short to gather
 
 
+def test_one_wire_diagonals_alone_stay_gates_for_fusion_to_merge():
+    rz_layer = Circuit.of(5, [Operation("RZ", (w,), (Input(w),)) for w in range(5)], n_inputs=5)
+    assert [s.gate for s in gather_phase_runs(compile_circuit(rz_layer)).steps] == ["RZ"] * 5
+
+
 def test_runs_are_planned_as_diagonals_wider_than_a_block_and_not_without_fusion():
     program = compile_circuit(circuits.iqp_encoding(6) + circuits.strongly_entangling(6, 1))
     runs = [op for op in make_plan(program, fuse=4).ops if isinstance(op, Diagonal) and op.step.gate == PHASE_RUN]
