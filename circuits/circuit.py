@@ -180,6 +180,7 @@ class Circuit:
             if not all(isinstance(d, int) and d >= 0 for d in shape):
                 raise ValueError(f"weight_shapes must hold tuples of non-negative integers, got {shape!r}")
         touched: set[int] = set()
+        n_weights = self.n_weights  # read once: the device builds a circuit per call
         for op in self.operations:
             if not isinstance(op, Operation):
                 raise TypeError(f"operations must be Operation records, got {op!r}")
@@ -192,10 +193,8 @@ class Circuit:
                 for i in input_indices(p):
                     if not 0 <= i < self.n_inputs:
                         raise ValueError(f"gate {op.gate} reads input {i}, but the circuit has {self.n_inputs} inputs")
-                if isinstance(p, Weight) and not 0 <= p.index < self.n_weights:
-                    raise ValueError(
-                        f"gate {op.gate} reads weight {p.index}, but the circuit has {self.n_weights} weights"
-                    )
+                if isinstance(p, Weight) and not 0 <= p.index < n_weights:
+                    raise ValueError(f"gate {op.gate} reads weight {p.index}, but the circuit has {n_weights} weights")
 
     @property
     def n_weights(self) -> int:
