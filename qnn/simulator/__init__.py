@@ -1,7 +1,27 @@
 """qnn's batched state-vector simulator, written on torch tensors.
 
-Functions over tensors: compile a circuit (`compile_circuit`), run it on a batch (`run_program`),
-measure (`expectations`, `probabilities`, and their sampled forms). `simulate` is the short form.
+The algorithm is one loop, `qnn.simulator.core.run`: start every sample in |0…0⟩, apply each step of the
+compiled circuit (`compile_circuit`: the gates, and where each angle comes from) as a matrix on its wires,
+then measure Pauli expectation values or probabilities. Read it first. What a layer runs
+(`qnn.simulator.execute.execute`, behind `SimulatorBackend`) is that loop, made faster by:
+
+- computing the one-qubit gates before any entangling gate as a product state (`fusion`, `kernels.product_state`);
+- multiplying runs of gates on neighbouring wires into one small matrix each, built for all blocks at
+  once (`fusion`, `blocks`), and applying each to a view of the state without copies (`kernels`);
+- applying runs of X, CNOT and SWAP as one index permutation, and a final one not at all: Z-only
+  observables are conjugated through it instead (`heisenberg`);
+- merging runs of diagonal gates into one phase per sample (`phases`);
+- for circuits of a few qubits that read inputs in several layers, multiplying the gates into a few
+  batched unitaries instead (`dense`);
+- without gradients, running the batch in cache-sized slices into buffers kept between calls
+  (`engine.measure_in_slices`, `workspace`);
+- with gradients, the adjoint method in place of autograd's record of every state: keep the final state
+  and walk the circuit backwards (`adjoint`), with copies of earlier states where memory allows
+  (`checkpoints`);
+- refusing, before allocating, a call that would not fit in memory (`memory`).
+
+`execute.choose_path` is the one place that picks among these paths. The short forms here:
+`simulate` (final states), `run_program`, `expectations`, `probabilities` and their sampled forms.
 """
 
 import torch

@@ -22,6 +22,7 @@ SLICE_BYTES = 4 * 2**20
 GPU_SLICE_BYTES = 512 * 2**20
 
 REAL_DTYPE = {torch.complex64: torch.float32, torch.complex128: torch.float64}
+COMPLEX_DTYPE = {real: complex_ for complex_, real in REAL_DTYPE.items()}
 
 
 def run_program(
