@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qnn.simulator.dense import DENSE_MAX_QUBITS
 from qnn.simulator.execute import METHODS, CompiledCircuit, choose_path, execute
+from qnn.simulator.settings import SimulatorSettings
 from qnn.validation import check_int
 
 
@@ -28,6 +29,8 @@ class SimulatorBackend:
         dense_max_qubits: circuits of at most this many qubits run as a few batched unitaries
             (`qnn.simulator.dense`: a training step is a few dozen tensor operations, whatever the depth)
             when ``method="auto"``; 0 turns the path off.
+        settings: the tuning settings (`qnn.simulator.SimulatorSettings`: slice sizes, memory target,
+            thresholds), which change speed and memory, never results.
 
     Example:
         >>> import circuits, torch
@@ -43,6 +46,7 @@ class SimulatorBackend:
     product_state: bool = True
     dense_max_qubits: int = DENSE_MAX_QUBITS
     name: str = "simulator"
+    settings: SimulatorSettings = field(default_factory=SimulatorSettings)
 
     def __post_init__(self):
         if self.max_memory is not None:  # "1GB" would fail deep inside the memory check, naming nothing
@@ -54,6 +58,8 @@ class SimulatorBackend:
         dense = self.dense_max_qubits
         if isinstance(dense, bool) or not isinstance(dense, int) or dense < 0:
             raise ValueError(f"dense_max_qubits must be a non-negative integer, got {self.dense_max_qubits!r}")
+        if not isinstance(self.settings, SimulatorSettings):
+            raise TypeError(f"settings must be a qnn.simulator.SimulatorSettings, got {self.settings!r}")
 
     def run(self, circuit, observables, inputs, weights, shots=None, generator=None):
         """(batch, n_outputs): see `qnn.simulator.execute.execute`."""
@@ -69,6 +75,7 @@ class SimulatorBackend:
             max_memory=self.max_memory,
             shots=shots,
             generator=generator,
+            settings=self.settings,
         )
 
     def path(self, program, plan, differentiable: bool) -> str:

@@ -31,11 +31,13 @@ from qnn.simulator.engine import REAL_DTYPE, run_program
 from qnn.simulator.measure import expectations, probabilities, sampled_expectations, sampled_probabilities
 from qnn.simulator.memory import SimulatorMemoryError, check_memory, estimate_bytes
 from qnn.simulator.program import Program, compile_circuit
+from qnn.simulator.settings import SimulatorSettings
 
 __all__ = [
     "REAL_DTYPE",
     "Program",
     "SimulatorMemoryError",
+    "SimulatorSettings",
     "check_memory",
     "compile_circuit",
     "estimate_bytes",

@@ -17,11 +17,8 @@ import torch
 from qnn.simulator.engine import slice_rows
 from qnn.simulator.fusion import Permutation, Plan, operation_wires
 from qnn.simulator.identity import IdentityCache
-from qnn.simulator.memory import UNCHECKED_BYTES, available_bytes, estimate_bytes, state_bytes
-
-# A training step keeps copies only while its estimated peak stays within this many batched states
-# (the simulator's memory target).
-STEP_STATES = 3
+from qnn.simulator.memory import available_bytes, estimate_bytes, state_bytes
+from qnn.simulator.settings import SimulatorSettings
 
 
 @dataclass(frozen=True)
@@ -32,23 +29,25 @@ class Checkpoint:
     slices: int
 
 
-def checkpoints(plan: Plan, batch: int, dtype: torch.dtype, device, limit: int | None = None) -> tuple[Checkpoint, ...]:
+def checkpoints(
+    plan: Plan, batch: int, dtype: torch.dtype, device, limit: int | None, settings: SimulatorSettings
+) -> tuple[Checkpoint, ...]:
     """The copies to keep: the costliest runs to rewind first, each in as many slices as the room allows.
 
-    The room is what keeps the step's estimate (`memory.estimate_bytes`, adjoint) within STEP_STATES
-    batched states and within `limit` (default: the device's free memory).
+    The room is what keeps the step's estimate (`memory.estimate_bytes`, adjoint) within
+    `settings.step_states` batched states and within `limit` (None: the device's free memory).
     """
     device = torch.device(device)
-    rows = min(batch, slice_rows(plan.n_qubits, dtype, device))
+    rows = min(batch, slice_rows(plan.n_qubits, dtype, device, settings))
     copy = state_bytes(plan.n_qubits, rows, dtype)  # one slice's (the last may be smaller)
-    base = estimate_bytes(plan, batch, dtype, "adjoint", device)
-    room = STEP_STATES * state_bytes(plan.n_qubits, batch, dtype) - base
+    base = estimate_bytes(plan, batch, dtype, "adjoint", device, settings)
+    room = settings.step_states * state_bytes(plan.n_qubits, batch, dtype) - base
     runs = _REWOUND.get(plan, lambda: _rewound_runs(plan)) if room >= copy else []
     if not runs:
         return ()
     n_slices = -(-batch // rows)  # as `engine.batch_slices` cuts the batch
     wanted = min(room, len(runs) * n_slices * copy)
-    if limit is None and base + wanted > UNCHECKED_BYTES:
+    if limit is None and base + wanted > settings.unchecked_bytes:
         limit = available_bytes(device)
     if limit is not None:
         room = min(room, limit - base)

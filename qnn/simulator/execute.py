@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property, partial
 
 import torch
@@ -37,6 +38,7 @@ from qnn.simulator.identity import IdentityCache
 from qnn.simulator.measure import measure_exact, sampled_expectations, sampled_probabilities
 from qnn.simulator.memory import check_memory
 from qnn.simulator.program import Program, compile_circuit
+from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 
 METHODS = ("auto", "adjoint", "backprop")  # the gradient methods a user may ask for
 PATHS = ("dense", "forward", "adjoint", "backprop")  # the ways `execute` runs a circuit
@@ -91,13 +93,14 @@ def execute(
     max_memory: int | None = None,
     shots: int | None = None,
     generator: torch.Generator | None = None,
+    settings: SimulatorSettings = DEFAULT_SETTINGS,
 ) -> torch.Tensor:
     """(batch, n_outputs) real: `observables` (a tuple of `PauliSum`s, or `Probabilities`) measured on
     `circuit` for `inputs` (batch, n_inputs) and `weights` (n_weights,), float32 or float64 on one device.
 
     Differentiable with respect to both. With `shots`, sampled values forward and the exact values'
-    gradient backward. `method`, `fuse`, `product_state`, `dense_max_qubits` and `max_memory` are
-    `SimulatorBackend`'s options.
+    gradient backward. `method`, `fuse`, `product_state`, `dense_max_qubits`, `max_memory`
+    and `settings` are `SimulatorBackend`'s options.
     """
     if weights.dtype not in COMPLEX_DTYPE:
         raise TypeError(f"the simulator runs in float32 or float64 weights, got {weights.dtype}")
@@ -106,10 +109,11 @@ def execute(
     differentiable = torch.is_grad_enabled() and (weights.requires_grad or inputs.requires_grad)
     path = choose_path(compiled, method, dense_max_qubits, differentiable)
     estimate = partial(dense_bytes, compiled.dense_recipe, dtype=dtype) if path == "dense" else None
-    check_memory(compiled.plan, batch, dtype, weights.device, path, max_memory, estimate)
+    check_memory(compiled.plan, batch, dtype, weights.device, path, max_memory, estimate, settings)
     keep_state = shots is not None and not isinstance(observables, Probabilities)  # to sample from
     shared, joined = compiled.program.angles(inputs, weights)
-    exact, state = measure_exactly(compiled, path, observables, (shared, joined), batch, dtype, keep_state, max_memory)
+    run = Run(batch, dtype, keep_state, max_memory, settings)
+    exact, state = measure_exactly(compiled, path, observables, (shared, joined), run)
     if shots is None:
         return exact
     if isinstance(observables, Probabilities):
@@ -145,23 +149,36 @@ def gradient_method(method: str, plan: Plan) -> str:
     return method
 
 
-def measure_exactly(compiled: CompiledCircuit, path: str, observables, angles, batch, dtype, keep_state, max_memory):
+@dataclass(frozen=True)
+class Run:
+    """What one call of `execute` asks of `measure_exactly`, beside the circuit and its angles."""
+
+    batch: int
+    dtype: torch.dtype  # of the states
+    keep_state: bool  # return the final states, to sample from
+    max_memory: int | None
+    settings: SimulatorSettings
+
+
+def measure_exactly(compiled: CompiledCircuit, path: str, observables, angles, run: Run):
     """(exact values (batch, n_outputs), the final states (batch, 2**n) or None) by `path`.
 
-    `angles`: (shared, joined) of `Program.angles`; the states are returned where `keep_state` (or
+    `angles`: (shared, joined) of `Program.angles`; the states are returned where `run.keep_state` (or
     where a path has them anyway), to sample from.
     """
+    batch, dtype, settings = run.batch, run.dtype, run.settings
     if path == "dense":
         state = dense_states(compiled.dense_recipe, *angles, batch, dtype)
         return measure_exact(state, observables), state
     plan = compiled.plan
-    if not keep_state:
+    if not run.keep_state:
         plan, observables = compiled.folded(observables)
     if path == "adjoint":
-        kept = checkpoints(plan, batch, dtype, angles[0].device, max_memory)
-        return adjoint_measure(AdjointRun(plan, observables, batch, dtype, kept), *angles, keep_state)
+        kept = checkpoints(plan, batch, dtype, angles[0].device, run.max_memory, settings)
+        adjoint = AdjointRun(plan, observables, batch, dtype, kept, settings)
+        return adjoint_measure(adjoint, *angles, run.keep_state)
     measure = partial(measure_exact, observables=observables)
     if path == "forward":
-        return measure_in_slices(plan, *angles, batch, dtype, measure, keep_state)
-    state = run_plan(plan, *angles, batch, dtype)
+        return measure_in_slices(plan, *angles, batch, dtype, measure, run.keep_state, settings)
+    state = run_plan(plan, *angles, batch, dtype, settings)
     return measure(state), state

@@ -10,6 +10,7 @@ from qnn.simulator import workspace
 from qnn.simulator.engine import slice_rows
 from qnn.simulator.fusion import Block, Diagonal, Plan, Single
 from qnn.simulator.program import step_kind
+from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 
 
 class SimulatorMemoryError(MemoryError):
@@ -43,14 +44,12 @@ BACKPROP_EXTRA_STATES = 2.5 + 2
 PER_SAMPLE_COPIES = 8
 
 
-# Calls estimated to need at most this much are not checked against the device's free memory.
-UNCHECKED_BYTES = 16 * 2**20
-
-
-def estimate_bytes(plan: Plan, batch: int, dtype: torch.dtype, method: str, device=None) -> int:
+def estimate_bytes(
+    plan: Plan, batch: int, dtype: torch.dtype, method: str, device=None, settings: SimulatorSettings = DEFAULT_SETTINGS
+) -> int:
     """Peak bytes of one call with `method` ("forward", "adjoint" or "backprop"), gradients included."""
     one = state_bytes(plan.n_qubits, batch, dtype)
-    rows = min(batch, slice_rows(plan.n_qubits, dtype, torch.device(device or "cpu")))
+    rows = min(batch, slice_rows(plan.n_qubits, dtype, torch.device(device or "cpu"), settings))
     one_slice = state_bytes(plan.n_qubits, rows, dtype)
     small = PER_SAMPLE_COPIES * batch * per_sample_bytes(plan, dtype)
     if method == "forward":
@@ -96,15 +95,16 @@ def check_memory(
     method: str,
     limit: int | None = None,
     estimate: Callable[[int], int] | None = None,
+    settings: SimulatorSettings = DEFAULT_SETTINGS,
 ) -> None:
     """Raise `SimulatorMemoryError` if the estimate for `method` exceeds `limit` (default: free device memory).
 
     estimate: bytes as a function of the batch, for a path `estimate_bytes` does not cover (the dense one).
     """
     if estimate is None:
-        estimate = partial(estimate_bytes, plan, dtype=dtype, method=method, device=device)
+        estimate = partial(estimate_bytes, plan, dtype=dtype, method=method, device=device, settings=settings)
     needed = estimate(batch)
-    if limit is None and needed <= UNCHECKED_BYTES:
+    if limit is None and needed <= settings.unchecked_bytes:
         return  # asking the system costs a file read per call, more than a small simulation's work
     budget = available_bytes(device) if limit is None else limit
     if needed > budget:
