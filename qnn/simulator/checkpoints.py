@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import torch
 
 from qnn.simulator.engine import slice_rows
-from qnn.simulator.fusion import Permutation, Plan, operation_wires
-from qnn.simulator.identity import IdentityCache
+from qnn.simulator.fusion import Plan
 from qnn.simulator.memory import available_bytes, estimate_bytes, state_bytes
 from qnn.simulator.settings import SimulatorSettings
 
@@ -42,7 +41,7 @@ def checkpoints(
     copy = state_bytes(plan.n_qubits, rows, dtype)  # one slice's (the last may be smaller)
     base = estimate_bytes(plan, batch, dtype, "adjoint", device, settings)
     room = settings.step_states * state_bytes(plan.n_qubits, batch, dtype) - base
-    runs = _REWOUND.get(plan, lambda: _rewound_runs(plan)) if room >= copy else []
+    runs = plan.rewound_runs if room >= copy else ()
     if not runs:
         return ()
     n_slices = -(-batch // rows)  # as `engine.batch_slices` cuts the batch
@@ -58,21 +57,3 @@ def checkpoints(
         kept.append(Checkpoint(run.start, min(copies, n_slices)))
         copies -= kept[-1].slices
     return tuple(kept)
-
-
-_REWOUND = IdentityCache()
-
-
-def _rewound_runs(plan: Plan) -> list[range]:
-    """The commuting runs the backward pass rewinds the state past, costliest first, of those that cost
-    more to rewind than a copy and its restoring (a block of 3 wires or more: 8 or more products per
-    amplitude)."""
-    tensors = [i for i, op in enumerate(plan.ops) if not isinstance(op, Permutation)]
-    if not tensors:
-        return []
-
-    def cost(run: range) -> int:
-        return sum(2 ** len(operation_wires(plan.ops[i])) for i in run if not isinstance(plan.ops[i], Permutation))
-
-    rewound = [run for run in plan.commuting_runs if run.start > tensors[0] and cost(run) >= 8]
-    return sorted(rewound, key=lambda run: (-cost(run), -run.start))

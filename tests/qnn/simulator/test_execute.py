@@ -110,3 +110,17 @@ def test_shots_give_sampled_values_forward_and_exact_gradients_backward():
 def test_float16_weights_are_refused():
     with pytest.raises(TypeError, match="float32 or float64 weights, got torch.float16"):
         execute(circuits.angle_encoding(1), Probabilities(), torch.zeros(1, 1), torch.zeros(0, dtype=torch.float16))
+
+
+def test_one_compiled_circuit_per_circuit_and_fusion_options_holds_what_is_worked_out_once():
+    circuit = circuits.angle_encoding(3) + circuits.strongly_entangling(3, 2)
+    compiled = compiled_circuit(circuit, 4, True)
+    assert compiled_circuit(circuit, 4, True) is compiled
+    assert compiled_circuit(circuit, 0, True) is not compiled and compiled_circuit(circuit, 0, True).plan.ops != (
+        compiled.plan.ops
+    )
+    z = (PauliSum(((1.0, "ZZI"),)),)
+    folded_plan, folded = compiled.folded(z)
+    assert compiled.folded(z)[0] is folded_plan and folded != z  # the final CNOT ring moved into the observable
+    assert len(folded_plan.ops) < len(compiled.plan.ops)
+    assert compiled.plan.recipe is compiled.plan.recipe and compiled.dense_recipe is compiled.dense_recipe
