@@ -13,10 +13,10 @@ from functools import cached_property, lru_cache
 import torch
 
 from qnn.simulator.constants import constant
-from qnn.simulator.fusion import Block, Diagonal, Plan, Single
+from qnn.simulator.fusion import Block, Diagonal, Plan, Single, StatePrep
 from qnn.simulator.matrices import constant_diagonal, gate_matrix, rotation_diagonal
 from qnn.simulator.phases import run_diagonal
-from qnn.simulator.program import PHASE_RUN, Step, step_kind
+from qnn.simulator.program import PHASE_RUN, Step
 from qnn.simulator.recipe import Recipe
 
 
@@ -121,7 +121,7 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     for i, op in enumerate(plan.ops):
         if isinstance(op, Diagonal):
             out[i] = step_diagonal(op.step, shared, joined, dtype)
-        elif isinstance(op, Single) and step_kind(op.step.gate) == "state_prep":
+        elif isinstance(op, StatePrep):
             out[i] = step_angles(op.step, shared, joined)  # the amplitudes
         elif isinstance(op, Single):
             out[i] = step_matrices((op.step,), shared, joined, dtype)[0]
@@ -134,13 +134,9 @@ def slice_batch(plan: Plan, factors, matrices: list, part: slice) -> tuple[torch
         factors = factors[part]
     sliced = []
     for op, tensor in zip(plan.ops, matrices, strict=True):
-        per_sample = tensor is not None and tensor.dim() == (2 if isinstance(op, Diagonal) or _is_state_prep(op) else 3)
+        per_sample = tensor is not None and tensor.dim() == (2 if isinstance(op, Diagonal | StatePrep) else 3)
         sliced.append(tensor[part] if per_sample else tensor)
     return factors, sliced
-
-
-def _is_state_prep(op) -> bool:
-    return isinstance(op, Single) and step_kind(op.step.gate) == "state_prep"
 
 
 @dataclass

@@ -6,9 +6,8 @@ import torch
 
 from qnn.simulator import kernels
 from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
-from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, make_plan
-from qnn.simulator.matrices import constant_diagonal, constant_matrix, rotation_diagonal, rotation_matrix
-from qnn.simulator.program import Program, Step, step_kind
+from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, StatePrep, make_plan
+from qnn.simulator.program import Program, Step
 from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 from qnn.simulator.workspace import ADJOINT, STATE, reused, scratch
 
@@ -133,7 +132,7 @@ def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, gather_above: int, 
         return kernels.apply_block(state, matrix, op.lo, op.width, out=out)
     if isinstance(op, Permutation) and len(op.steps) <= gather_above:
         for step in op.steps:
-            state = apply_step(state.view(state.shape[0], *[2] * n_qubits), step, None).reshape(state.shape[0], -1)
+            state = permute(state.view(state.shape[0], *[2] * n_qubits), step).reshape(state.shape[0], -1)
         return state
     if isinstance(op, Permutation):
         index = permutation_index(op.steps, n_qubits, state.device, False)
@@ -142,33 +141,23 @@ def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, gather_above: int, 
     shaped = state.view(batch, *[2] * n_qubits)
     if isinstance(op, Diagonal):
         return kernels.apply_diagonal(shaped, matrix, op.step.wires).reshape(batch, -1)
-    if step_kind(op.step.gate) == "state_prep":  # its "matrix" is the amplitudes
-        return apply_step(shaped, op.step, matrix).reshape(batch, -1)
+    if isinstance(op, StatePrep):  # its tensor is the amplitudes
+        return prepare(shaped, op.step, matrix).reshape(batch, -1)
     return kernels.apply_matrix(shaped, matrix, op.step.wires).reshape(batch, -1)
 
 
-def apply_step(state: torch.Tensor, step: Step, angles: torch.Tensor) -> torch.Tensor:
-    """One step on a (batch, 2, …, 2) state by the general kernels."""
-    kind, gate, wires = step_kind(step.gate), step.gate, step.wires
-    if kind == "permutation":
-        if gate == "X":
-            return kernels.apply_x(state, wires[0])
-        if gate == "CNOT":
-            return kernels.apply_cnot(state, *wires)
-        return kernels.apply_swap(state, *wires)
-    if kind == "state_prep":
-        amplitudes = angles if angles.dim() == 2 else angles.expand(state.shape[0], -1)
-        if (amplitudes.abs().sum(-1) == 0).any():
-            raise ValueError("amplitude encoding needs a non-zero feature vector for every sample, got all zeros")
-        return kernels.prepare_amplitudes(state, amplitudes, wires)
-    if kind == "diagonal":
-        if angles.shape[-1] == 0:
-            diagonal = constant_diagonal(gate, len(wires), state.dtype, state.device)
-        else:
-            diagonal = rotation_diagonal(gate, angles, len(wires)).to(state.dtype)
-        return kernels.apply_diagonal(state, diagonal, wires)
-    if angles.shape[-1] == 0:
-        matrix = constant_matrix(gate, state.dtype, state.device)
-    else:
-        matrix = rotation_matrix(gate, angles).to(state.dtype)
-    return kernels.apply_matrix(state, matrix, wires)
+def permute(state: torch.Tensor, step: Step) -> torch.Tensor:
+    """An X, CNOT or SWAP step on a (batch, 2, …, 2) state, as a strided copy."""
+    if step.gate == "X":
+        return kernels.apply_x(state, step.wires[0])
+    if step.gate == "CNOT":
+        return kernels.apply_cnot(state, *step.wires)
+    return kernels.apply_swap(state, *step.wires)
+
+
+def prepare(state: torch.Tensor, step: Step, amplitudes: torch.Tensor) -> torch.Tensor:
+    """A StatePrep step on a (batch, 2, …, 2) state; `amplitudes` (2^k,) or (batch, 2^k), not yet normalised."""
+    amplitudes = amplitudes if amplitudes.dim() == 2 else amplitudes.expand(state.shape[0], -1)
+    if (amplitudes.abs().sum(-1) == 0).any():
+        raise ValueError("amplitude encoding needs a non-zero feature vector for every sample, got all zeros")
+    return kernels.prepare_amplitudes(state, amplitudes, step.wires)

@@ -19,12 +19,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from qnn.simulator.operations import Block, Diagonal, Operation, Permutation, Single, operation_wires
+from qnn.simulator.operations import Block, Diagonal, Operation, Permutation, Single, StatePrep, operation_wires
 from qnn.simulator.phases import gather_phase_runs
 from qnn.simulator.program import Program, Step, step_kind
 from qnn.simulator.recipe import Recipe, make_recipe
 
-__all__ = ["Block", "Diagonal", "Operation", "Permutation", "Plan", "Single", "make_plan", "operation_wires"]
+__all__ = [
+    "Block",
+    "Diagonal",
+    "Operation",
+    "Permutation",
+    "Plan",
+    "Single",
+    "StatePrep",
+    "make_plan",
+    "operation_wires",
+]
 
 
 @dataclass(frozen=True)
@@ -35,7 +45,7 @@ class Plan:
 
     @property
     def has_state_prep(self) -> bool:
-        return any(isinstance(op, Single) and step_kind(op.step.gate) == "state_prep" for op in self.ops)
+        return any(isinstance(op, StatePrep) for op in self.ops)
 
     @cached_property  # worked out once per plan, read on every call
     def recipe(self) -> Recipe:
@@ -145,7 +155,7 @@ def _new_op(step: Step, kind: str, width: int) -> list:
     if kind == "permutation":
         return ["permutation", lo, hi, [step]]
     if kind == "state_prep":
-        return ["single", lo, hi, [step]]
+        return ["state_prep", lo, hi, [step]]
     if hi - lo < max(width, 1):
         return ["block", lo, hi, [step]]
     return ["diagonal" if kind == "diagonal" else "single", lo, hi, [step]]
@@ -157,4 +167,4 @@ def _freeze(op: list) -> Operation:
         return Block(lo, hi - lo + 1, tuple(steps))
     if kind == "permutation":
         return Permutation(tuple(steps))
-    return Diagonal(steps[0]) if kind == "diagonal" else Single(steps[0])
+    return {"diagonal": Diagonal, "state_prep": StatePrep, "single": Single}[kind](steps[0])

@@ -8,8 +8,7 @@ import torch
 
 from qnn.simulator import workspace
 from qnn.simulator.engine import slice_rows
-from qnn.simulator.fusion import Block, Diagonal, Plan, Single
-from qnn.simulator.program import step_kind
+from qnn.simulator.fusion import Block, Diagonal, Plan, Single, StatePrep
 from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 
 
@@ -69,9 +68,10 @@ def per_sample_bytes(plan: Plan, dtype: torch.dtype) -> int:
             entries += 4**op.width
         elif isinstance(op, Diagonal) and op.step.batched:
             entries += 2 ** len(op.step.wires) * (4 if op.step.parts else 1)  # a run's phase: a few real (…, 2^k)
+        elif isinstance(op, StatePrep) and op.step.batched:
+            entries += 2 ** len(op.step.wires)  # its amplitudes
         elif isinstance(op, Single) and op.step.batched:
-            # StatePrep holds amplitudes (2^k), a gate its matrix (4^k).
-            entries += (2 if step_kind(op.step.gate) == "state_prep" else 4) ** len(op.step.wires)
+            entries += 4 ** len(op.step.wires)  # its matrix
     if plan.prefix is not None and any(step.batched for wire in plan.prefix for step in wire):
         entries += 4 * plan.n_qubits  # a 2×2 matrix per wire
     return entries * dtype.itemsize

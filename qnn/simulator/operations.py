@@ -36,12 +36,19 @@ class Diagonal:
 
 @dataclass(frozen=True)
 class Single:
-    """One step applied by the general kernels: StatePrep, or a dense gate on wires too far apart."""
+    """One dense gate on wires too far apart for a block, applied by the general kernels."""
 
     step: Step
 
 
-Operation = Block | Permutation | Diagonal | Single
+@dataclass(frozen=True)
+class StatePrep:
+    """Amplitude encoding: the step's wires, still |0…0⟩, take its normalised amplitudes (its parameters)."""
+
+    step: Step
+
+
+Operation = Block | Permutation | Diagonal | Single | StatePrep
 
 
 def operation_wires(op: Operation) -> set[int]:
