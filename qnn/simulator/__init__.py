@@ -21,32 +21,39 @@ then measure Pauli expectation values or probabilities. Read it first. What a la
 - refusing, before allocating, a call that would not fit in memory (`memory`).
 
 `execute.choose_path` is the one place that picks among these paths. The short forms here:
-`simulate` (final states), `run_program`, `expectations`, `probabilities` and their sampled forms.
+`simulate` (final states), `run_program`, `expectations`, `probabilities` and their sampled forms; for
+measuring the simulator, `apply_block` (one gate on neighbouring wires), `state_bytes` and
+`release_workspace` (frees the buffers kept between calls).
 """
 
 import torch
 
 from circuits.circuit import Circuit
 from qnn.simulator.engine import REAL_DTYPE, run_program
+from qnn.simulator.kernels import apply_block
 from qnn.simulator.measure import expectations, probabilities, sampled_expectations, sampled_probabilities
-from qnn.simulator.memory import SimulatorMemoryError, check_memory, estimate_bytes
+from qnn.simulator.memory import SimulatorMemoryError, check_memory, estimate_bytes, state_bytes
 from qnn.simulator.program import Program, compile_circuit
 from qnn.simulator.settings import SimulatorSettings
+from qnn.simulator.workspace import release as release_workspace
 
 __all__ = [
     "REAL_DTYPE",
     "Program",
     "SimulatorMemoryError",
     "SimulatorSettings",
+    "apply_block",
     "check_memory",
     "compile_circuit",
     "estimate_bytes",
     "expectations",
     "probabilities",
+    "release_workspace",
     "run_program",
     "sampled_expectations",
     "sampled_probabilities",
     "simulate",
+    "state_bytes",
 ]
 
 
