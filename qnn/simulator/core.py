@@ -24,14 +24,15 @@ from qnn.simulator.program import Program, Step
 PAULI_MATRICES = {"X": [[0, 1], [1, 0]], "Y": [[0, -1j], [1j, 0]], "Z": [[1, 0], [0, -1]]}
 
 
-def run(program: Program, inputs, weights, observables, dtype: torch.dtype = torch.complex128) -> torch.Tensor:
+def run(program: Program, inputs, weights, observables) -> torch.Tensor:
     """(batch, n_outputs) real: `observables` (a tuple of `PauliSum`s, or `Probabilities`) measured on
     the final states for `inputs` (batch, n_inputs) and `weights` (n_weights,), real tensors of one dtype."""
-    return measure(final_state(program, inputs, weights, dtype), observables)
+    return measure(final_state(program, inputs, weights), observables)
 
 
-def final_state(program: Program, inputs, weights, dtype: torch.dtype = torch.complex128) -> torch.Tensor:
-    """(batch, 2, …, 2) states of `dtype`, wire 0 the first axis after the batch."""
+def final_state(program: Program, inputs, weights) -> torch.Tensor:
+    """(batch, 2, …, 2) complex states (complex128 for float64 weights), wire 0 the first axis after the batch."""
+    dtype = weights.dtype.to_complex()
     shared, joined = program.angles(inputs, weights)  # angles common to all samples; (batch, …) with inputs
     state = torch.zeros(inputs.shape[0], 2**program.n_qubits, dtype=dtype, device=weights.device)
     state[:, 0] = 1

@@ -123,7 +123,7 @@ def test_random_circuits_agree_with_reference(case):
 @given(circuit_with_values())
 def test_the_plain_core_agrees_with_the_reference_on_random_circuits(case):
     circuit, x, w = case
-    states = core.final_state(compile_circuit(circuit), torch.tensor(x), torch.tensor(w), torch.complex128)
+    states = core.final_state(compile_circuit(circuit), torch.tensor(x), torch.tensor(w))
     for b in range(len(x)):
         np.testing.assert_allclose(states[b].reshape(-1), reference_state(circuit, x[b], w), atol=1e-10, rtol=0)
 
