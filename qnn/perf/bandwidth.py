@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from qnn.simulator.kernels import apply_block
+from qnn.simulator import apply_block
 
 
 @dataclass(frozen=True)

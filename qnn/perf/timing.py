@@ -41,7 +41,7 @@ import torch
 
 from qnn.perf.peers import PEERS
 from qnn.perf.workload import Workload
-from qnn.simulator.memory import state_bytes
+from qnn.simulator import state_bytes
 
 
 @dataclass(frozen=True)
@@ -307,9 +307,9 @@ def _synchronizer(device: str):
 
 def _tensor_peak(step, x: torch.Tensor, device: str) -> int:
     """Peak bytes of torch's live allocations during one step, above those held before it."""
-    from qnn.simulator import workspace
+    from qnn.simulator import release_workspace
 
-    workspace.release()  # kept scratch tensors are then allocated, and counted, within the step
+    release_workspace()  # kept scratch tensors are then allocated, and counted, within the step
     if device.startswith("cuda"):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()

@@ -20,15 +20,11 @@ import torch
 from qnn.simulator import kernels
 from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
 from qnn.simulator.checkpoints import Checkpoint
-from qnn.simulator.engine import GATHER_ABOVE, apply_op, batch_slices, run_ops, state_buffers
+from qnn.simulator.engine import apply_op, batch_slices, run_ops, state_buffers
 from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan
 from qnn.simulator.measure import adjoint_start, measure_exact
+from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 from qnn.simulator.workspace import ADJOINT, STATE, recycle, reused, scratch
-
-# States larger than this are rewound in place CHUNKS slices of the batch at a time, each slice
-# needing a temporary of its own size; smaller ones alternate with a spare state (no allocation).
-CHUNKS = 16
-CHUNK_ABOVE_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -38,6 +34,7 @@ class AdjointRun:
     batch: int
     dtype: torch.dtype
     checkpoints: tuple[Checkpoint, ...] = ()  # copies of the state the forward pass keeps (`checkpoints`)
+    settings: SimulatorSettings = DEFAULT_SETTINGS  # slices of the batch, chunks of the sweep
 
 
 def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor | None, keep_state: bool = False):
@@ -53,7 +50,7 @@ def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor 
     factors, matrices = plan_matrices(run.plan, shared, joined, run.dtype)
     where = tuple(i for i, m in enumerate(matrices) if m is not None)  # the operations with a tensor
     values, states = [], []
-    for k, part in enumerate(batch_slices(run.plan.n_qubits, run.batch, run.dtype, shared.device)):
+    for k, part in enumerate(batch_slices(run.plan.n_qubits, run.batch, run.dtype, shared.device, run.settings)):
         part_factors, part_matrices = slice_batch(run.plan, factors, matrices, part)
         tensors = [part_matrices[i] for i in where] + ([part_factors] if part_factors is not None else [])
         chunk = replace(run, batch=part.stop - part.start)
@@ -102,7 +99,7 @@ class _AdjointMeasure(torch.autograd.Function):
         grads = [None if term is None else 2 * term.conj() for term in terms]
         grads = [grads[i] for i in ctx.where]
         if factors is not None:
-            grads.append(_factor_gradient(bra, factors))
+            grads.append(_factor_gradient(bra, factors, run.settings))
         recycle(state)  # its memory (rewound states, maybe `bra`) is read by nothing now
         return None, None, None, None, *grads
 
@@ -113,10 +110,10 @@ def _final_state(run: AdjointRun, factors, matrices, copies, device) -> tuple[to
         buffers = state_buffers(run.plan, run.batch, run.dtype, device)
         shape = buffers[0].shape
         kept = {i: reused(shape, run.dtype, device) for i in copies}
-        return run_ops(run.plan, factors, matrices, run.batch, run.dtype, device, buffers, kept), kept
+        return run_ops(run.plan, factors, matrices, run.batch, run.dtype, device, run.settings, buffers, kept), kept
 
 
-def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
+def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor, settings: SimulatorSettings) -> torch.Tensor:
     """The gradient of 2 Re ⟨λ|ψ0⟩ = 2 Re Σ μ ψ0 (μ = conj(λ): `bra`) for the factors of ψ0 = ⊗ factors.
 
     For wire w it is 2 conj(E_w), E_w[s] = Σ over basis states with wire w in s of μ times the other
@@ -127,7 +124,7 @@ def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
     n = factors.shape[-2]
     h = n // 2
     grad = torch.zeros_like(factors)
-    for rows in _row_slices(bra):
+    for rows in _row_slices(bra, settings):
         mu = bra[rows]
         batch = mu.shape[0]
         per_sample = factors.expand(bra.shape[0], n, 2)[rows]
@@ -136,8 +133,9 @@ def _factor_gradient(bra: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
         else:
             high, low = per_sample[:, :h], per_sample[:, h:]
             pairs = mu.view(batch, 2**h, -1)
-            over_low = torch.bmm(pairs, kernels.product_state(low, batch)[:, :, None])[:, :, 0]
-            over_high = torch.bmm(kernels.product_state(high, batch)[:, None, :], pairs)[:, 0]
+            split = settings.split_product_above_bytes
+            over_low = torch.bmm(pairs, kernels.product_state(low, batch, split_above_bytes=split)[:, :, None])[:, :, 0]
+            over_high = torch.bmm(kernels.product_state(high, batch, split_above_bytes=split)[:, None, :], pairs)[:, 0]
             environments = torch.cat([_environments(over_low, high), _environments(over_high, low)], dim=1)
         part = 2 * environments.conj()  # (batch, n, 2)
         if factors.dim() == 2:
@@ -187,8 +185,8 @@ def _sweep(run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.
     Returns the conjugated adjoint state at the start and the R of each operation (None for those
     without a tensor).
     """
-    plan, n = run.plan, run.plan.n_qubits
-    slices = _row_slices(state)
+    plan, n, settings = run.plan, run.plan.n_qubits, run.settings
+    slices = _row_slices(state, settings)
     if len(slices) == 1:
         bra = adjoint_start(
             state, run.observables, grad_values, out=scratch(ADJOINT, state.shape, state.dtype, state.device)
@@ -203,13 +201,14 @@ def _sweep(run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.
     for ops in reversed(plan.commuting_runs):
         for i in ops:
             if matrices[i] is not None:
-                terms[i] = _before(plan.ops[i], _overlap(plan.ops[i], bra, state, n, spare), matrices[i])
+                overlap = _overlap(plan.ops[i], bra, state, n, spare, settings)
+                terms[i] = _before(plan.ops[i], overlap, matrices[i])
         copy = kept.pop(ops.start, None)
         for i in reversed(ops):
             op, m = plan.ops[i], matrices[i]
             if ops.start > first and copy is None:  # an earlier operation needs the state before this run
-                state, spare = _undo(state, spare, op, _inverse(op, m, conjugated=False), n)
-            bra, spare = _undo(bra, spare, op, _inverse(op, m, conjugated=True), n)
+                state, spare = _undo(state, spare, op, _inverse(op, m, conjugated=False), n, settings)
+            bra, spare = _undo(bra, spare, op, _inverse(op, m, conjugated=True), n, settings)
         if copy is not None:
             state.copy_(copy)
             recycle(copy)
@@ -231,28 +230,28 @@ def _inverse(op, matrix, conjugated: bool):
     return matrix.transpose(-1, -2) if conjugated else matrix.mH.resolve_conj()
 
 
-def _undo(state: torch.Tensor, spare, op, inverse, n: int):
+def _undo(state: torch.Tensor, spare, op, inverse, n: int, settings: SimulatorSettings):
     """(state with `op` undone by `inverse`, the new spare): into `spare` if there is one, else in place by slices."""
     if spare is not None:
-        result = _undo_op(state, slice(None), op, inverse, n, out=spare)
+        result = _undo_op(state, slice(None), op, inverse, n, settings.gather_above, out=spare)
         if result.data_ptr() != spare.data_ptr():  # no `out` path for this operation
             return result, spare
         return result, state
-    for rows in _row_slices(state):
-        state[rows] = _undo_op(state[rows], rows, op, inverse, n)
+    for rows in _row_slices(state, settings):
+        state[rows] = _undo_op(state[rows], rows, op, inverse, n, settings.gather_above)
     return state, None
 
 
-def _undo_op(state, rows, op, inverse, n: int, out=None):
-    if isinstance(op, Permutation) and len(op.steps) <= GATHER_ABOVE:  # each gate is its own inverse
-        return apply_op(state, Permutation(op.steps[::-1]), n, None)
+def _undo_op(state, rows, op, inverse, n: int, gather_above: int, out=None):
+    if isinstance(op, Permutation) and len(op.steps) <= gather_above:  # each gate is its own inverse
+        return apply_op(state, Permutation(op.steps[::-1]), n, None, gather_above)
     if isinstance(op, Permutation):
         return kernels.apply_permutation(state, permutation_index(op.steps, n, state.device, True), out=out)
     batched = inverse.dim() == (2 if isinstance(op, Diagonal) else 3)
-    return apply_op(state, op, n, inverse[rows] if batched else inverse, out=out)
+    return apply_op(state, op, n, inverse[rows] if batched else inverse, gather_above, out=out)
 
 
-def _overlap(op, bra, ket, n: int, spare):
+def _overlap(op, bra, ket, n: int, spare, settings: SimulatorSettings):
     """R for one operation, from the conjugated adjoint state `bra` (None for a permutation).
 
     `spare`: the sweep's spare state, free at this point, for the temporaries (or None).
@@ -262,7 +261,7 @@ def _overlap(op, bra, ket, n: int, spare):
     # A slice of the batch at a time, so that temporaries stay small.
     batched = op.batched if isinstance(op, Block) else op.step.batched
     parts = []
-    for rows in _row_slices(bra):
+    for rows in _row_slices(bra, settings):
         if isinstance(op, Block):
             part = kernels.block_overlap(bra[rows], ket[rows], op.lo, op.width, batched, spare)
         else:
@@ -273,11 +272,12 @@ def _overlap(op, bra, ket, n: int, spare):
     return torch.cat(parts) if batched else sum(parts[1:], parts[0])
 
 
-def _row_slices(state: torch.Tensor) -> list[slice]:
+def _row_slices(state: torch.Tensor, settings: SimulatorSettings) -> list[slice]:
+    """The whole batch, or `settings.chunks` slices of it for a state above `settings.chunk_above_bytes`."""
     batch = state.shape[0]
-    if state.numel() * state.element_size() <= CHUNK_ABOVE_BYTES:
+    if state.numel() * state.element_size() <= settings.chunk_above_bytes:
         return [slice(0, batch)]
-    step = max(1, -(-batch // CHUNKS))
+    step = max(1, -(-batch // settings.chunks))
     return [slice(s, min(s + step, batch)) for s in range(0, batch, step)]
 
 

@@ -7,17 +7,17 @@ to the state (a block is at most 2**fuse × 2**fuse per sample).
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import torch
 
 from qnn.simulator.constants import constant
-from qnn.simulator.fusion import Block, Diagonal, Plan, Single
-from qnn.simulator.identity import IdentityCache
+from qnn.simulator.fusion import Block, Diagonal, Plan, Single, StatePrep
 from qnn.simulator.matrices import constant_diagonal, gate_matrix, rotation_diagonal
 from qnn.simulator.phases import run_diagonal
-from qnn.simulator.program import PHASE_RUN, Step, step_kind
+from qnn.simulator.program import PHASE_RUN, Step
+from qnn.simulator.recipe import Recipe
 
 
 def step_angles(step: Step, shared: torch.Tensor, joined: torch.Tensor | None) -> torch.Tensor:
@@ -105,7 +105,7 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     products over all blocks of a width at once. A forward pass then costs a few dozen small
     tensor operations, not a few per gate, and so does autograd's pass back through them.
     """
-    recipe = plan_recipe(plan)
+    recipe = plan.recipe
     device = shared.device
     table = _one_qubit_table(recipe, shared, joined, dtype)
     factors = None if plan.prefix is None else _prefix_factors(recipe, table, device)
@@ -121,7 +121,7 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     for i, op in enumerate(plan.ops):
         if isinstance(op, Diagonal):
             out[i] = step_diagonal(op.step, shared, joined, dtype)
-        elif isinstance(op, Single) and step_kind(op.step.gate) == "state_prep":
+        elif isinstance(op, StatePrep):
             out[i] = step_angles(op.step, shared, joined)  # the amplitudes
         elif isinstance(op, Single):
             out[i] = step_matrices((op.step,), shared, joined, dtype)[0]
@@ -134,116 +134,9 @@ def slice_batch(plan: Plan, factors, matrices: list, part: slice) -> tuple[torch
         factors = factors[part]
     sliced = []
     for op, tensor in zip(plan.ops, matrices, strict=True):
-        per_sample = tensor is not None and tensor.dim() == (2 if isinstance(op, Diagonal) or _is_state_prep(op) else 3)
+        per_sample = tensor is not None and tensor.dim() == (2 if isinstance(op, Diagonal | StatePrep) else 3)
         sliced.append(tensor[part] if per_sample else tensor)
     return factors, sliced
-
-
-def _is_state_prep(op) -> bool:
-    return isinstance(op, Single) and step_kind(op.step.gate) == "state_prep"
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How a plan's one-qubit matrices are assembled, worked out once per plan.
-
-    The table holds every one-qubit step of the prefix and of one-qubit blocks: first the shared
-    steps, grouped by gate, then an identity, then the input-dependent steps. Index arrays pick,
-    for each wire of the prefix or of a block, its steps' rows in order of application, padded
-    with the identity's row.
-    """
-
-    shared_groups: tuple[tuple[str, tuple[Step, ...]], ...]
-    batched_groups: tuple[tuple[str, tuple[Step, ...]], ...]
-    prefix_rows: tuple[tuple[int, ...], ...] | None
-    block_rows: dict[int, tuple[tuple[int, ...], ...]]  # op index -> rows per wire
-    kron_groups: dict[tuple[int, bool], tuple[int, ...]]  # (width, batched) -> op indices
-    other_blocks: tuple[int, ...]
-    _tensors: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def tensor(self, key, device) -> torch.Tensor:
-        """The (wires,) rows of the prefix at one depth (key ("prefix", depth)), or the
-        (n_blocks, width, depth) rows of a group of blocks (key: their op indices)."""
-        cache_key = (key, str(device))
-        if cache_key not in self._tensors:
-            if key[0] == "prefix":
-                rows = [wire[key[1]] for wire in self.padded_prefix]
-                if self.prefix_sources[key[1]] == "batched":  # rows of the input-dependent steps only
-                    rows = [row - self.identity_row - 1 for row in rows]
-            else:
-                rows = _pad([self.block_rows[i] for i in key], self.identity_row)
-            self._tensors[cache_key] = torch.tensor(rows, dtype=torch.long, device=device)
-        return self._tensors[cache_key]
-
-    @property
-    def identity_row(self) -> int:
-        return sum(len(steps) for _, steps in self.shared_groups)
-
-    @cached_property
-    def padded_prefix(self) -> list[list[int]]:
-        return _pad([self.prefix_rows], self.identity_row)[0]
-
-    @cached_property
-    def prefix_sources(self) -> tuple[str, ...]:
-        """Per depth of the prefix, the table its rows come from: "shared", "batched" or "joined" (both)."""
-        sources = []
-        for depth in range(len(self.padded_prefix[0])):
-            batched = {wire[depth] > self.identity_row for wire in self.padded_prefix}
-            sources.append("joined" if len(batched) == 2 else "batched" if batched == {True} else "shared")
-        return tuple(sources)
-
-
-_RECIPES = IdentityCache(size=256)
-
-
-def plan_recipe(plan: Plan) -> Recipe:
-    """The plan's `Recipe`, cached by identity (plans are cached by the backend, and hashing one is slow)."""
-    return _RECIPES.get(plan, lambda: _make_recipe(plan))
-
-
-def _make_recipe(plan: Plan) -> Recipe:
-    prefix = plan.prefix or ()
-    one_qubit_blocks = [
-        i for i, op in enumerate(plan.ops) if isinstance(op, Block) and all(len(s.wires) == 1 for s in op.steps)
-    ]
-    steps = [s for wire_steps in prefix for s in wire_steps]
-    steps += [s for i in one_qubit_blocks for s in plan.ops[i].steps]
-    groups: dict[tuple[str, bool], list[Step]] = {}
-    for step in steps:
-        groups.setdefault((step.gate, step.batched), []).append(step)
-    shared = [(gate, members) for (gate, batched), members in groups.items() if not batched]
-    batched = [(gate, members) for (gate, batched), members in groups.items() if batched]
-    row: dict[int, int] = {}  # id(step) -> row; steps are compared by identity, equal ones may repeat
-    position = 0
-    for _, members in shared:
-        for step in members:
-            row[id(step)], position = position, position + 1
-    position += 1  # the identity
-    for _, members in batched:
-        for step in members:
-            row[id(step)], position = position, position + 1
-    block_rows, kron_groups = {}, {}
-    for i in one_qubit_blocks:
-        op = plan.ops[i]
-        block_rows[i] = tuple(
-            tuple(row[id(s)] for s in op.steps if s.wires[0] == w) for w in range(op.lo, op.lo + op.width)
-        )
-        kron_groups.setdefault((op.width, op.batched), []).append(i)
-    other = tuple(i for i, op in enumerate(plan.ops) if isinstance(op, Block) and i not in block_rows)
-    return Recipe(
-        shared_groups=tuple((g, tuple(m)) for g, m in shared),
-        batched_groups=tuple((g, tuple(m)) for g, m in batched),
-        prefix_rows=tuple(tuple(row[id(s)] for s in wire_steps) for wire_steps in prefix) if prefix else None,
-        block_rows=block_rows,
-        kron_groups={key: tuple(members) for key, members in kron_groups.items()},
-        other_blocks=other,
-    )
-
-
-def _pad(rows_per_item, identity: int) -> list:
-    """Pad every wire's rows with the identity to the same depth (at least 1)."""
-    depth = max([1] + [len(wire) for item in rows_per_item for wire in item])
-    return [[list(wire) + [identity] * (depth - len(wire)) for wire in item] for item in rows_per_item]
 
 
 @dataclass

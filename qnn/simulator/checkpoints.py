@@ -15,13 +15,9 @@ from dataclasses import dataclass
 import torch
 
 from qnn.simulator.engine import slice_rows
-from qnn.simulator.fusion import Permutation, Plan, operation_wires
-from qnn.simulator.identity import IdentityCache
-from qnn.simulator.memory import UNCHECKED_BYTES, available_bytes, estimate_bytes, state_bytes
-
-# A training step keeps copies only while its estimated peak stays within this many batched states
-# (the simulator's memory target).
-STEP_STATES = 3
+from qnn.simulator.fusion import Plan
+from qnn.simulator.memory import available_bytes, estimate_bytes, state_bytes
+from qnn.simulator.settings import SimulatorSettings
 
 
 @dataclass(frozen=True)
@@ -32,23 +28,25 @@ class Checkpoint:
     slices: int
 
 
-def checkpoints(plan: Plan, batch: int, dtype: torch.dtype, device, limit: int | None = None) -> tuple[Checkpoint, ...]:
+def checkpoints(
+    plan: Plan, batch: int, dtype: torch.dtype, device, limit: int | None, settings: SimulatorSettings
+) -> tuple[Checkpoint, ...]:
     """The copies to keep: the costliest runs to rewind first, each in as many slices as the room allows.
 
-    The room is what keeps the step's estimate (`memory.estimate_bytes`, adjoint) within STEP_STATES
-    batched states and within `limit` (default: the device's free memory).
+    The room is what keeps the step's estimate (`memory.estimate_bytes`, adjoint) within
+    `settings.step_states` batched states and within `limit` (None: the device's free memory).
     """
     device = torch.device(device)
-    rows = min(batch, slice_rows(plan.n_qubits, dtype, device))
+    rows = min(batch, slice_rows(plan.n_qubits, dtype, device, settings))
     copy = state_bytes(plan.n_qubits, rows, dtype)  # one slice's (the last may be smaller)
-    base = estimate_bytes(plan, batch, dtype, "adjoint", device)
-    room = STEP_STATES * state_bytes(plan.n_qubits, batch, dtype) - base
-    runs = _REWOUND.get(plan, lambda: _rewound_runs(plan)) if room >= copy else []
+    base = estimate_bytes(plan, batch, dtype, "adjoint", device, settings)
+    room = settings.step_states * state_bytes(plan.n_qubits, batch, dtype) - base
+    runs = plan.rewound_runs if room >= copy else ()
     if not runs:
         return ()
     n_slices = -(-batch // rows)  # as `engine.batch_slices` cuts the batch
     wanted = min(room, len(runs) * n_slices * copy)
-    if limit is None and base + wanted > UNCHECKED_BYTES:
+    if limit is None and base + wanted > settings.unchecked_bytes:
         limit = available_bytes(device)
     if limit is not None:
         room = min(room, limit - base)
@@ -59,21 +57,3 @@ def checkpoints(plan: Plan, batch: int, dtype: torch.dtype, device, limit: int |
         kept.append(Checkpoint(run.start, min(copies, n_slices)))
         copies -= kept[-1].slices
     return tuple(kept)
-
-
-_REWOUND = IdentityCache()
-
-
-def _rewound_runs(plan: Plan) -> list[range]:
-    """The commuting runs the backward pass rewinds the state past, costliest first, of those that cost
-    more to rewind than a copy and its restoring (a block of 3 wires or more: 8 or more products per
-    amplitude)."""
-    tensors = [i for i, op in enumerate(plan.ops) if not isinstance(op, Permutation)]
-    if not tensors:
-        return []
-
-    def cost(run: range) -> int:
-        return sum(2 ** len(operation_wires(plan.ops[i])) for i in run if not isinstance(plan.ops[i], Permutation))
-
-    rewound = [run for run in plan.commuting_runs if run.start > tensors[0] and cost(run) >= 8]
-    return sorted(rewound, key=lambda run: (-cost(run), -run.start))

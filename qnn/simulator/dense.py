@@ -27,8 +27,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -40,9 +39,13 @@ from qnn.simulator.program import Program, Step
 DENSE_MAX_QUBITS = 5  # above this the per-layer 2^n × 2^n products cost more than the gate-by-gate engine
 
 
-@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one recipe per program
+@dataclass(eq=False)  # compared and hashed by identity: one recipe per compiled circuit
 class DenseRecipe:
-    """How `dense_states` assembles a program's unitary; built once per program by `dense_recipe`."""
+    """How `dense_states` assembles a program's unitary; built once per program by `dense_recipe`.
+
+    Its constant tensors (entanglers, permutations, phases) are made once per dtype and device, when
+    first asked for (`tensor`), and kept here.
+    """
 
     n_qubits: int
     one_qubit: tuple[Step, ...]  # every one-qubit gate, in the order of `chains`' indices
@@ -56,6 +59,20 @@ class DenseRecipe:
     # The order of work: runs of consecutive layers, ("shared", layers) without inputs (one matrix for the
     # whole batch) or ("batched", layers) reading inputs (one matrix per sample), each multiplied into one.
     runs: tuple[tuple[str, tuple[int, ...]], ...]
+    _tensors: dict = field(default_factory=dict, repr=False)  # (name, layer, dtype, device) -> tensor
+
+    def tensor(self, name: str, k: int | None, dtype: torch.dtype, device) -> torch.Tensor:
+        """The constant entangler blocks ("entanglers", all layers: k None), or layer k's permutation
+        ("permutation", long) or phases ("phases") of its monomial entanglers, on `device`."""
+        key = (name, k, dtype, str(device))
+        if key not in self._tensors:
+            if name == "entanglers":
+                values = self.constant_entanglers
+            else:
+                values = self.monomial_entanglers[k][0 if name == "permutation" else 1]
+            tensor = torch.as_tensor(values, device=device)
+            self._tensors[key] = tensor if name == "permutation" else tensor.to(dtype)
+        return self._tensors[key]
 
     @property
     def n_batched_layers(self) -> int:
@@ -211,7 +228,7 @@ def _with_entanglers(recipe: DenseRecipe, angles, unitaries: torch.Tensor, layer
     """(rows, L, D, D) Kronecker products of layers → each times its layer's entanglers."""
     if recipe.constant_entanglers is None:
         return _entangle(recipe, angles, unitaries, layers, dtype)
-    return _entanglers(recipe, dtype, angles.device)[layers[0] : layers[-1] + 1] @ unitaries
+    return recipe.tensor("entanglers", None, dtype, angles.device)[layers[0] : layers[-1] + 1] @ unitaries
 
 
 def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dtype) -> torch.Tensor:
@@ -225,26 +242,16 @@ def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dt
         return state
     permutation, phases = recipe.monomial_entanglers[k] if recipe.monomial_entanglers else (None, None)
     if permutation is None:
-        return state @ _entanglers(recipe, dtype, angles.device)[k].transpose(0, 1)
+        return state @ recipe.tensor("entanglers", None, dtype, angles.device)[k].transpose(0, 1)
     if not _is_identity(permutation):
-        state = state[..., _permutation(recipe, k, state.device)]
+        state = state[..., recipe.tensor("permutation", k, dtype, state.device)]
     if phases is not None:
-        state = state * _phases(recipe, k, dtype, state.device)
+        state = state * recipe.tensor("phases", k, dtype, state.device)
     return state
 
 
 def _is_identity(permutation: np.ndarray) -> bool:
     return bool((permutation == np.arange(len(permutation))).all())
-
-
-@lru_cache(maxsize=256)
-def _permutation(recipe: DenseRecipe, k: int, device) -> torch.Tensor:
-    return torch.as_tensor(recipe.monomial_entanglers[k][0], device=device)
-
-
-@lru_cache(maxsize=256)
-def _phases(recipe: DenseRecipe, k: int, dtype: torch.dtype, device) -> torch.Tensor:
-    return torch.as_tensor(recipe.monomial_entanglers[k][1], device=device).to(dtype)
 
 
 def _kron(chains: torch.Tensor) -> torch.Tensor:
@@ -265,12 +272,6 @@ def _kron2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     lead, (r, c), (s_, t) = a.shape[:-2], a.shape[-2:], b.shape[-2:]
     outer = a.reshape(*lead, r * c, 1) @ b.reshape(*lead, 1, s_ * t)  # [(i, j), (k, l)] = a[i, j] b[k, l]
     return outer.reshape(*lead, r, c, s_, t).transpose(-3, -2).reshape(*lead, r * s_, c * t)
-
-
-@lru_cache(maxsize=64)
-def _entanglers(recipe: DenseRecipe, dtype: torch.dtype, device) -> torch.Tensor:
-    """The recipe's constant entangler blocks as a tensor of `dtype` on `device`, made once."""
-    return torch.as_tensor(recipe.constant_entanglers, device=device).to(dtype)
 
 
 def _chain_products(recipe: DenseRecipe, angles: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

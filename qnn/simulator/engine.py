@@ -6,22 +6,13 @@ import torch
 
 from qnn.simulator import kernels
 from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
-from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, make_plan
-from qnn.simulator.matrices import constant_diagonal, constant_matrix, rotation_diagonal, rotation_matrix
-from qnn.simulator.program import Program, Step, step_kind
+from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, StatePrep, make_plan
+from qnn.simulator.program import Program, Step
+from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 from qnn.simulator.workspace import ADJOINT, STATE, reused, scratch
 
-# A permutation of more gates than this is applied as one gather, fewer as one strided copy per gate.
-GATHER_ABOVE = 1
-
-# Without a graph to record, the batch is simulated in slices whose states take about this much: on
-# the CPU, small enough that a slice's states stay in the cache (training at batch 256: 1.4x faster
-# than the whole batch at once at 12 qubits, 1.5x at 14; 2 MiB was as fast, 8 MiB as slow as no
-# slices), on a GPU large enough to keep it busy.
-SLICE_BYTES = 4 * 2**20
-GPU_SLICE_BYTES = 512 * 2**20
-
 REAL_DTYPE = {torch.complex64: torch.float32, torch.complex128: torch.float64}
+COMPLEX_DTYPE = {real: complex_ for complex_, real in REAL_DTYPE.items()}
 
 
 def run_program(
@@ -32,6 +23,7 @@ def run_program(
     *,
     fuse: int = 4,
     product_state: bool = True,
+    settings: SimulatorSettings = DEFAULT_SETTINGS,
 ) -> torch.Tensor:
     """Final states (batch, 2, …, 2) of `dtype` for `inputs` (batch, n_inputs) and `weights` (n_weights,).
 
@@ -40,16 +32,18 @@ def run_program(
     """
     shared, joined = program.angles(inputs, weights)
     plan = make_plan(program, fuse, product_state)
-    state = run_plan(plan, shared, joined, inputs.shape[0], dtype)
+    state = run_plan(plan, shared, joined, inputs.shape[0], dtype, settings)
     return state.view(inputs.shape[0], *[2] * program.n_qubits)
 
 
-def run_plan(plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype) -> torch.Tensor:
+def run_plan(
+    plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype, settings: SimulatorSettings
+) -> torch.Tensor:
     """Final flat states (batch, 2**n_qubits)."""
     factors, matrices = plan_matrices(plan, shared, joined, dtype)
     recording = torch.is_grad_enabled() and (shared.requires_grad or (joined is not None and joined.requires_grad))
     buffers = None if recording else state_buffers(plan, batch, dtype, shared.device)
-    return run_ops(plan, factors, matrices, batch, dtype, shared.device, buffers)
+    return run_ops(plan, factors, matrices, batch, dtype, shared.device, settings, buffers)
 
 
 def state_buffers(plan: Plan, batch: int, dtype: torch.dtype, device) -> list[torch.Tensor]:
@@ -61,25 +55,28 @@ def state_buffers(plan: Plan, batch: int, dtype: torch.dtype, device) -> list[to
     return buffers if len(plan.ops) % 2 == 0 else buffers[::-1]
 
 
-def slice_rows(n_qubits: int, dtype: torch.dtype, device: torch.device) -> int:
-    """Samples per slice of the batch: states of about SLICE_BYTES (GPU_SLICE_BYTES off the CPU), at least one."""
-    target = SLICE_BYTES if device.type == "cpu" else GPU_SLICE_BYTES
+def slice_rows(n_qubits: int, dtype: torch.dtype, device: torch.device, settings: SimulatorSettings) -> int:
+    """Samples per slice of the batch: states of about `settings.slice_bytes` (`gpu_slice_bytes` off the CPU),
+    at least one."""
+    target = settings.slice_bytes if device.type == "cpu" else settings.gpu_slice_bytes
     return max(1, target // (2**n_qubits * dtype.itemsize))
 
 
-def batch_slices(n_qubits: int, batch: int, dtype: torch.dtype, device: torch.device) -> list[slice]:
+def batch_slices(n_qubits: int, batch: int, dtype: torch.dtype, device, settings: SimulatorSettings) -> list[slice]:
     """Consecutive slices of the batch of `slice_rows` samples each (the last may be shorter)."""
-    rows = slice_rows(n_qubits, dtype, device)
+    rows = slice_rows(n_qubits, dtype, device, settings)
     return [slice(start, min(start + rows, batch)) for start in range(0, batch, rows)]
 
 
-def measure_in_slices(plan: Plan, shared, joined, batch: int, dtype: torch.dtype, measure, keep_state: bool):
+def measure_in_slices(
+    plan: Plan, shared, joined, batch: int, dtype: torch.dtype, measure, keep_state: bool, settings: SimulatorSettings
+):
     """(measure(final states) for the whole batch, the final states if `keep_state` else None), a slice at a time.
 
     For forward passes without gradients; `measure` maps (rows, 2**n) states to (rows, …) values.
     """
     factors, matrices = plan_matrices(plan, shared, joined, dtype)
-    slices = batch_slices(plan.n_qubits, batch, dtype, shared.device)
+    slices = batch_slices(plan.n_qubits, batch, dtype, shared.device, settings)
     size = 2**plan.n_qubits
     buffers = [scratch(name, (slices[0].stop, size), dtype, shared.device) for name in (STATE, ADJOINT)]
     kept = torch.empty(batch, size, dtype=dtype, device=shared.device) if keep_state else None
@@ -87,27 +84,29 @@ def measure_in_slices(plan: Plan, shared, joined, batch: int, dtype: torch.dtype
     for part in slices:
         rows = part.stop - part.start
         part_factors, part_matrices = slice_batch(plan, factors, matrices, part)
-        state = run_ops(plan, part_factors, part_matrices, rows, dtype, shared.device, [b[:rows] for b in buffers])
+        part_buffers = [b[:rows] for b in buffers]
+        state = run_ops(plan, part_factors, part_matrices, rows, dtype, shared.device, settings, part_buffers)
         values.append(measure(state))
         if keep_state:
             kept[part] = state
     return (values[0] if len(values) == 1 else torch.cat(values)), kept
 
 
-def run_ops(plan: Plan, factors, matrices: list, batch: int, dtype: torch.dtype, device, buffers=None, copies=None):
+def run_ops(plan: Plan, factors, matrices: list, batch: int, dtype, device, settings, buffers=None, copies=None):
     """The plan's operations, from its product state or |0…0⟩, with the tensors of `plan_matrices`.
 
     `buffers`: two (batch, 2**n) tensors to alternate between instead of allocating a state per
     operation (when no graph is recorded); the final state is then one of them.
     `copies`: {operation index: tensor} to copy the state into just before that operation.
     """
-    state = initial_state(plan, factors, batch, dtype, device, out=None if buffers is None else buffers[0])
+    out = None if buffers is None else buffers[0]
+    state = initial_state(plan, factors, batch, dtype, device, settings.split_product_above_bytes, out)
     current = 0  # which buffer holds the state
     for i, (op, matrix) in enumerate(zip(plan.ops, matrices, strict=True)):
         if copies and i in copies:
             copies[i].copy_(state)
         spare = None if buffers is None else buffers[1 - current]
-        state = apply_op(state, op, plan.n_qubits, matrix, out=spare)
+        state = apply_op(state, op, plan.n_qubits, matrix, settings.gather_above, out=spare)
         if spare is not None:
             if state.data_ptr() != spare.data_ptr():  # an operation without an `out` path
                 state = spare.copy_(state)
@@ -115,23 +114,25 @@ def run_ops(plan: Plan, factors, matrices: list, batch: int, dtype: torch.dtype,
     return state
 
 
-def initial_state(plan: Plan, factors, batch: int, dtype: torch.dtype, device, out=None) -> torch.Tensor:
+def initial_state(plan: Plan, factors, batch: int, dtype, device, split_above_bytes: int, out=None) -> torch.Tensor:
+    """|0…0⟩, or the plan's product state (`split_above_bytes`: see `kernels.product_state`): (batch, 2**n)."""
     if factors is None:
         state = kernels.zero_state(plan.n_qubits, batch, dtype, device).view(batch, -1)
         return state if out is None else out.copy_(state)
-    return kernels.product_state(factors, batch, out=out)
+    return kernels.product_state(factors, batch, out=out, split_above_bytes=split_above_bytes)
 
 
-def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, out=None) -> torch.Tensor:
+def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, gather_above: int, out=None) -> torch.Tensor:
     """One operation (its matrix or diagonal from `plan_matrices`) on a flat state.
 
-    Blocks and permutations write into `out` when it is given.
+    Blocks and permutations write into `out` when it is given; permutations of more than
+    `gather_above` gates are one gather, shorter ones a strided copy per gate.
     """
     if isinstance(op, Block):
         return kernels.apply_block(state, matrix, op.lo, op.width, out=out)
-    if isinstance(op, Permutation) and len(op.steps) <= GATHER_ABOVE:
+    if isinstance(op, Permutation) and len(op.steps) <= gather_above:
         for step in op.steps:
-            state = apply_step(state.view(state.shape[0], *[2] * n_qubits), step, None).reshape(state.shape[0], -1)
+            state = permute(state.view(state.shape[0], *[2] * n_qubits), step).reshape(state.shape[0], -1)
         return state
     if isinstance(op, Permutation):
         index = permutation_index(op.steps, n_qubits, state.device, False)
@@ -140,33 +141,23 @@ def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, out=None) -> torch.
     shaped = state.view(batch, *[2] * n_qubits)
     if isinstance(op, Diagonal):
         return kernels.apply_diagonal(shaped, matrix, op.step.wires).reshape(batch, -1)
-    if step_kind(op.step.gate) == "state_prep":  # its "matrix" is the amplitudes
-        return apply_step(shaped, op.step, matrix).reshape(batch, -1)
+    if isinstance(op, StatePrep):  # its tensor is the amplitudes
+        return prepare(shaped, op.step, matrix).reshape(batch, -1)
     return kernels.apply_matrix(shaped, matrix, op.step.wires).reshape(batch, -1)
 
 
-def apply_step(state: torch.Tensor, step: Step, angles: torch.Tensor) -> torch.Tensor:
-    """One step on a (batch, 2, …, 2) state by the general kernels."""
-    kind, gate, wires = step_kind(step.gate), step.gate, step.wires
-    if kind == "permutation":
-        if gate == "X":
-            return kernels.apply_x(state, wires[0])
-        if gate == "CNOT":
-            return kernels.apply_cnot(state, *wires)
-        return kernels.apply_swap(state, *wires)
-    if kind == "state_prep":
-        amplitudes = angles if angles.dim() == 2 else angles.expand(state.shape[0], -1)
-        if (amplitudes.abs().sum(-1) == 0).any():
-            raise ValueError("amplitude encoding needs a non-zero feature vector for every sample, got all zeros")
-        return kernels.prepare_amplitudes(state, amplitudes, wires)
-    if kind == "diagonal":
-        if angles.shape[-1] == 0:
-            diagonal = constant_diagonal(gate, len(wires), state.dtype, state.device)
-        else:
-            diagonal = rotation_diagonal(gate, angles, len(wires)).to(state.dtype)
-        return kernels.apply_diagonal(state, diagonal, wires)
-    if angles.shape[-1] == 0:
-        matrix = constant_matrix(gate, state.dtype, state.device)
-    else:
-        matrix = rotation_matrix(gate, angles).to(state.dtype)
-    return kernels.apply_matrix(state, matrix, wires)
+def permute(state: torch.Tensor, step: Step) -> torch.Tensor:
+    """An X, CNOT or SWAP step on a (batch, 2, …, 2) state, as a strided copy."""
+    if step.gate == "X":
+        return kernels.apply_x(state, step.wires[0])
+    if step.gate == "CNOT":
+        return kernels.apply_cnot(state, *step.wires)
+    return kernels.apply_swap(state, *step.wires)
+
+
+def prepare(state: torch.Tensor, step: Step, amplitudes: torch.Tensor) -> torch.Tensor:
+    """A StatePrep step on a (batch, 2, …, 2) state; `amplitudes` (2^k,) or (batch, 2^k), not yet normalised."""
+    amplitudes = amplitudes if amplitudes.dim() == 2 else amplitudes.expand(state.shape[0], -1)
+    if (amplitudes.abs().sum(-1) == 0).any():
+        raise ValueError("amplitude encoding needs a non-zero feature vector for every sample, got all zeros")
+    return kernels.prepare_amplitudes(state, amplitudes, step.wires)

@@ -19,45 +19,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from qnn.simulator.operations import Block, Diagonal, Operation, Permutation, Single, StatePrep, operation_wires
 from qnn.simulator.phases import gather_phase_runs
 from qnn.simulator.program import Program, Step, step_kind
+from qnn.simulator.recipe import Recipe, make_recipe
 
-
-@dataclass(frozen=True)
-class Block:
-    """Steps whose product is one dense matrix on wires `lo .. lo + width - 1`."""
-
-    lo: int
-    width: int
-    steps: tuple[Step, ...]
-
-    @property
-    def batched(self) -> bool:
-        return any(s.batched for s in self.steps)
-
-
-@dataclass(frozen=True)
-class Permutation:
-    """Steps (X, CNOT, SWAP) that together permute the basis states."""
-
-    steps: tuple[Step, ...]
-
-
-@dataclass(frozen=True)
-class Diagonal:
-    """One diagonal gate on wires too far apart for a block."""
-
-    step: Step
-
-
-@dataclass(frozen=True)
-class Single:
-    """One step applied by the general kernels: StatePrep, or a dense gate on wires too far apart."""
-
-    step: Step
-
-
-Operation = Block | Permutation | Diagonal | Single
+__all__ = [
+    "Block",
+    "Diagonal",
+    "Operation",
+    "Permutation",
+    "Plan",
+    "Single",
+    "StatePrep",
+    "make_plan",
+    "operation_wires",
+]
 
 
 @dataclass(frozen=True)
@@ -68,7 +45,12 @@ class Plan:
 
     @property
     def has_state_prep(self) -> bool:
-        return any(isinstance(op, Single) and step_kind(op.step.gate) == "state_prep" for op in self.ops)
+        return any(isinstance(op, StatePrep) for op in self.ops)
+
+    @cached_property  # worked out once per plan, read on every call
+    def recipe(self) -> Recipe:
+        """How the plan's one-qubit matrices are assembled (`qnn.simulator.recipe`)."""
+        return make_recipe(self.prefix, self.ops)
 
     @cached_property  # read on every backward pass
     def commuting_runs(self) -> tuple[range, ...]:
@@ -86,12 +68,20 @@ class Plan:
             runs.append(range(start, len(self.ops)))
         return tuple(runs)
 
+    @cached_property  # read by every adjoint training step (`checkpoints`)
+    def rewound_runs(self) -> tuple[range, ...]:
+        """The commuting runs the backward pass rewinds the state past, costliest first, of those that cost
+        more to rewind than a copy and its restoring (a block of 3 wires or more: 8 or more products per
+        amplitude)."""
+        tensors = [i for i, op in enumerate(self.ops) if not isinstance(op, Permutation)]
+        if not tensors:
+            return ()
 
-def operation_wires(op: Operation) -> set[int]:
-    if isinstance(op, Block):
-        return set(range(op.lo, op.lo + op.width))
-    steps = op.steps if isinstance(op, Permutation) else (op.step,)
-    return {w for step in steps for w in step.wires}
+        def cost(run: range) -> int:
+            return sum(2 ** len(operation_wires(self.ops[i])) for i in run if not isinstance(self.ops[i], Permutation))
+
+        rewound = [run for run in self.commuting_runs if run.start > tensors[0] and cost(run) >= 8]
+        return tuple(sorted(rewound, key=lambda run: (-cost(run), -run.start)))
 
 
 def make_plan(program: Program, fuse: int = 4, product_state: bool = True) -> Plan:
@@ -165,7 +155,7 @@ def _new_op(step: Step, kind: str, width: int) -> list:
     if kind == "permutation":
         return ["permutation", lo, hi, [step]]
     if kind == "state_prep":
-        return ["single", lo, hi, [step]]
+        return ["state_prep", lo, hi, [step]]
     if hi - lo < max(width, 1):
         return ["block", lo, hi, [step]]
     return ["diagonal" if kind == "diagonal" else "single", lo, hi, [step]]
@@ -177,4 +167,4 @@ def _freeze(op: list) -> Operation:
         return Block(lo, hi - lo + 1, tuple(steps))
     if kind == "permutation":
         return Permutation(tuple(steps))
-    return Diagonal(steps[0]) if kind == "diagonal" else Single(steps[0])
+    return {"diagonal": Diagonal, "state_prep": StatePrep, "single": Single}[kind](steps[0])

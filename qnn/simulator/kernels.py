@@ -10,6 +10,7 @@ import string
 
 import torch
 
+from qnn.simulator.settings import DEFAULT_SETTINGS
 from qnn.simulator.workspace import TEMPORARY, scratch
 
 
@@ -106,17 +107,16 @@ def prepare_amplitudes(state: torch.Tensor, amplitudes: torch.Tensor, wires: tup
 # (batch, left, 2**k, right) without a copy, and the block is one matrix product.
 
 
-# Product states larger than this are built from their two halves of wires (see `product_state`).
-SPLIT_PRODUCT_ABOVE_BYTES = 2**20
+DEFAULT_SPLIT = DEFAULT_SETTINGS.split_product_above_bytes
 
 
-def product_state(factors: torch.Tensor, batch: int, out=None) -> torch.Tensor:
+def product_state(factors: torch.Tensor, batch: int, out=None, split_above_bytes: int = DEFAULT_SPLIT) -> torch.Tensor:
     """(batch, 2**n) state ⊗_w factors[..., w, :]; `factors` (n, 2) or (batch, n, 2), wire 0 most significant.
 
     `out`: an optional (batch, 2**n) tensor to write into.
 
     The product of the states of the first wires and of the others, each built wire by wire: wire 0
-    alone first (fewest operations), but above SPLIT_PRODUCT_ABOVE_BYTES the first half of the wires,
+    alone first (fewest operations), but above `split_above_bytes` the first half of the wires,
     so that the partial states stay small. Otherwise they are large, fresh allocations paying page
     faults: at 16 qubits, complex128, 4 samples, 1 ms to build the state of the last 15 wires,
     against 0.13 ms for the 4 MiB product of the halves into `out`.
@@ -125,7 +125,7 @@ def product_state(factors: torch.Tensor, batch: int, out=None) -> torch.Tensor:
     n = factors.shape[1]
     if n == 1:
         return factors[:, 0].contiguous() if out is None else out.copy_(factors[:, 0])
-    h = n // 2 if batch * 2**n * factors.element_size() > SPLIT_PRODUCT_ABOVE_BYTES else 1
+    h = n // 2 if batch * 2**n * factors.element_size() > split_above_bytes else 1
     pair = (_wire_product(factors[:, :h])[:, :, None], _wire_product(factors[:, h:])[:, None, :])
     if out is None:
         return (pair[0] * pair[1]).view(batch, -1)

@@ -8,8 +8,8 @@ import torch
 
 from qnn.simulator import workspace
 from qnn.simulator.engine import slice_rows
-from qnn.simulator.fusion import Block, Diagonal, Plan, Single
-from qnn.simulator.program import step_kind
+from qnn.simulator.fusion import Block, Diagonal, Plan, Single, StatePrep
+from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 
 
 class SimulatorMemoryError(MemoryError):
@@ -43,14 +43,12 @@ BACKPROP_EXTRA_STATES = 2.5 + 2
 PER_SAMPLE_COPIES = 8
 
 
-# Calls estimated to need at most this much are not checked against the device's free memory.
-UNCHECKED_BYTES = 16 * 2**20
-
-
-def estimate_bytes(plan: Plan, batch: int, dtype: torch.dtype, method: str, device=None) -> int:
+def estimate_bytes(
+    plan: Plan, batch: int, dtype: torch.dtype, method: str, device=None, settings: SimulatorSettings = DEFAULT_SETTINGS
+) -> int:
     """Peak bytes of one call with `method` ("forward", "adjoint" or "backprop"), gradients included."""
     one = state_bytes(plan.n_qubits, batch, dtype)
-    rows = min(batch, slice_rows(plan.n_qubits, dtype, torch.device(device or "cpu")))
+    rows = min(batch, slice_rows(plan.n_qubits, dtype, torch.device(device or "cpu"), settings))
     one_slice = state_bytes(plan.n_qubits, rows, dtype)
     small = PER_SAMPLE_COPIES * batch * per_sample_bytes(plan, dtype)
     if method == "forward":
@@ -70,9 +68,10 @@ def per_sample_bytes(plan: Plan, dtype: torch.dtype) -> int:
             entries += 4**op.width
         elif isinstance(op, Diagonal) and op.step.batched:
             entries += 2 ** len(op.step.wires) * (4 if op.step.parts else 1)  # a run's phase: a few real (…, 2^k)
+        elif isinstance(op, StatePrep) and op.step.batched:
+            entries += 2 ** len(op.step.wires)  # its amplitudes
         elif isinstance(op, Single) and op.step.batched:
-            # StatePrep holds amplitudes (2^k), a gate its matrix (4^k).
-            entries += (2 if step_kind(op.step.gate) == "state_prep" else 4) ** len(op.step.wires)
+            entries += 4 ** len(op.step.wires)  # its matrix
     if plan.prefix is not None and any(step.batched for wire in plan.prefix for step in wire):
         entries += 4 * plan.n_qubits  # a 2×2 matrix per wire
     return entries * dtype.itemsize
@@ -96,15 +95,16 @@ def check_memory(
     method: str,
     limit: int | None = None,
     estimate: Callable[[int], int] | None = None,
+    settings: SimulatorSettings = DEFAULT_SETTINGS,
 ) -> None:
     """Raise `SimulatorMemoryError` if the estimate for `method` exceeds `limit` (default: free device memory).
 
     estimate: bytes as a function of the batch, for a path `estimate_bytes` does not cover (the dense one).
     """
     if estimate is None:
-        estimate = partial(estimate_bytes, plan, dtype=dtype, method=method, device=device)
+        estimate = partial(estimate_bytes, plan, dtype=dtype, method=method, device=device, settings=settings)
     needed = estimate(batch)
-    if limit is None and needed <= UNCHECKED_BYTES:
+    if limit is None and needed <= settings.unchecked_bytes:
         return  # asking the system costs a file read per call, more than a small simulation's work
     budget = available_bytes(device) if limit is None else limit
     if needed > budget:

@@ -31,14 +31,17 @@ STATE, ADJOINT, TEMPORARY = "state", "adjoint", "temporary"
 _LOCAL = threading.local()
 
 
-def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+def scratch(
+    name: str, shape: tuple[int, ...], dtype: torch.dtype, device, keep_at_most_bytes: int = KEEP_AT_MOST_BYTES
+) -> torch.Tensor:
     """An uninitialised tensor of `shape`, which the next call asking for `name` gets again.
 
     The caller must be done with it before that call (see the names above); only for tensors that
-    are not returned to the user or kept for the backward pass.
+    are not returned to the user or kept for the backward pass. Larger than `keep_at_most_bytes`: a
+    fresh tensor, not kept.
     """
     nbytes = math.prod(shape) * dtype.itemsize
-    if torch.device(device).type != "cpu" or nbytes > KEEP_AT_MOST_BYTES:
+    if torch.device(device).type != "cpu" or nbytes > keep_at_most_bytes:
         return torch.empty(shape, dtype=dtype, device=device)
     kept = _LOCAL.__dict__.setdefault("buffers", {})
     buffer = kept.get(name)
@@ -68,9 +71,9 @@ def reused(shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> 
     return torch.empty(shape, dtype=dtype, device=device)
 
 
-def recycle(tensor: torch.Tensor) -> None:
+def recycle(tensor: torch.Tensor, at_most_bytes: int = RECYCLE_AT_MOST_BYTES) -> None:
     """Keep a tensor that nothing reads any more for `reused`, unless it shares memory with a scratch
-    tensor or another tensor, is not on the CPU, or the limit is reached."""
+    tensor or another tensor, is not on the CPU, or the thread would keep more than `at_most_bytes`."""
     nbytes = tensor.numel() * tensor.element_size()
     storage = tensor.untyped_storage()
     if tensor.device.type != "cpu" or not tensor.is_contiguous() or storage.nbytes() != nbytes:
@@ -78,7 +81,7 @@ def recycle(tensor: torch.Tensor) -> None:
     kept = _LOCAL.__dict__.get("buffers", {}).values()
     if any(buffer.untyped_storage().data_ptr() == storage.data_ptr() for buffer in kept):
         return
-    if _recycled_bytes() + nbytes <= RECYCLE_AT_MOST_BYTES:
+    if _recycled_bytes() + nbytes <= at_most_bytes:
         _LOCAL.__dict__.setdefault("recycled", {}).setdefault(nbytes, []).append(tensor.view(-1).view(torch.uint8))
 
 

@@ -12,8 +12,11 @@ from qnn.observables import Probabilities, parse_observables
 from qnn.simulator import adjoint, checkpoints, compile_circuit, engine, kernels, memory
 from qnn.simulator.fusion import make_plan
 from qnn.simulator.heisenberg import fold_final_permutation
+from qnn.simulator.settings import SimulatorSettings
 from tests.qnn.simulator.test_agreement import PATHS
 from tests.strategies import circuit_with_values
+
+DEFAULTS = SimulatorSettings()
 
 CIRCUITS = {
     "angle_strongly_entangling": lambda: circuits.angle_encoding(3) + circuits.strongly_entangling(3, n_layers=2),
@@ -104,7 +107,7 @@ def test_product_state_factor_gradient_matches_autograd(n, per_sample, generator
     for w in range(1, n):  # wire 0 the most significant
         state = (state[:, :, None] * leaf.expand(batch, n, 2)[:, w, None, :]).reshape(batch, -1)
     (2 * (bra * state).sum().real).backward()
-    torch.testing.assert_close(adjoint._factor_gradient(bra, factors), leaf.grad, atol=1e-10, rtol=1e-10)
+    torch.testing.assert_close(adjoint._factor_gradient(bra, factors, DEFAULTS), leaf.grad, atol=1e-10, rtol=1e-10)
 
 
 @settings(max_examples=40, deadline=None)
@@ -131,11 +134,12 @@ def mixed_observables(n: int) -> list:
     return ["Z" * n, {"X" + "I" * (n - 1): 0.5, "I" * (n - 1) + "Y": -1.0}]
 
 
-def assert_adjoint_matches_backprop(circuit, x, w, generator):
-    """Adjoint values and input/weight gradients against plain autograd on the unfused simulator; the reference."""
+def assert_adjoint_matches_backprop(circuit, x, w, generator, tuning=DEFAULTS):
+    """Adjoint values and input/weight gradients (with `tuning`) against plain autograd on the unfused
+    simulator; the reference."""
     observables = mixed_observables(circuit.n_qubits)
     reference = run(circuit, observables, x, w, method="backprop", fuse=0, product_state=False)
-    ours = run(circuit, observables, x, w, method="adjoint")
+    ours = run(circuit, observables, x, w, method="adjoint", settings=tuning)
     torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
     cotangent = torch.randn(reference.shape, dtype=torch.float64, generator=generator)
     expected = torch.autograd.grad(reference, (x, w), cotangent)
@@ -146,46 +150,47 @@ def assert_adjoint_matches_backprop(circuit, x, w, generator):
 
 @pytest.mark.parametrize("rows", [1, 2])
 @pytest.mark.parametrize("name", ["reupload", "iqp_strongly_entangling", "weights_first"])
-def test_slices_of_the_batch_give_the_whole_batch_gradients(name, rows, generator, monkeypatch):
+def test_slices_of_the_batch_give_the_whole_batch_gradients(name, rows, generator):
     """The batch runs in slices of `rows` samples (forced small here): per-sample matrices, factors and
     shared ones must all be sliced or shared correctly, and the slices' gradients add up."""
     circuit = CIRCUITS[name]()
     x, w = values(circuit, generator, batch=5)
     one_sample = 2**circuit.n_qubits * 16  # complex128
-    monkeypatch.setattr(engine, "SLICE_BYTES", rows * one_sample)
-    assert engine.batch_slices(circuit.n_qubits, 5, torch.complex128, torch.device("cpu"))[0] == slice(0, rows)
-    reference = assert_adjoint_matches_backprop(circuit, x, w, generator)
+    tuning = SimulatorSettings(slice_bytes=rows * one_sample)
+    assert engine.batch_slices(circuit.n_qubits, 5, torch.complex128, torch.device("cpu"), tuning)[0] == slice(0, rows)
+    reference = assert_adjoint_matches_backprop(circuit, x, w, generator, tuning)
     # With shots, the slices' final states are put back together in order for sampling; without
     # gradients the forward pass runs in the same slices.
     parsed = parse_observables(mixed_observables(circuit.n_qubits), circuit.n_qubits)
 
     def sample(method):
-        backend = SimulatorBackend(method=method)
+        backend = SimulatorBackend(method=method, settings=tuning)
         return backend.run(circuit, parsed, x, w, shots=100, generator=torch.Generator().manual_seed(1))
 
     sampled = [sample("adjoint"), sample("backprop")]
     with torch.no_grad():
         sampled.append(sample("auto"))
-        torch.testing.assert_close(SimulatorBackend().run(circuit, parsed, x, w), reference, atol=1e-10, rtol=0)
+        sliced = SimulatorBackend(settings=tuning).run(circuit, parsed, x, w)
+        torch.testing.assert_close(sliced, reference, atol=1e-10, rtol=0)
     for other in sampled[1:]:
         torch.testing.assert_close(sampled[0], other, atol=1e-10, rtol=0)
 
 
 @pytest.mark.parametrize("name", ["reupload", "iqp_strongly_entangling", "weights_first"])
-def test_states_rewound_in_place_a_few_rows_at_a_time(name, generator, monkeypatch):
+def test_states_rewound_in_place_a_few_rows_at_a_time(name, generator):
     """Large slices (on a GPU) are rewound in place, a few rows at a time, instead of into a spare state."""
     circuit = CIRCUITS[name]()
     x, w = values(circuit, generator, batch=5)
-    monkeypatch.setattr(adjoint, "CHUNK_ABOVE_BYTES", 1)  # every state counts as large: one row at a time
-    assert_adjoint_matches_backprop(circuit, x, w, generator)
+    every_state_large = SimulatorSettings(chunk_above_bytes=1)  # one row at a time
+    assert adjoint._row_slices(torch.zeros(5, 2), every_state_large) == [slice(i, i + 1) for i in range(5)]
+    assert_adjoint_matches_backprop(circuit, x, w, generator, every_state_large)
 
 
-def test_forward_slices_of_amplitude_encoded_inputs(generator, monkeypatch):
+def test_forward_slices_of_amplitude_encoded_inputs(generator):
     circuit = circuits.amplitude_encoding(3, n_features=6) + circuits.strongly_entangling(3, n_layers=1)
     x, w = values(circuit, generator, batch=5)
-    monkeypatch.setattr(engine, "SLICE_BYTES", 2 * 2**3 * 16)  # two samples a slice
     with torch.no_grad():
-        sliced = run(circuit, None, x, w)
+        sliced = run(circuit, None, x, w, settings=SimulatorSettings(slice_bytes=2 * 2**3 * 16))  # two samples a slice
     reference = run(circuit, None, x, w, method="backprop")
     torch.testing.assert_close(sliced, reference, atol=1e-10, rtol=0)
 
@@ -234,7 +239,7 @@ def count_block_products(monkeypatch) -> list[int]:
 
 @pytest.mark.parametrize(
     ("step_states", "copies", "rewound"),
-    [(checkpoints.STEP_STATES, None, 4), (1000, None, 0), (1000, 1, 2 + 4)],
+    [(DEFAULTS.step_states, None, 4), (1000, None, 0), (1000, 1, 2 + 4)],
     ids=["no copies", "copies", "a copy in one slice of two"],
 )
 def test_the_state_is_rewound_only_where_no_copy_was_kept_and_an_earlier_operation_needs_it(
@@ -247,16 +252,17 @@ def test_the_state_is_rewound_only_where_no_copy_was_kept_and_an_earlier_operati
     before the last layer and rewinds it past the middle one only, the second past both."""
     circuit = layered()
     x, w = values(circuit, generator, batch=2)
-    monkeypatch.setattr(checkpoints, "STEP_STATES", step_states)
+    tuning = SimulatorSettings(step_states=step_states)
     limit = None
     if copies:
-        monkeypatch.setattr(engine, "SLICE_BYTES", 2**circuit.n_qubits * 16)  # one sample a slice
+        tuning = SimulatorSettings(step_states=step_states, slice_bytes=2**circuit.n_qubits * 16)  # one sample a slice
         plan = run_plan_of(circuit, None)
         copy = memory.state_bytes(circuit.n_qubits, 1, torch.complex128)
-        limit = memory.estimate_bytes(plan, 2, torch.complex128, "adjoint", torch.device("cpu")) + copies * copy
+        base = memory.estimate_bytes(plan, 2, torch.complex128, "adjoint", torch.device("cpu"), tuning)
+        limit = base + copies * copy
     slices = 2 if copies else 1
     products = count_block_products(monkeypatch)
-    out = run(circuit, None, x, w, method="adjoint", max_memory=limit)
+    out = run(circuit, None, x, w, method="adjoint", max_memory=limit, settings=tuning)
     assert len(products) == 6 * slices  # the forward pass
     torch.autograd.grad(out.sum(), (x, w))
     assert len(products) == 6 * slices + 6 * slices + rewound
@@ -265,7 +271,7 @@ def test_the_state_is_rewound_only_where_no_copy_was_kept_and_an_earlier_operati
 @pytest.mark.parametrize("copies", ["every slice", "two slices"])
 @pytest.mark.parametrize("name", ["layered", "reupload_deep", "iqp_layered"])
 @pytest.mark.parametrize("rows", [1, 3])
-def test_copies_kept_for_the_backward_pass_give_the_same_gradients(name, rows, copies, generator, monkeypatch):
+def test_copies_kept_for_the_backward_pass_give_the_same_gradients(name, rows, copies, generator):
     """Copies of the state before the costliest runs, in every slice of `rows` samples or, within a
     memory limit, in the first two only; shared and per-sample blocks. Then a second backward pass
     through the same graph, which runs the circuit (and makes its copies) again."""
@@ -275,21 +281,19 @@ def test_copies_kept_for_the_backward_pass_give_the_same_gradients(name, rows, c
         "iqp_layered": lambda: circuits.iqp_encoding(5) + circuits.strongly_entangling(5, n_layers=3),
     }[name]()
     x, w = values(circuit, generator, batch=5)
-    monkeypatch.setattr(engine, "SLICE_BYTES", rows * 2**circuit.n_qubits * 16)
-    monkeypatch.setattr(checkpoints, "STEP_STATES", 1000)
+    tuning = SimulatorSettings(slice_bytes=rows * 2**circuit.n_qubits * 16, step_states=1000)
     observables = mixed_observables(circuit.n_qubits)
     plan = run_plan_of(circuit, observables)
     cpu, dtype = torch.device("cpu"), torch.complex128
     limit = None
     if copies == "two slices":
-        limit = memory.estimate_bytes(plan, 5, dtype, "adjoint", cpu) + 2 * memory.state_bytes(
-            circuit.n_qubits, rows, dtype
-        )
-    kept = checkpoints.checkpoints(plan, 5, dtype, cpu, limit)
-    n_slices = len(engine.batch_slices(circuit.n_qubits, 5, dtype, cpu))
+        base = memory.estimate_bytes(plan, 5, dtype, "adjoint", cpu, tuning)
+        limit = base + 2 * memory.state_bytes(circuit.n_qubits, rows, dtype)
+    kept = checkpoints.checkpoints(plan, 5, dtype, cpu, limit, tuning)
+    n_slices = len(engine.batch_slices(circuit.n_qubits, 5, dtype, cpu, tuning))
     assert sum(c.slices for c in kept) == (2 if limit else len(kept) * n_slices) > 0
     reference = run(circuit, observables, x, w, method="backprop", fuse=0, product_state=False)
-    ours = run(circuit, observables, x, w, method="adjoint", max_memory=limit)
+    ours = run(circuit, observables, x, w, method="adjoint", max_memory=limit, settings=tuning)
     torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)
     cotangent = torch.randn(reference.shape, dtype=torch.float64, generator=generator)
     expected = torch.autograd.grad(reference, (x, w), cotangent)

@@ -1,5 +1,6 @@
-"""The simulator against three independent references: the naive dense simulator in the tests,
-PennyLane's `default.qubit`, and Qiskit's `Statevector`."""
+"""The simulator against independent references: the naive dense simulator in the tests, PennyLane's
+`default.qubit`, Qiskit's `Statevector`, and the plain loop of `qnn.simulator.core`, itself checked
+against the naive one here."""
 
 import numpy as np
 import pennylane as qml
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from qiskit.quantum_info import Statevector
 
 import circuits
-from qnn.simulator import simulate
+from qnn.simulator import compile_circuit, core, simulate
 from tests.reference import reference_state
 from tests.strategies import circuit_with_values
 
@@ -116,6 +117,15 @@ def test_random_circuits_agree_with_reference(case):
             ).numpy()
             for b in range(len(x)):
                 np.testing.assert_allclose(ours[b], reference_state(circuit, x[b], w), atol=tol, rtol=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(circuit_with_values())
+def test_the_plain_core_agrees_with_the_reference_on_random_circuits(case):
+    circuit, x, w = case
+    states = core.final_state(compile_circuit(circuit), torch.tensor(x), torch.tensor(w))
+    for b in range(len(x)):
+        np.testing.assert_allclose(states[b].reshape(-1), reference_state(circuit, x[b], w), atol=1e-10, rtol=0)
 
 
 @settings(max_examples=15, deadline=None)

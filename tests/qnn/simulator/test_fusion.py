@@ -4,7 +4,7 @@ import pytest
 
 import circuits
 from qnn.simulator import compile_circuit
-from qnn.simulator.fusion import Block, Diagonal, Permutation, Single, make_plan, operation_wires
+from qnn.simulator.fusion import Block, Diagonal, Permutation, Single, StatePrep, make_plan, operation_wires
 
 
 def standard(n=6, layers=2):
@@ -38,7 +38,7 @@ def test_without_fusion_every_step_is_its_own_operation():
     plan = make_plan(program, fuse=0, product_state=False)
     assert len(plan.ops) == len(program.steps)
     kinds = {type(op) for op in plan.ops}
-    assert kinds <= {Block, Permutation, Diagonal, Single}
+    assert kinds <= {Block, Permutation, Diagonal, Single, StatePrep}
 
 
 def test_gates_on_distant_wires_are_not_fused():
@@ -50,10 +50,11 @@ def test_gates_on_distant_wires_are_not_fused():
     assert [type(op) for op in plan.ops] == [Single, Diagonal]
 
 
-def test_state_prep_stays_a_single_operation():
+def test_state_prep_is_an_operation_of_its_own_kind():
     plan = make_plan(compile_circuit(circuits.amplitude_encoding(2) + circuits.basic_entangler(2, 1)), fuse=4)
-    assert isinstance(plan.ops[0], Single) and plan.ops[0].step.gate == "StatePrep"
+    assert isinstance(plan.ops[0], StatePrep) and plan.ops[0].step.gate == "StatePrep"
     assert plan.has_state_prep
+    assert not make_plan(compile_circuit(circuits.basic_entangler(2, 1))).has_state_prep
 
 
 @pytest.mark.parametrize("fuse", [-1, 1.5, True])

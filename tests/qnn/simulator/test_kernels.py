@@ -47,17 +47,17 @@ def test_permutation_gathers_the_same_index_for_every_sample():
 @pytest.mark.parametrize("split_above", [0, 2**40], ids=["halves", "first-wire"])
 @pytest.mark.parametrize("n", [1, 2, 5, 6])
 @pytest.mark.parametrize("per_sample", [False, True], ids=["shared", "per-sample"])
-def test_product_state_is_the_kronecker_product_of_the_factors(n, per_sample, split_above, monkeypatch):
+def test_product_state_is_the_kronecker_product_of_the_factors(n, per_sample, split_above):
     """Both ways of splitting the wires, odd and even counts, into `out` (filled with NaN) and not."""
-    monkeypatch.setattr(kernels, "SPLIT_PRODUCT_ABOVE_BYTES", split_above)
     generator = torch.Generator().manual_seed(4)
     batch = 3
     factors = torch.randn(*((batch,) if per_sample else ()), n, 2, dtype=torch.complex128, generator=generator)
     each = factors.expand(batch, n, 2)
     expected = torch.stack([_kron_all(each[b]) for b in range(batch)])
-    torch.testing.assert_close(kernels.product_state(factors, batch), expected, rtol=1e-12, atol=1e-12)
+    made = kernels.product_state(factors, batch, split_above_bytes=split_above)
+    torch.testing.assert_close(made, expected, rtol=1e-12, atol=1e-12)
     out = torch.full((batch, 2**n), complex("nan"), dtype=torch.complex128)
-    assert kernels.product_state(factors, batch, out=out) is out
+    assert kernels.product_state(factors, batch, out=out, split_above_bytes=split_above) is out
     torch.testing.assert_close(out, expected, rtol=1e-12, atol=1e-12)
 
 

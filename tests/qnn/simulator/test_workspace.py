@@ -7,6 +7,7 @@ import circuits
 from qnn.backends import SimulatorBackend
 from qnn.observables import parse_observables
 from qnn.simulator import workspace
+from qnn.simulator.settings import SimulatorSettings
 
 
 def test_a_name_gets_the_same_memory_again_and_other_names_other_memory():
@@ -26,10 +27,9 @@ def test_a_larger_request_grows_the_kept_tensor_and_other_dtypes_share_it():
     assert small.numel() == 2
 
 
-def test_tensors_above_the_limit_are_not_kept(monkeypatch):
-    monkeypatch.setattr(workspace, "KEEP_AT_MOST_BYTES", 64)
-    first = workspace.scratch("test-big", (16,), torch.float64, torch.device("cpu"))
-    second = workspace.scratch("test-big", (16,), torch.float64, torch.device("cpu"))
+def test_tensors_above_the_limit_are_not_kept():
+    first = workspace.scratch("test-big", (16,), torch.float64, torch.device("cpu"), keep_at_most_bytes=64)
+    second = workspace.scratch("test-big", (16,), torch.float64, torch.device("cpu"), keep_at_most_bytes=64)
     del first
     assert second.numel() == 16
     assert "test-big" not in workspace._LOCAL.buffers
@@ -81,34 +81,31 @@ def test_a_recycled_tensor_is_reused_for_the_same_size_only():
     assert fresh.data_ptr() != first.data_ptr()  # handed out once, not twice
 
 
-def test_scratch_memory_views_and_tensors_past_the_limit_are_not_recycled(monkeypatch):
+def test_scratch_memory_views_and_tensors_past_the_limit_are_not_recycled():
     workspace.release()
     buffer = workspace.scratch(workspace.STATE, (4, 8), torch.complex128, CPU)
     workspace.recycle(buffer)
     whole = torch.empty(4, 8, dtype=torch.complex128)
     workspace.recycle(whole[:2])  # a part of a tensor that may still be read
     assert "recycled" not in workspace._LOCAL.__dict__ or not any(workspace._LOCAL.recycled.values())
-    monkeypatch.setattr(workspace, "RECYCLE_AT_MOST_BYTES", 2 * whole.numel() * whole.element_size())
     for _ in range(3):
-        workspace.recycle(torch.empty(4, 8, dtype=torch.complex128))
+        workspace.recycle(torch.empty(4, 8, dtype=torch.complex128), at_most_bytes=2 * whole.numel() * 16)
     assert sum(len(free) for free in workspace._LOCAL.recycled.values()) == 2
 
 
-def test_training_steps_reuse_the_final_states_and_keep_exact_gradients(generator, monkeypatch):
+def test_training_steps_reuse_the_final_states_and_keep_exact_gradients(generator):
     """Each backward pass hands its final states back and the next forward pass takes them; the
     gradients of every step still match backprop's. Slices of two samples, so that several are in use."""
-    from qnn.simulator import engine
-
     circuit = circuits.angle_encoding(4) + circuits.strongly_entangling(4, n_layers=2)
     observables = parse_observables(None, circuit.n_qubits)
-    monkeypatch.setattr(engine, "SLICE_BYTES", 2 * 2**4 * 16)
+    two_samples_a_slice = SimulatorSettings(slice_bytes=2 * 2**4 * 16)
     workspace.release()
     w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator).requires_grad_(True)
     for _ in range(3):
         x = torch.rand(5, 4, dtype=torch.float64, generator=generator).requires_grad_(True)
         grads = {}
         for method in ("backprop", "adjoint"):
-            out = SimulatorBackend(method=method).run(circuit, observables, x, w)
+            out = SimulatorBackend(method=method, settings=two_samples_a_slice).run(circuit, observables, x, w)
             grads[method] = torch.autograd.grad((out * torch.arange(4.0, dtype=out.dtype)).sum(), [x, w])
         for ours, reference in zip(grads["adjoint"], grads["backprop"], strict=True):
             torch.testing.assert_close(ours, reference, atol=1e-10, rtol=0)

@@ -1,0 +1,58 @@
+"""The kinds of operation a plan is made of (`qnn.simulator.fusion` groups a program's steps into them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qnn.simulator.program import Step
+
+
+@dataclass(frozen=True)
+class Block:
+    """Steps whose product is one dense matrix on wires `lo .. lo + width - 1`."""
+
+    lo: int
+    width: int
+    steps: tuple[Step, ...]
+
+    @property
+    def batched(self) -> bool:
+        return any(s.batched for s in self.steps)
+
+
+@dataclass(frozen=True)
+class Permutation:
+    """Steps (X, CNOT, SWAP) that together permute the basis states."""
+
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Diagonal:
+    """One diagonal gate on wires too far apart for a block."""
+
+    step: Step
+
+
+@dataclass(frozen=True)
+class Single:
+    """One dense gate on wires too far apart for a block, applied by the general kernels."""
+
+    step: Step
+
+
+@dataclass(frozen=True)
+class StatePrep:
+    """Amplitude encoding: the step's wires, still |0…0⟩, take its normalised amplitudes (its parameters)."""
+
+    step: Step
+
+
+Operation = Block | Permutation | Diagonal | Single | StatePrep
+
+
+def operation_wires(op: Operation) -> set[int]:
+    if isinstance(op, Block):
+        return set(range(op.lo, op.lo + op.width))
+    steps = op.steps if isinstance(op, Permutation) else (op.step,)
+    return {w for step in steps for w in step.wires}
