@@ -59,7 +59,13 @@ PAPER_GRIDS = {
     "SVC": {"gamma": (0.001, 0.01, 0.1, 1.0), "C": (0.1, 1.0, 10.0, 100.0)},
 }
 
-PAPER_QUANVOLUTION_GRID = {"n_layers": (1, 2), "learning_rate": _LEARNING_RATES, **_TRAINING}
+PAPER_QUANVOLUTION_GRID = {
+    "learning_rate": (0.0001, 0.001, 0.01),
+    "n_qchannels": (1, 5, 10),
+    "qkernel_size": (2, 3),
+    "kernel_size": (2, 3, 5),
+    **_TRAINING,
+}
 CLASSICAL = ("MLPClassifier", "SVC")
 
 
