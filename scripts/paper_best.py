@@ -53,8 +53,9 @@ DATASETS = [
     ("mnist_pca", r"mnist_3-5_(\d+)d", lambda m: ("mnist_pca", {}, int(m[1]))),
     ("hidden_manifold_diff", r"hidden_manifold-10d-(\d+)manifold",
      lambda m: ("hidden_manifold", {"manifold_dimension": int(m[1])}, 10)),
+    # The paper's generator script brings the curves closer as they wind more: offset 1 / (2 degree).
     ("two_curves_diff", r"two_curves-10d-(\d+)degree",
-     lambda m: ("two_curves", {"degree": int(m[1]), **TWO_CURVES}, 10)),
+     lambda m: ("two_curves", {"degree": int(m[1]), "noise": 0.01, "offset": 1 / (2 * int(m[1]))}, 10)),
     ("hyperplanes_diff", r"hyperplanes-10d-from3d-(\d+)n",
      lambda m: ("hyperplanes_parity", {"n_hyperplanes": int(m[1]), "dim_hyperplanes": 3}, 10)),
 ]  # fmt: skip
