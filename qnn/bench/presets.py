@@ -147,7 +147,7 @@ def quick() -> SweepConfig:
 # The shipped best hyperparameters of the paper's d-sweeps and of its variants at d = 10 (`variant` column).
 PAPER_BEST_VARIANTS = (
     "linearly_separable", "hidden_manifold", "two_curves", "mnist_pca",
-    "hyperplanes_diff", "hidden_manifold_diff", "two_curves_diff",
+    "hyperplanes_diff", "hidden_manifold_diff", "two_curves_diff", "bars_and_stripes",
 )  # fmt: skip
 
 
@@ -164,7 +164,8 @@ def paper_best_table():
 def paper_best() -> SweepConfig:
     """The paper's best hyperparameters per task, dimension and model (no grid search), each retrained on 5 seeds,
     with the no-entanglement ablations; the d-sweeps and variants of `paper()` (MNIST PCA up to the 10 shipped
-    features). Each model entry runs on one task: its variant (or task name), generator arguments and dimension."""
+    features) and the quanvolutional classifier on 4x4 and 8x8 bars and stripes. Each model entry runs on one
+    task: its variant (or task name), generator arguments and dimension."""
     import json
 
     table = paper_best_table()
