@@ -30,6 +30,7 @@ import circuits
 from circuits.circuit import Circuit, Operation, Weight
 from qnn.layer import QuantumLayer
 from qnn.models.base import QuantumClassifier
+from qnn.models.circuit_tools import without_entanglement
 from qnn.models.layers import min_max_scaling
 from qnn.models.quanvolution import Images, image_shape_of
 from qnn.observables import Probabilities
@@ -86,7 +87,8 @@ class HammingQuanvolution(nn.Module):
     most probable outcome of RY(π·pixel) encoding followed by its random circuit. The random circuits are kept
     as fixed (untrained) `QuantumLayer`s in `filters`, their lookup tables in the buffer `table`
     (n_qchannels, 2^(q²)). Every channel shares the circuit structure drawn from `structure_seed` (42, the
-    paper's through `RandomLayers`' default) and draws its own angles from `generator`.
+    paper's through `RandomLayers`' default) and draws its own angles from `generator`; `entangling=False` drops
+    the CNOTs (the rotations keep their places and angles).
     """
 
     def __init__(
@@ -96,15 +98,16 @@ class HammingQuanvolution(nn.Module):
         n_layers: int = 10,
         n_rotations: int = 20,
         structure_seed: int = 42,
+        entangling: bool = True,
         backend="simulator",
         generator: torch.Generator | None = None,
     ):
         super().__init__()
         self.qkernel_size = qkernel_size
         n = qkernel_size**2
-        circuit = circuits.angle_encoding(n, rotation="Y") + random_layers(
-            n, n_layers, n_rotations, seed=structure_seed
-        )
+        encoding = circuits.angle_encoding(n, rotation="Y")
+        circuit = encoding + random_layers(n, n_layers, n_rotations, seed=structure_seed)
+        circuit = circuit if entangling else without_entanglement(circuit)
         self.filters = nn.ModuleList(
             QuantumLayer(circuit, Probabilities(), backend=backend, dtype=torch.complex128, init=_angles(generator))
             for _ in range(n_qchannels)
@@ -119,6 +122,8 @@ class HammingQuanvolution(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         if images.dim() != 4 or images.shape[1] != 1:
             raise ValueError(f"images must have shape (batch, 1, H, W), got {tuple(images.shape)}")
+        if not ((images == 0) | (images == 1)).all():
+            raise ValueError("images must hold binary pixels (0 or 1); binarise them first (`Binarise`)")
         q = self.qkernel_size
         batch, _, height, width = images.shape
         windows = nn.functional.unfold(images, kernel_size=q)  # (batch, q², L), row-major within the window
@@ -212,8 +217,9 @@ class QuanvolutionalClassifier(QuantumClassifier):
 
     Hyperparameters (the paper's names in brackets): `qkernel_size` q (qkernel_shape), `n_qchannels` random
     filters, `n_layers` × `n_rotations` random rotations (rand_depth × rand_rot), `threshold` of the binarisation
-    after min-max scaling to [-π/2, π/2], the CNN's `kernel_size` (kernel_shape) and `output_channels`. Only the
-    CNN trains; training is the shared loop (Adam, the paper's stopping rule).
+    after min-max scaling to [-π/2, π/2], the CNN's `kernel_size` (kernel_shape) and `output_channels`;
+    `entangling=False` removes the random circuits' CNOTs (the ablation). Only the CNN trains; training is the
+    shared loop (Adam, the paper's stopping rule).
 
     Example:
         >>> import numpy as np
@@ -233,6 +239,7 @@ class QuanvolutionalClassifier(QuantumClassifier):
         threshold=0.0,
         kernel_size=3,
         output_channels=(32, 64),
+        entangling=True,
         learning_rate=0.001,
         max_steps=10000,
         batch_size=32,
@@ -252,6 +259,7 @@ class QuanvolutionalClassifier(QuantumClassifier):
         self.threshold = threshold
         self.kernel_size = kernel_size
         self.output_channels = output_channels
+        self.entangling = entangling
         self.learning_rate = learning_rate
         self.max_steps = max_steps
         self.batch_size = batch_size
@@ -269,8 +277,9 @@ class QuanvolutionalClassifier(QuantumClassifier):
         if min(self.image_shape_) < q:
             raise ValueError(f"qkernel_size {q} is larger than the image {self.image_shape_}")
         quanvolution = HammingQuanvolution(
-            q, self.n_qchannels, self.n_layers, self.n_rotations, backend=self.backend, generator=generator
-        )
+            q, self.n_qchannels, self.n_layers, self.n_rotations, entangling=self.entangling, backend=self.backend,
+            generator=generator,
+        )  # fmt: skip
         feature_shape = (self.image_shape_[0] - q + 1, self.image_shape_[1] - q + 1)
         cnn = paper_cnn(
             self.n_qchannels, feature_shape, n_classes, self.kernel_size, tuple(self.output_channels), generator

@@ -11,6 +11,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import MinMaxScaler
 
+from circuits.circuit import Weight
 from qnn.bench.tasks import bars_and_stripes
 from qnn.models.random_quanvolution import (
     Binarise,
@@ -135,3 +136,28 @@ def test_filter_larger_than_the_image_is_an_error(rng):
         QuanvolutionalClassifier(image_shape=(2, 2), qkernel_size=3).fit(rng.random((4, 4)), [0, 1, 0, 1])
     with pytest.raises(ValueError, match=r"\(batch, 1, H, W\)"):
         HammingQuanvolution(generator=torch.Generator().manual_seed(0))(torch.ones(2, 4, 4))
+
+
+def test_without_entanglement_each_qubit_reads_its_own_most_likely_bit(rng):
+    """With the CNOTs removed the state is a product, so the most probable bitstring is each qubit's most probable
+    bit: the Hamming weight is a sum over qubits, computed here from each qubit's own rotations."""
+    generator = torch.Generator().manual_seed(5)
+    layer = HammingQuanvolution(qkernel_size=2, n_layers=3, n_rotations=6, entangling=False, generator=generator)
+    circuit = layer.filters[0].circuit
+    assert "CNOT" not in circuit.gate_counts and circuit.gate_counts["RY"] >= 4
+    weights = layer.filters[0].weights.detach().numpy()
+    for bits in basis_states(4).numpy():
+        ones = 0
+        for wire in range(4):
+            state = np.array([1.0, 0.0]) if bits[wire] == 0 else np.array([0.0, 1.0])
+            for op in circuit.operations:
+                if op.wires == (wire,) and op.params and isinstance(op.params[0], Weight):  # the encoding is |bits⟩
+                    state = qml.matrix(getattr(qml, op.gate)(weights[op.params[0].index], wires=0)) @ state
+            ones += abs(state[1]) ** 2 > abs(state[0]) ** 2
+        index = int("".join(str(int(b)) for b in bits), 2)
+        assert layer.table[0, index] == ones
+
+
+def test_non_binary_images_are_an_error():
+    with pytest.raises(ValueError, match="binary pixels"):
+        HammingQuanvolution(generator=torch.Generator().manual_seed(0))(torch.full((1, 1, 3, 3), 0.5))
