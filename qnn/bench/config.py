@@ -18,7 +18,6 @@ The file has the same fields as the dataclasses:
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 from collections.abc import Mapping
@@ -107,10 +106,10 @@ class ModelSpec:
         object.__setattr__(self, "dimensions", tuple(self.dimensions))
 
     def runs_on(self, task: TaskSpec | str, dimension: int) -> bool:
-        """Whether this model runs on `task` (a TaskSpec, or a task name: a task without variant) at `dimension`."""
-        task = task if isinstance(task, TaskSpec) else _named(task)
-        in_tasks = not self.tasks or task.label in self.tasks
-        in_tasks = in_tasks and all(task.params.get(k, _MISSING) == v for k, v in self.task_params.items())
+        """Whether this model runs on `task` (a TaskSpec, or a label without generator arguments) at `dimension`."""
+        label, params = (task.label, task.params) if isinstance(task, TaskSpec) else (task, {})
+        in_tasks = not self.tasks or label in self.tasks
+        in_tasks = in_tasks and all(params.get(k, _MISSING) == v for k, v in self.task_params.items())
         in_dimensions = not self.dimensions or dimension in self.dimensions
         return in_tasks and in_dimensions and (self.max_dimension is None or dimension <= self.max_dimension)
 
@@ -182,12 +181,7 @@ def _check_model_tasks_known(config: SweepConfig) -> None:
             raise InvalidArgument(f"tasks of model {model.name!r} must be among {', '.join(labels)}; got {unknown}")
 
 
-_MISSING = object()
-
-
-@functools.cache
-def _named(name: str) -> TaskSpec:
-    return TaskSpec(name, (1,))
+_MISSING = object()  # a generator argument the task does not set matches no required value
 
 
 def _check_model_fields(model: ModelSpec) -> None:

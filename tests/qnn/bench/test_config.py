@@ -104,7 +104,7 @@ def test_restricted_keeps_the_named_tasks_and_the_models_that_run_on_them():
     assert part.models and all(model.tasks == ("mnist_pca",) for model in part.models)
     assert len(part.models) == sum(model.tasks == ("mnist_pca",) for model in full.models)
     with pytest.raises(InvalidArgument, match="tasks must be among the sweep's"):
-        restricted(full, ["bars_and_stripes"])
+        restricted(full, ["digits"])
 
 
 HARDER = TaskSpec("hidden_manifold", (10,), params={"manifold_dimension": 4}, variant="hidden_manifold_diff")
