@@ -45,8 +45,9 @@ def random_layers(
 
     Each layer places `n_rotations` single-qubit rotations (RX, RY or RZ on a random wire, reading weight
     (layer, i)); before each, with probability `ratio_imprimitive`, CNOTs on random wire pairs are drawn instead.
-    The structure comes from `numpy.random.default_rng(seed)` in the order PennyLane draws it, so the same seed
-    gives the same circuit; the weights (n_layers, n_rotations) are the circuit's to bind.
+    The structure comes from `numpy.random.default_rng(seed)` in the order the pinned PennyLane draws it (checked
+    against it in the tests), so the same seed gives the same circuit; the weights (n_layers, n_rotations) are
+    the circuit's to bind.
 
     >>> random_layers(4, n_layers=2, n_rotations=3).weight_shapes
     ((2, 3),)
