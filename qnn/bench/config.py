@@ -19,6 +19,7 @@ The file has the same fields as the dataclasses:
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
@@ -35,6 +36,10 @@ class TaskSpec:
     dimensions: tuple[int, ...]  # input dimensions swept
     n_samples: int | None = 300  # samples drawn (train + test); None: all of a real data set
     params: Mapping[str, Any] = field(default_factory=dict)  # extra generator arguments, e.g. {"degree": 5}
+    # A family of tasks at fixed dimensions that varies a generator argument (e.g. "hidden_manifold_diff", one
+    # TaskSpec per manifold dimension); it names the task in the store, the report and `ModelSpec.tasks`.
+    variant: str = ""
+    test_size: float | int | None = None  # held out for testing: a fraction or a count; None: the sweep's
 
     def __post_init__(self):
         if self.name not in TASKS:
@@ -50,6 +55,30 @@ class TaskSpec:
         if not isinstance(self.params, Mapping):
             raise InvalidArgumentType(f"params of task {self.name!r} must be a table of arguments, got {self.params!r}")
         object.__setattr__(self, "params", dict(self.params))
+        if not isinstance(self.variant, str) or self.variant in TASKS:
+            raise InvalidArgument(
+                f"variant of task {self.name!r} must be a name other than the tasks', got {self.variant!r}"
+            )
+        if self.test_size is not None:
+            _check_test_size(f"test_size of task {self.name!r}", self.test_size)
+
+    @property
+    def label(self) -> str:
+        """The task's name in reports and results: its variant, else its name."""
+        return self.variant or self.name
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        """(label, generator arguments as JSON): two tasks of a sweep with the same identity would share results."""
+        return self.label, json.dumps(self.params, sort_keys=True, default=list)
+
+
+def _check_test_size(name: str, value) -> None:
+    """A fraction in (0, 1) or a count >= 1 of samples."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        check_int(name, value, minimum=1)
+    elif not 0 < check_real(name, value) < 1:
+        raise ValueError(f"{name} must lie in (0, 1) or be a count of samples, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -58,12 +87,14 @@ class ModelSpec:
     grid: Mapping[str, tuple] = field(default_factory=dict)  # hyperparameter -> values searched by CV
     ablation: bool = True  # also run the estimator with entangling=False (when it takes that argument)
     matched_mlp: bool = True  # also run an MLPClassifier with about as many parameters (quantum models only)
-    tasks: tuple[str, ...] = ()  # run only on these tasks (empty: every task)
+    tasks: tuple[str, ...] = ()  # run only on these tasks, by name or variant (`TaskSpec.label`; empty: every task)
     max_dimension: int | None = None  # skip dimensions above this (e.g. one qubit per feature gets slow past 20)
     dimensions: tuple[int, ...] = ()  # run only at these dimensions (empty: every dimension of the task)
+    task_params: Mapping[str, Any] = field(default_factory=dict)  # run only on tasks with these generator arguments
 
     def __post_init__(self):
         _check_model_fields(self)
+        object.__setattr__(self, "task_params", dict(self.task_params))
         grid = {}
         for key, values in dict(self.grid).items():
             values = tuple(values) if isinstance(values, list | tuple) else (values,)
@@ -74,8 +105,11 @@ class ModelSpec:
         object.__setattr__(self, "tasks", tuple(self.tasks))
         object.__setattr__(self, "dimensions", tuple(self.dimensions))
 
-    def runs_on(self, task: str, dimension: int) -> bool:
-        in_tasks = not self.tasks or task in self.tasks
+    def runs_on(self, task: TaskSpec | str, dimension: int) -> bool:
+        """Whether this model runs on `task` (a TaskSpec, or a label without generator arguments) at `dimension`."""
+        label, params = (task.label, task.params) if isinstance(task, TaskSpec) else (task, {})
+        in_tasks = not self.tasks or label in self.tasks
+        in_tasks = in_tasks and all(params.get(k, _MISSING) == v for k, v in self.task_params.items())
         in_dimensions = not self.dimensions or dimension in self.dimensions
         return in_tasks and in_dimensions and (self.max_dimension is None or dimension <= self.max_dimension)
 
@@ -120,7 +154,34 @@ class SweepConfig:
             raise ValueError(f"test_size must lie in (0, 1), got {self.test_size!r}")
         for seed in (*self.seeds, self.data_seed):
             check_int("seeds and data_seed", seed, minimum=0)
+        _check_tasks_distinct(self)
+        _check_model_tasks_known(self)
         _check_every_model_runs(self)
+
+
+def _check_tasks_distinct(config: SweepConfig) -> None:
+    """Two tasks with one label and the same arguments at one dimension would be one row of the report: a
+    variant needs its own label."""
+    seen = {}
+    for task in config.tasks:
+        for d in task.dimensions:
+            if (*task.identity, d) in seen:
+                raise InvalidArgument(
+                    f"tasks {seen[(*task.identity, d)]!r} and {task!r} share the label {task.label!r}, their params "
+                    f"and dimension {d}; give one a distinct variant"
+                )
+            seen[(*task.identity, d)] = task
+
+
+def _check_model_tasks_known(config: SweepConfig) -> None:
+    labels = sorted({task.label for task in config.tasks} | set(TASKS))
+    for model in config.models:
+        unknown = [task for task in model.tasks if task not in labels]
+        if unknown:
+            raise InvalidArgument(f"tasks of model {model.name!r} must be among {', '.join(labels)}; got {unknown}")
+
+
+_MISSING = object()  # a generator argument the task does not set matches no required value
 
 
 def _check_model_fields(model: ModelSpec) -> None:
@@ -134,9 +195,10 @@ def _check_model_fields(model: ModelSpec) -> None:
     check_bool(f"matched_mlp of model {model.name!r}", model.matched_mlp)
     if not isinstance(model.tasks, list | tuple):  # tuple("two_curves") would be a tuple of letters
         raise InvalidArgumentType(f"tasks of model {model.name!r} must be a list of task names, got {model.tasks!r}")
-    unknown = [task for task in model.tasks if task not in TASKS]
-    if unknown:
-        raise InvalidArgument(f"tasks of model {model.name!r} must be among {', '.join(TASKS)}; got {unknown}")
+    if not all(isinstance(task, str) for task in model.tasks):
+        raise InvalidArgumentType(f"tasks of model {model.name!r} must be task names, got {model.tasks!r}")
+    if not isinstance(model.task_params, Mapping):
+        raise InvalidArgumentType(f"task_params of model {model.name!r} must be a table, got {model.task_params!r}")
     if model.max_dimension is not None:
         check_int(f"max_dimension of model {model.name!r}", model.max_dimension, minimum=1)
     if not isinstance(model.dimensions, list | tuple):
@@ -148,7 +210,7 @@ def _check_model_fields(model: ModelSpec) -> None:
 def _check_every_model_runs(config: SweepConfig) -> None:
     """A model that no task and dimension reaches would silently run nothing."""
     for model in config.models:
-        if not any(model.runs_on(task.name, d) for task in config.tasks for d in task.dimensions):
+        if not any(model.runs_on(task, d) for task in config.tasks for d in task.dimensions):
             raise InvalidArgument(
                 f"model {model.name!r} runs on none of the sweep's tasks and dimensions "
                 f"(its tasks: {list(model.tasks) or 'all'}, max_dimension: {model.max_dimension})"
@@ -156,16 +218,14 @@ def _check_every_model_runs(config: SweepConfig) -> None:
 
 
 def restricted(config: SweepConfig, task_names: list[str]) -> SweepConfig:
-    """The sweep on these tasks only, with the models that run on them (to run a large sweep in parts)."""
-    unknown = sorted(set(task_names) - {task.name for task in config.tasks})
+    """The sweep on these tasks only (by label: a variant's name selects its tasks), with the models that run on
+    them (to run a large sweep in parts)."""
+    labels = list(dict.fromkeys(task.label for task in config.tasks))
+    unknown = sorted(set(task_names) - set(labels))
     if unknown:
-        raise InvalidArgument(
-            f"tasks must be among the sweep's ({', '.join(task.name for task in config.tasks)}); got {unknown}"
-        )
-    tasks = tuple(task for task in config.tasks if task.name in task_names)
-    models = tuple(
-        model for model in config.models if any(model.runs_on(t.name, d) for t in tasks for d in t.dimensions)
-    )
+        raise InvalidArgument(f"tasks must be among the sweep's ({', '.join(labels)}); got {unknown}")
+    tasks = tuple(task for task in config.tasks if task.label in task_names)
+    models = tuple(model for model in config.models if any(model.runs_on(t, d) for t in tasks for d in t.dimensions))
     return replace(config, tasks=tasks, models=models)
 
 

@@ -45,14 +45,16 @@ def load_split(
     """Train and test arrays of `task` at input dimension `dimension`.
 
     Synthetic tasks draw `n_samples` points from the generator seeded with `seed` (extra generator arguments in
-    `params`, e.g. `{"manifold_dimension": 6}`) and split them stratified. `mnist_pca` takes the first `dimension`
+    `params`, e.g. `{"manifold_dimension": 6}`) and split them stratified, holding out `test_size` (a fraction
+    or a count of samples). `mnist_pca` takes the first `dimension`
     PCA features of the shipped data (at most 10) and subsamples `n_samples` points (None: all); `digits` projects
     scikit-learn's 8x8 digits onto `dimension` principal components of the training split (64: raw pixels); `csv`
     reads `params["path"]` (features, then the label in the last column) and keeps the first `dimension` features.
     """
     params = dict(params or {})
-    if not 0 < test_size < 1:
-        raise ValueError(f"test_size must lie in (0, 1), got {test_size!r}")
+    counted = isinstance(test_size, int | np.integer) and not isinstance(test_size, bool)
+    if not (counted and test_size >= 1) and not (not counted and 0 < test_size < 1):
+        raise ValueError(f"test_size must lie in (0, 1) or be a count of samples >= 1, got {test_size!r}")
     if isinstance(dimension, bool) or not isinstance(dimension, int) or dimension < 1:
         raise ValueError(f"dimension must be a positive integer, got {dimension!r}")
     rng = np.random.default_rng(seed)
@@ -75,6 +77,10 @@ def _split(X, y, seed: int, test_size: float) -> Split:
     return Split(np.asarray(X_train, float), np.asarray(y_train), np.asarray(X_test, float), np.asarray(y_test))
 
 
+def _n_test(n_samples: int, test_size: float | int) -> int:
+    return int(test_size) if isinstance(test_size, int | np.integer) else n_samples - round(n_samples * (1 - test_size))
+
+
 def _subsample(X, y, n: int | None, seed: int):
     if n is None or n >= len(y):
         return X, y
@@ -93,8 +99,8 @@ def _mnist(dimension: int, n_samples: int | None, seed: int, test_size: float) -
     if dimension > MNIST_MAX_FEATURES:
         raise ValueError(f"dimension must be <= {MNIST_MAX_FEATURES} for mnist_pca, got {dimension}")
     train, test = _mnist_file("train"), _mnist_file("test")
-    n_train = None if n_samples is None else round(n_samples * (1 - test_size))
-    n_test = None if n_samples is None else n_samples - n_train
+    n_test = None if n_samples is None else _n_test(n_samples, test_size)
+    n_train = None if n_samples is None else n_samples - n_test
     X_train, y_train = _subsample(train[:, :dimension], train[:, -1].astype(np.int64), n_train, seed)
     X_test, y_test = _subsample(test[:, :dimension], test[:, -1].astype(np.int64), n_test, seed)
     return Split(X_train, y_train, X_test, y_test)

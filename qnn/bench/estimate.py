@@ -95,7 +95,7 @@ def estimate_sweep(config: SweepConfig, progress: bool = True, sample: int = 200
     plan = {name: [] for name in (f"{which} {kind}" for which, kind in STAGES)}
     for task, d in points:
         for spec, variant in variants:
-            if not spec.runs_on(task.name, d):
+            if not spec.runs_on(task, d):
                 continue
             plan["models cv"] += _cv_jobs(config, task, d, variant)
             finals = [

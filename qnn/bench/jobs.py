@@ -48,7 +48,7 @@ class Job:
     seed: int = 0  # the estimator's random_state
     fold: str = FINAL  # "0".."n_folds-1" for a cross-validation fit, "final" for train -> test
     n_folds: int = 5
-    test_size: float = 0.2
+    test_size: float | int = 0.2  # a fraction of the samples, or a count
     data_seed: int = 0
     standardise: bool = False  # standardise features before the estimator (the paper fed them raw)
 
@@ -60,7 +60,9 @@ class Job:
 
         inputs = {
             "model": [self.model, self.family, self.base_model],
-            "task": [self.task.name, self.task.n_samples, _jsonable(self.task.params)],
+            # A variant joins the key only where there is one, so the keys of tasks without stay as they were.
+            "task": [self.task.name, self.task.n_samples, _jsonable(self.task.params)]
+            + ([self.task.variant] if self.task.variant else []),
             "dimension": self.dimension,
             "estimator": self.estimator,
             "hyperparameters": _jsonable(self.hyperparameters),
@@ -189,6 +191,7 @@ def _identity(job: Job) -> dict[str, Any]:
     return {
         "config_hash": job.key,
         "task": job.task.name,
+        "variant": job.task.variant or None,
         "task_params": json.dumps(_jsonable(job.task.params), sort_keys=True),
         "dimension": job.dimension,
         "model": job.model,

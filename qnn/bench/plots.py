@@ -25,8 +25,9 @@ def _colours(summary) -> dict[str, str]:
     return {name: cycle[i % len(cycle)] for i, name in enumerate(names)}
 
 
-def accuracy_vs_dimension(summary, task: str, path: Path) -> Path:
-    """Test accuracy (mean ± std over seeds) against input dimension for every model on one task."""
+def accuracy_vs_dimension(summary, task: str, path: Path, axis: str = "input dimension d") -> Path:
+    """Test accuracy (mean ± std over seeds) against input dimension for every model on one task (`axis`: the
+    x-axis label, when `dimension` holds the setting a task variant varies instead)."""
     colours = _colours(summary)
     rows = summary[summary["task"] == task]
     fig, ax = _figure()
@@ -35,7 +36,7 @@ def accuracy_vs_dimension(summary, task: str, path: Path) -> Path:
         family, base = group["family"].iloc[0], group["base_model"].iloc[0]
         ax.errorbar(group["dimension"], group["test_mean"], yerr=group["test_std"], label=model, color=colours[base],
                     capsize=2, **FAMILY_STYLE[family])  # fmt: skip
-    ax.set(xlabel="input dimension d", ylabel="test accuracy", title=f"{task}: accuracy against dimension")
+    ax.set(xlabel=axis, ylabel="test accuracy", title=f"{task}: accuracy against {axis.split()[-1]}")
     ax.legend(fontsize=7, loc="best")
     return _save(fig, path)
 

@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from qnn.bench.config import ModelSpec, SweepConfig, TaskSpec
 
 # The paper's grids (qml-benchmarks' src/qml_benchmarks/hyperparameter_settings.py), in our hyperparameter names,
@@ -59,30 +61,61 @@ PAPER_GRIDS = {
     "SVC": {"gamma": (0.001, 0.01, 0.1, 1.0), "C": (0.1, 1.0, 10.0, 100.0)},
 }
 
-PAPER_QUANVOLUTION_GRID = {"n_layers": (1, 2), "learning_rate": _LEARNING_RATES, **_TRAINING}
+PAPER_QUANVOLUTION_GRID = {
+    "learning_rate": (0.0001, 0.001, 0.01),
+    "n_qchannels": (1, 5, 10),
+    "qkernel_size": (2, 3),
+    "kernel_size": (2, 3, 5),
+    **_TRAINING,
+}
 CLASSICAL = ("MLPClassifier", "SVC")
+MNIST_MAX_DIMENSION = 10  # the shipped MNIST PCA features
 
 
 def paper() -> SweepConfig:
-    """The paper's protocol: 300 samples, d = 2..20, 5-fold CV over the full grids, 5 seeds (hours to days).
+    """The paper's protocol: 300 samples, 5-fold CV over the full grids, 5 seeds (hours to days).
 
-    Bars and stripes (4x4 and 8x8 images, 1,200 samples) adds the quanvolutional classifier; the other quantum
-    models stop at d = 20, where one qubit per feature is already 2^20 amplitudes per sample.
+    The d-sweeps (d = 2..20; MNIST PCA 2..10, the shipped features), the variants at d = 10 that vary the
+    difficulty instead (`paper_variants`), and bars and stripes at 4, 8, 16 and 32 pixels a side (1,000 training
+    and 200 test images) for the quanvolutional classifier and the classical baselines. The other quantum models
+    stop at d = 20, where one qubit per feature is already 2^20 amplitudes per sample.
     """
     dimensions = tuple(range(2, 21))
     tasks = (
         TaskSpec("linearly_separable", dimensions),
         TaskSpec("hidden_manifold", dimensions, params={"manifold_dimension": 6}),
         TaskSpec("two_curves", dimensions, params={"degree": 5, "offset": 0.1, "noise": 0.01}),
-        TaskSpec("hyperplanes_parity", dimensions, params={"n_hyperplanes": 3, "dim_hyperplanes": 3}),
-        TaskSpec("mnist_pca", tuple(range(2, 11)), n_samples=None),
-        TaskSpec("bars_and_stripes", (16, 64), n_samples=1200, params={"noise_std": 0.5}),
+        *paper_variants(),
+        TaskSpec("mnist_pca", tuple(range(2, MNIST_MAX_DIMENSION + 1)), n_samples=None),
+        TaskSpec("bars_and_stripes", BARS_AND_STRIPES_PIXELS, n_samples=1200, params={"noise_std": 0.5}, test_size=200),
     )
+    tabular = tuple(dict.fromkeys(task.label for task in tasks if task.name != "bars_and_stripes"))
     models = tuple(
-        ModelSpec(name, grid, max_dimension=None if name in CLASSICAL else 20) for name, grid in PAPER_GRIDS.items()
+        ModelSpec(name, grid) if name in CLASSICAL else ModelSpec(name, grid, tasks=tabular, max_dimension=20)
+        for name, grid in PAPER_GRIDS.items()
     )
     quanvolution = ModelSpec("QuanvolutionalClassifier", PAPER_QUANVOLUTION_GRID, tasks=("bars_and_stripes",))
     return SweepConfig(tasks, (*models, quanvolution), n_folds=5, seeds=(0, 1, 2, 3, 4))
+
+
+BARS_AND_STRIPES_PIXELS = (16, 64, 256, 1024)  # 4x4 to 32x32 images
+VARIANT_DIMENSION = 10
+VARIANT_RANGE = range(2, 21)
+
+
+def paper_variants() -> tuple[TaskSpec, ...]:
+    """The paper's tasks at d = 10 that vary one generator argument from 2 to 20, as its generator scripts set
+    them: the number of hyperplanes (of 3-d data), the manifold dimension, and the degree of the curves (their
+    offset 1 / (2 degree), so that the curves come closer as they wind more)."""
+    d = (VARIANT_DIMENSION,)
+    return (
+        *(TaskSpec("hyperplanes_parity", d, params={"n_hyperplanes": k, "dim_hyperplanes": 3},
+                   variant="hyperplanes_diff") for k in VARIANT_RANGE),
+        *(TaskSpec("hidden_manifold", d, params={"manifold_dimension": m}, variant="hidden_manifold_diff")
+          for m in VARIANT_RANGE),
+        *(TaskSpec("two_curves", d, params={"degree": g, "offset": 1 / (2 * g), "noise": 0.01},
+                   variant="two_curves_diff") for g in VARIANT_RANGE),
+    )  # fmt: skip
 
 
 def quick() -> SweepConfig:
@@ -111,10 +144,11 @@ def quick() -> SweepConfig:
     )
 
 
-# Where the shipped best hyperparameters come from: the paper's d-sweeps of each task (its variants that fix
-# d = 10 and vary the task's difficulty are in the file too, but share task names with these, so they run apart).
-PAPER_BEST_VARIANTS = ("linearly_separable", "hidden_manifold", "two_curves", "mnist_pca")
-MNIST_MAX_DIMENSION = 10  # the shipped MNIST PCA features
+# The shipped best hyperparameters of the paper's d-sweeps and of its variants at d = 10 (`variant` column).
+PAPER_BEST_VARIANTS = (
+    "linearly_separable", "hidden_manifold", "two_curves", "mnist_pca",
+    "hyperplanes_diff", "hidden_manifold_diff", "two_curves_diff", "bars_and_stripes",
+)  # fmt: skip
 
 
 def paper_best_table():
@@ -129,23 +163,27 @@ def paper_best_table():
 
 def paper_best() -> SweepConfig:
     """The paper's best hyperparameters per task, dimension and model (no grid search), each retrained on 5 seeds,
-    with the no-entanglement ablations; the tasks of `paper()`, MNIST PCA up to the 10 shipped features."""
+    with the no-entanglement ablations; the d-sweeps and variants of `paper()` (MNIST PCA up to the 10 shipped
+    features) and the quanvolutional classifier on 4x4 and 8x8 bars and stripes. Each model entry runs on one
+    task: its variant (or task name), generator arguments and dimension."""
     import json
 
     table = paper_best_table()
     table = table[table["variant"].isin(PAPER_BEST_VARIANTS)]
     table = table[(table["task"] != "mnist_pca") | (table["dimension"] <= MNIST_MAX_DIMENSION)]
-    tasks = tuple(
-        TaskSpec(t.name, tuple(sorted(int(d) for d in set(table.loc[table["task"] == t.name, "dimension"]))),
-                 t.n_samples, t.params)
-        for t in paper().tasks if t.name in set(table["task"])
-    )  # fmt: skip
+    published = {(row.variant, row.task_params, int(row.dimension)) for row in table.itertuples()}
+    tasks = []
+    for task in paper().tasks:
+        identity = (task.label, json.dumps(task.params, sort_keys=True))
+        dimensions = tuple(d for d in task.dimensions if (*identity, d) in published)
+        if dimensions:
+            tasks.append(replace(task, dimensions=dimensions))
     models = tuple(
-        ModelSpec(row.model, _one_point(json.loads(row.hyperparameters)), matched_mlp=False, tasks=(row.task,),
-                  dimensions=(int(row.dimension),))
+        ModelSpec(row.model, _one_point(json.loads(row.hyperparameters)), matched_mlp=False, tasks=(row.variant,),
+                  dimensions=(int(row.dimension),), task_params=json.loads(row.task_params))
         for row in table.itertuples()
     )  # fmt: skip
-    return SweepConfig(tasks, models, n_folds=5, seeds=(0, 1, 2, 3, 4))
+    return SweepConfig(tuple(tasks), models, n_folds=5, seeds=(0, 1, 2, 3, 4))
 
 
 def _one_point(hyperparameters: dict) -> dict:

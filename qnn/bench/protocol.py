@@ -70,8 +70,13 @@ def _final_jobs(config: SweepConfig, task: TaskSpec, dimension: int, variant: Va
 def _job(config, task, dimension, variant: Variant, hyperparameters, seed, fold) -> Job:
     return Job(
         task, dimension, variant.model, variant.family, variant.base_model, variant.estimator,
-        dict(hyperparameters), seed, fold, config.n_folds, config.test_size, config.data_seed, config.standardise,
+        dict(hyperparameters), seed, fold, config.n_folds, _test_size(config, task), config.data_seed,
+        config.standardise,
     )  # fmt: skip
+
+
+def _test_size(config: SweepConfig, task: TaskSpec) -> float | int:
+    return config.test_size if task.test_size is None else task.test_size
 
 
 def best_configuration(config: SweepConfig, task: TaskSpec, dimension: int, variant: Variant, store) -> dict | None:
@@ -86,7 +91,7 @@ def best_configuration(config: SweepConfig, task: TaskSpec, dimension: int, vari
         jobs = _cv_jobs_for(config, task, dimension, variant, hyperparameters)
         rows = [store.get(job.key) for job in jobs]
         if any(row is None and store.failure(job.key) is None for row, job in zip(rows, jobs, strict=True)):
-            raise RuntimeError(f"cross-validation of {variant.model} on {task.name} d={dimension} is unfinished")
+            raise RuntimeError(f"cross-validation of {variant.model} on {task.label} d={dimension} is unfinished")
         if all(row is not None and _selectable(row, config) for row in rows):
             scores.append((sum(r["test_accuracy"] for r in rows), hyperparameters))
     if not scores:
@@ -111,7 +116,7 @@ def matched_variant(config: SweepConfig, task: TaskSpec, dimension: int, quantum
     every final fit failed)."""
     finals = _final_jobs(config, task, dimension, quantum, store)
     if any(store.get(job.key) is None and store.failure(job.key) is None for job in finals):
-        raise RuntimeError(f"final fits of {quantum.model} on {task.name} d={dimension} are unfinished")
+        raise RuntimeError(f"final fits of {quantum.model} on {task.label} d={dimension} are unfinished")
     rows = [row for row in map(store.get, (job.key for job in finals)) if row is not None]
     if not rows:
         return None
@@ -152,13 +157,13 @@ def stage_jobs(config: SweepConfig, store, which: str, kind: str) -> list[Job]:
     points = [(task, d) for task in config.tasks for d in task.dimensions]
     specs = [(spec, v) for spec in config.models for v in model_variants(spec)]
     if which == "models":
-        triples = [(t, d, v) for t, d in points for spec, v in specs if spec.runs_on(t.name, d)]
+        triples = [(t, d, v) for t, d in points for spec, v in specs if spec.runs_on(t, d)]
     else:
         triples = [
             (t, d, matched_variant(config, t, d, v, store))
             for t, d in points
             for spec, v in specs
-            if spec.matched_mlp and v.family == "quantum" and spec.runs_on(t.name, d)
+            if spec.matched_mlp and v.family == "quantum" and spec.runs_on(t, d)
         ]
         triples = [(t, d, v) for t, d, v in triples if v is not None]
     if kind == "cv":
@@ -169,7 +174,7 @@ def stage_jobs(config: SweepConfig, store, which: str, kind: str) -> list[Job]:
 def count_jobs(config: SweepConfig) -> int:
     """How many fits the sweep makes in all (known before any runs: grids, folds and seeds fix it)."""
     total = 0
-    points = [(task.name, d) for task in config.tasks for d in task.dimensions]
+    points = [(task, d) for task in config.tasks for d in task.dimensions]
     n_matched = len(ModelSpec("MLPClassifier", dict(config.matched_mlp_grid)).configurations())
     for spec in config.models:
         n_points = sum(spec.runs_on(task, d) for task, d in points)
@@ -235,7 +240,7 @@ def _run_stage(jobs: list[Job], store: ResultStore, claims: Claims, executor, fi
             counts["ran"] += 1
             if is_failure(row):
                 counts["failed"] += 1
-            bar.set_postfix_str(f"{job.task.name} d={job.dimension} {job.model}", refresh=False)
+            bar.set_postfix_str(f"{job.task.label} d={job.dimension} {job.model}", refresh=False)
             bar.update(1)
         elsewhere = store.finished_keys() & set(pending)
         for key in elsewhere:

@@ -24,6 +24,7 @@ QUANTUM_MODELS = (
     "IQPKernelClassifier",
     "ProjectedQuantumKernelClassifier",
     "QuanvolutionalClassifier",
+    "ExpvalQuanvolutionalClassifier",
 )
 MODELS = {
     **{name: f"qnn.models:{name}" for name in QUANTUM_MODELS},

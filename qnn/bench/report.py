@@ -6,6 +6,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
 from importlib import resources
 from pathlib import Path
@@ -21,10 +22,14 @@ QUANTUM_FAMILIES = ("quantum", "ablation")
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
-    """One row per task, dimension and model over its final fits: test accuracy mean and std over seeds, and the
-    means of fit time, energy and CO2 per fit, parameters, qubits and circuit executions."""
+    """One row per task (its `label`: variant or name), generator arguments, dimension and model over its final
+    fits: test accuracy mean and std over seeds, and the means of fit time, energy and CO2 per fit, parameters,
+    qubits and circuit executions. `axis` names what the task's rows vary ("dimension", or for a variant at fixed
+    dimension the generator argument it varies) and `setting` is its value."""
     finals = results[results["fold"] == "final"]
-    keys = ["task", "dimension", "model", "family", "base_model", "task_params"]
+    if "label" not in finals:  # a frame not read by read_results
+        finals = finals.assign(label=finals["task"])
+    keys = ["label", "task", "dimension", "model", "family", "base_model", "task_params"]
     summary = finals.groupby(keys, as_index=False).agg(
         test_mean=("test_accuracy", "mean"),
         test_std=("test_accuracy", lambda a: float(a.std(ddof=0))),
@@ -39,17 +44,27 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
         n_circuit_executions=("n_circuit_executions", "mean"),
         hyperparameters=("hyperparameters", "first"),
     )
-    return summary.sort_values(keys[:3], ignore_index=True)
+    summary = pd.concat([_with_axis(rows) for _, rows in summary.groupby("label", sort=True)], ignore_index=True)
+    return summary.sort_values(["label", "setting", "model"], ignore_index=True)
+
+
+def _with_axis(rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` of one label with `axis` and `setting`: the dimension, unless only the generator arguments vary
+    (then the first argument, by name, that takes more than one value)."""
+    params = pd.DataFrame([json.loads(p) for p in rows["task_params"]], index=rows.index)
+    varied = [name for name in sorted(params) if params[name].astype(str).nunique() > 1]
+    if rows["dimension"].nunique() > 1 or not varied:
+        return rows.assign(axis="dimension", setting=rows["dimension"])
+    return rows.assign(axis=varied[0], setting=params[varied[0]])
 
 
 def classical_gains(summary: pd.DataFrame) -> pd.DataFrame:
     """Per quantum model (ablations included), task and dimension: accuracy points over the best classical model
     at the same task and dimension (`gain`), beside the model's energy per fit."""
-    best = summary[summary["family"] == "classical"].groupby(["task", "dimension"])["test_mean"].max()
+    point = ["label", "task_params", "dimension"]
+    best = summary[summary["family"] == "classical"].groupby(point)["test_mean"].max()
     quantum = summary[summary["family"].isin(QUANTUM_FAMILIES)].copy()
-    quantum["best_classical"] = [
-        best.get((t, d), math.nan) for t, d in zip(quantum["task"], quantum["dimension"], strict=True)
-    ]
+    quantum["best_classical"] = [best.get(key, math.nan) for key in zip(*(quantum[c] for c in point), strict=True)]
     quantum["gain"] = 100 * (quantum["test_mean"] - quantum["best_classical"])
     return quantum.dropna(subset=["gain"])
 
@@ -57,8 +72,9 @@ def classical_gains(summary: pd.DataFrame) -> pd.DataFrame:
 def facts(summary: pd.DataFrame) -> dict:
     """The numbers behind the plain-language summary, all from `summary`."""
     gains = classical_gains(summary)
-    per_point = gains.groupby(["task", "dimension"]).agg(best=("test_mean", "max"), classical=("best_classical", "max"))
-    pairs = summary.pivot_table(index=["task", "dimension", "base_model"], columns="family", values="test_mean")
+    point = ["label", "task_params", "dimension"]
+    per_point = gains.groupby(point).agg(best=("test_mean", "max"), classical=("best_classical", "max"))
+    pairs = summary.pivot_table(index=[*point, "base_model"], columns="family", values="test_mean")
     ablation = (pairs["ablation"] - pairs["quantum"]).dropna() * 100 if {"ablation", "quantum"} <= set(pairs) else []
     quantum = summary[summary["family"].isin(QUANTUM_FAMILIES)]
     classical = summary[summary["family"] == "classical"]
@@ -96,18 +112,20 @@ def sentences(numbers: dict) -> list[str]:
 
 
 def accuracy_table(summary: pd.DataFrame, task: str) -> pd.DataFrame:
-    """Models by dimension, cells "mean ± std" of the test accuracy."""
-    rows = summary[summary["task"] == task]
+    """Models by setting (the dimension, or the argument a variant varies) of one task label, cells "mean ± std"
+    of the test accuracy."""
+    rows = summary[summary["label"] == task]
     cells = rows.assign(cell=[f"{m:.3f} ± {s:.3f}" for m, s in zip(rows["test_mean"], rows["test_std"], strict=True)])
-    return cells.pivot(index="model", columns="dimension", values="cell").fillna("")
+    table = cells.pivot(index="model", columns="setting", values="cell").fillna("")
+    return table.rename_axis(columns=rows["axis"].iloc[0] if len(rows) else "dimension")
 
 
 def rank_table(summary: pd.DataFrame, task: str) -> pd.DataFrame:
-    """Models of one task by mean rank over its dimensions (1: most accurate; ties share the better rank)."""
-    rows = summary[summary["task"] == task].copy()
-    rows["rank"] = rows.groupby("dimension")["test_mean"].rank(ascending=False, method="min")
+    """Models of one task label by mean rank over its settings (1: most accurate; ties share the better rank)."""
+    rows = summary[summary["label"] == task].copy()
+    rows["rank"] = rows.groupby("setting")["test_mean"].rank(ascending=False, method="min")
     table = rows.groupby(["model", "family"], as_index=False).agg(
-        mean_rank=("rank", "mean"), mean_accuracy=("test_mean", "mean"), dimensions=("dimension", "nunique")
+        mean_rank=("rank", "mean"), mean_accuracy=("test_mean", "mean"), dimensions=("setting", "nunique")
     )
     return table.sort_values(["mean_rank", "model"], ignore_index=True)
 
@@ -116,17 +134,20 @@ AGREEMENT = 0.03  # a cell agrees with the paper within this many accuracy point
 
 
 def paper_comparison(summary: pd.DataFrame) -> pd.DataFrame:
-    """Our test accuracies beside the published ones (qnn/data/paper_best.csv) at the same task, task parameters,
-    dimension and model: both means and standard errors over seeds, the difference (ours − paper), its standard
-    error √(sem_ours² + sem_paper²), and whether they agree (|difference| ≤ 0.03 or ≤ 2 standard errors)."""
+    """Our test accuracies beside the published ones (qnn/data/paper_best.csv) at the same task label (variant),
+    task parameters, dimension and model: both means and standard errors over seeds, the difference (ours − paper),
+    its standard error √(sem_ours² + sem_paper²), and whether they agree (|difference| ≤ 0.03 or ≤ 2 standard
+    errors)."""
     path = resources.files("qnn") / "data" / "paper_best.csv"
     with resources.as_file(path) as local:
         paper = pd.read_csv(local, comment="#")
     paper = paper.rename(
         columns={"test_accuracy_mean": "paper_mean", "test_accuracy_std": "paper_std", "test_accuracy_sem": "paper_sem"}
     )
-    ours = summary[["task", "task_params", "dimension", "model", "test_mean", "test_std", "test_sem", "n_seeds"]]
-    keys = ["task", "task_params", "dimension", "model"]
+    ours = summary[["label", "task", "task_params", "dimension", "model", "test_mean", "test_std", "test_sem",
+                    "n_seeds"]]  # fmt: skip
+    paper = paper.rename(columns={"variant": "label"})  # the paper's result folder: a variant's or a task's name
+    keys = ["label", "task", "task_params", "dimension", "model"]
     joined = ours.merge(paper[[*keys, "paper_mean", "paper_std", "paper_sem", "results_source"]], on=keys)
     joined["difference"] = joined["test_mean"] - joined["paper_mean"]
     joined["difference_se"] = (joined["test_sem"].fillna(0) ** 2 + joined["paper_sem"] ** 2) ** 0.5
@@ -140,10 +161,12 @@ def summary_table(database: str | Path) -> str:
     plain-language summary."""
     summary = summarise(read_results(database))
     lines = []
-    for (task, dimension), group in summary.groupby(["task", "dimension"]):
+    for (task, _, dimension), group in summary.groupby(["label", "setting", "dimension"]):
         quantum = group[group["family"].isin(QUANTUM_FAMILIES)]
         classical = group[group["family"] == "classical"]
-        lines.append({"task": task, "d": dimension, **_best("quantum", quantum), **_best("classical", classical)})
+        setting = "" if group["axis"].iloc[0] == "dimension" else f" {group['axis'].iloc[0]}={group['setting'].iloc[0]}"
+        lines.append({"task": task + setting, "d": dimension, **_best("quantum", quantum),
+                      **_best("classical", classical)})  # fmt: skip
     table = pd.DataFrame(lines).to_string(index=False) if lines else "(no final fits yet)"
     return table + "\n" + "\n".join(sentences(facts(summary)))
 
@@ -174,8 +197,8 @@ def write_report(out: str | Path) -> Path:
     summary = summarise(results)
     lines = ["# Benchmark report", "", *_overview(results), *_failures(out / DATABASE), "", "## Summary", ""]
     lines += [f"- {line}" for line in sentences(facts(summary))]
-    for task in sorted(summary["task"].unique()):
-        figure = plots.accuracy_vs_dimension(summary, task, out / f"accuracy_vs_dimension_{task}.png")
+    for task in sorted(summary["label"].unique()):
+        figure = _accuracy_figure(summary[summary["label"] == task], task, out)
         lines += ["", f"## {task}", "", f"![accuracy against dimension]({figure.name})", ""]
         lines += ["Test accuracy (mean ± std over seeds):", "", markdown_table(accuracy_table(summary, task)), ""]
         lines += ["Rank (1 = most accurate, averaged over dimensions):", "", markdown_table(rank_table(summary, task))]
@@ -192,12 +215,21 @@ def write_report(out: str | Path) -> Path:
     return path
 
 
+def _accuracy_figure(rows: pd.DataFrame, task: str, out: Path) -> Path:
+    """Accuracy against the task's setting: its dimension, or the argument its variant varies."""
+    axis = rows["axis"].iloc[0]
+    if axis == "dimension":
+        return plots.accuracy_vs_dimension(rows, rows["task"].iloc[0], out / f"accuracy_vs_dimension_{task}.png")
+    view = rows.assign(task=task, dimension=rows["setting"])
+    return plots.accuracy_vs_dimension(view, task, out / f"accuracy_vs_{axis}_{task}.png", axis=axis)
+
+
 def _overview(results: pd.DataFrame) -> list[str]:
     finals = results[results["fold"] == "final"]
     methods = ", ".join(sorted(results["energy_method"].unique()))
     return [
         f"{len(results)} fits ({len(finals)} final, {len(results) - len(finals)} cross-validation) of "
-        f"{results['model'].nunique()} models on {results['task'].nunique()} tasks; "
+        f"{results['model'].nunique()} models on {results['label'].nunique()} tasks; "
         f"{results['fit_seconds'].sum():.0f} s of fitting, {results['joules'].sum():.3g} J, "
         f"{results['co2_grams'].sum():.3g} g CO2e (energy: {methods}).",
         "Final fits train on the training split and score on the test split; the hyperparameters were chosen by "
@@ -238,8 +270,8 @@ def _paper_section(summary: pd.DataFrame, results: pd.DataFrame) -> list[str]:
                 "(qnn/data/paper_best.csv)."]  # fmt: skip
     n_train = results.loc[results["task"] == "mnist_pca", "n_train"].max()
     mnist = f"; our MNIST fits trained on {n_train} images (the paper: 11,552)" if n_train == n_train else ""
-    columns = ["task", "dimension", "model", "test_mean", "test_sem", "paper_mean", "paper_sem", "difference",
-               "difference_se", "agrees"]  # fmt: skip
+    columns = ["label", "task_params", "dimension", "model", "test_mean", "test_sem", "paper_mean", "paper_sem",
+               "difference", "difference_se", "agrees"]  # fmt: skip
     return [
         f"Bowles, Ahmed & Schuld (2024), arXiv:2403.07059: the mean test accuracy over seeds of their best "
         f"configuration beside ours, with standard errors (sem) over seeds. {int(compared['agrees'].sum())} of "

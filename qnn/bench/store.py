@@ -50,12 +50,15 @@ COLUMNS = {
     "finished_at": "TEXT NOT NULL",  # ISO 8601, UTC
     # 1 when the stopping rule ended training, 0 when max_steps did; NULL where the estimator has no such rule.
     "converged": "INTEGER",
+    # The task's variant (`TaskSpec.variant`, e.g. "hidden_manifold_diff"); NULL for a task without one and in
+    # databases written before variants existed.
+    "variant": "TEXT",
 }
 TABLE = "fits"
 BUSY_TIMEOUT_S = 60.0  # how long a write waits for another process's write before giving up
 # A fit that raised: its identity (as in `fits`), the exception's type and message, and when it failed.
 IDENTITY = (
-    "config_hash", "task", "task_params", "dimension", "model", "family", "base_model", "estimator",
+    "config_hash", "task", "variant", "task_params", "dimension", "model", "family", "base_model", "estimator",
     "hyperparameters", "seed", "fold", "n_folds", "qnn_version",
 )  # fmt: skip
 FAILURE_COLUMNS = {
@@ -159,10 +162,17 @@ class ResultStore:
 
 
 def read_results(path: str | Path):
-    """Every row of the database at `path` as a pandas DataFrame."""
+    """Every row of the database at `path` as a pandas DataFrame, with a `label` column: the task's variant, else
+    its name (a database written before variants has no `variant` column; it reads as NULL)."""
     import pandas as pd
 
     if not Path(path).exists():
         raise FileNotFoundError(f"no results database at {path}")
     with contextlib.closing(sqlite3.connect(str(path))) as connection:
-        return pd.read_sql_query(f"SELECT * FROM {TABLE}", connection)
+        results = pd.read_sql_query(f"SELECT * FROM {TABLE}", connection)
+    if "variant" not in results:
+        results["variant"] = None
+    results["label"] = results["variant"].where(
+        results["variant"].notna() & (results["variant"] != ""), results["task"]
+    )
+    return results

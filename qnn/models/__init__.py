@@ -23,7 +23,8 @@ from qnn.models.classifiers import (
 from qnn.models.kernel_classifiers import IQPKernelClassifier, KernelClassifier, ProjectedQuantumKernelClassifier
 from qnn.models.kernels import fidelity_kernel, hamiltonian_embedding, one_qubit_paulis, projected_kernel
 from qnn.models.layers import count_parameters
-from qnn.models.quanvolution import Quanvolution, QuanvolutionalClassifier, quanvolutional_net
+from qnn.models.quanvolution import ExpvalQuanvolutionalClassifier, Quanvolution, quanvolutional_net
+from qnn.models.random_quanvolution import HammingQuanvolution, QuanvolutionalClassifier, random_layers
 from qnn.models.recurrent import QLSTM, SequenceRegressor
 from qnn.models.reuploading import DataReuploading
 from qnn.models.twins import cnn, matched_hidden_sizes, matched_lstm_hidden_size, mlp, mlp_n_params
@@ -35,6 +36,8 @@ __all__ = [
     "DataReuploading",
     "DataReuploadingClassifier",
     "DressedQuantumCircuitClassifier",
+    "ExpvalQuanvolutionalClassifier",
+    "HammingQuanvolution",
     "IQPKernelClassifier",
     "IQPVariationalClassifier",
     "KernelClassifier",
@@ -62,6 +65,7 @@ __all__ = [
     "one_qubit_paulis",
     "projected_kernel",
     "quanvolutional_net",
+    "random_layers",
     "separable_variational",
     "without_entanglement",
 ]

@@ -1,4 +1,5 @@
-"""Quanvolution (Henderson et al. 2020): a quantum filter slid over image patches, and a hybrid CNN.
+"""Quanvolution (Henderson et al. 2020) with ⟨Z⟩ read-outs: a quantum filter slid over image patches, and a
+hybrid net (`ExpvalQuanvolutionalClassifier`; the paper's model is `qnn.models.random_quanvolution`).
 
 Each k×k patch (stride k) is encoded by RY(π·pixel) on k² qubits, passed through a random (fixed) or
 trainable circuit, and read as ⟨Z⟩ on each qubit: k² output channels. All patches of a batch go to
@@ -104,9 +105,11 @@ def image_shape_of(n_features: int, image_shape) -> tuple[int, int]:
     return int(h), int(w)
 
 
-class QuanvolutionalClassifier(QuantumClassifier):
-    """Henderson et al. 2020 as an estimator: X holds flattened images (n_samples, H·W), rescaled to
-    [0, 1] per pixel; `image_shape=None` means square images."""
+class ExpvalQuanvolutionalClassifier(QuantumClassifier):
+    """Henderson et al. 2020 as an estimator, smooth and trainable end to end: X holds flattened images
+    (n_samples, H·W), rescaled to [0, 1] per pixel; `image_shape=None` means square images. Unlike the paper's
+    `QuanvolutionalClassifier` (binarised pixels, Hamming weight of the most probable outcome, a CNN), its
+    features are expectation values, so gradients reach the pixels (attributions, heat maps)."""
 
     def __init__(
         self,

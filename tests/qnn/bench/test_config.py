@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from qnn.bench.config import ModelSpec, SweepConfig, TaskSpec, load_sweep, sweep_from_dict
@@ -73,6 +75,13 @@ def test_configurations_cover_the_grid_in_a_fixed_order():
         (lambda: SweepConfig((TaskSpec("two_curves", (2,)),), (ModelSpec("SVC"),), seeds=()), "seeds"),
         (lambda: SweepConfig((), (ModelSpec("SVC"),)), "at least one task"),
         (lambda: sweep_from_dict({"tasks": [], "models": [], "folds": 3}), "unknown sweep fields"),
+        (lambda: TaskSpec("two_curves", (2,), variant="hidden_manifold"), "variant of task 'two_curves'"),
+        (lambda: TaskSpec("two_curves", (2,), test_size=0), "test_size of task 'two_curves'"),
+        (lambda: TaskSpec("two_curves", (2,), test_size=1.5), "test_size of task 'two_curves'"),
+        (
+            lambda: SweepConfig((TaskSpec("two_curves", (2,)),), (ModelSpec("SVC", tasks=("two_curves_diff",)),)),
+            "tasks of model 'SVC' must be among",
+        ),
     ],
 )
 def test_bad_configuration_names_the_field(make, message):
@@ -95,4 +104,54 @@ def test_restricted_keeps_the_named_tasks_and_the_models_that_run_on_them():
     assert part.models and all(model.tasks == ("mnist_pca",) for model in part.models)
     assert len(part.models) == sum(model.tasks == ("mnist_pca",) for model in full.models)
     with pytest.raises(InvalidArgument, match="tasks must be among the sweep's"):
-        restricted(full, ["bars_and_stripes"])
+        restricted(full, ["digits"])
+
+
+HARDER = TaskSpec("hidden_manifold", (10,), params={"manifold_dimension": 4}, variant="hidden_manifold_diff")
+EASIER = TaskSpec("hidden_manifold", (10,), params={"manifold_dimension": 2}, variant="hidden_manifold_diff")
+SWEEP = TaskSpec("hidden_manifold", (2, 10), params={"manifold_dimension": 4})
+
+
+def test_a_model_runs_on_tasks_by_label_and_arguments():
+    assert (HARDER.label, SWEEP.label) == ("hidden_manifold_diff", "hidden_manifold")
+    everywhere = ModelSpec("SVC")
+    assert everywhere.runs_on(HARDER, 10) and everywhere.runs_on(SWEEP, 10)
+    variant_only = ModelSpec("SVC", tasks=("hidden_manifold_diff",))
+    assert variant_only.runs_on(HARDER, 10) and not variant_only.runs_on(SWEEP, 10)
+    sweep_only = ModelSpec("SVC", tasks=("hidden_manifold",))
+    assert (
+        sweep_only.runs_on(SWEEP, 10)
+        and sweep_only.runs_on("hidden_manifold", 2)
+        and not sweep_only.runs_on(HARDER, 10)
+    )
+    one = ModelSpec("SVC", tasks=("hidden_manifold_diff",), task_params={"manifold_dimension": 4})
+    assert one.runs_on(HARDER, 10) and not one.runs_on(EASIER, 10)
+
+
+def test_tasks_that_would_share_report_rows_are_refused():
+    SweepConfig((SWEEP, HARDER, EASIER), (ModelSpec("SVC"),))  # one label each, or other arguments: distinct
+    twin = TaskSpec("hidden_manifold", (10, 12), params={"manifold_dimension": 4})
+    with pytest.raises(InvalidArgument, match="share the label 'hidden_manifold', their params and dimension 10"):
+        SweepConfig((SWEEP, twin), (ModelSpec("SVC"),))
+
+
+def test_a_variant_and_a_test_count_from_a_file(tmp_path):
+    path = tmp_path / "sweep.toml"
+    path.write_text(
+        '[[tasks]]\nname = "hidden_manifold"\ndimensions = [10]\nparams = {manifold_dimension = 4}\n'
+        'variant = "hidden_manifold_diff"\ntest_size = 60\n\n'
+        '[[models]]\nname = "SVC"\ntasks = ["hidden_manifold_diff"]\ntask_params = {manifold_dimension = 4}\n'
+    )
+    config = load_sweep(path)
+    assert config.tasks[0] == replace(HARDER, test_size=60)
+    assert config.models[0].runs_on(config.tasks[0], 10)
+
+
+def test_restricted_selects_a_variant_by_its_label():
+    from qnn.bench.config import restricted
+
+    full = SweepConfig(
+        (SWEEP, HARDER, EASIER), (ModelSpec("SVC"), ModelSpec("LogisticRegression", tasks=("hidden_manifold",)))
+    )
+    part = restricted(full, ["hidden_manifold_diff"])
+    assert part.tasks == (HARDER, EASIER) and [m.name for m in part.models] == ["SVC"]

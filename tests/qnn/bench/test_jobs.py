@@ -29,7 +29,7 @@ def test_key_depends_on_every_input_and_on_the_entry():
         _job(hyperparameters={"C": 2.0}), _job(seed=1), _job(fold="0"), _job(dimension=5),
         _job(task=TaskSpec("linearly_separable", (4,), n_samples=81)), _job(estimator="sklearn.svm:SVC"),
         _job(test_size=0.3), _job(data_seed=1), _job(task=TaskSpec("linearly_separable", (4,), 80, {"margin": 0.1})),
-        _job(standardise=True),
+        _job(standardise=True), _job(task=TaskSpec("linearly_separable", (4,), n_samples=80, variant="harder")),
     ]  # fmt: skip
     assert len({job.key for job in changed} | {key}) == len(changed) + 1
 
@@ -96,3 +96,33 @@ def test_the_row_records_whether_the_stopping_rule_ended_training(converged, int
     hyperparameters = {"converges": converged, "convergence_interval": interval}
     row = run_job(_job(estimator=STAND_IN, model="S", family="quantum", hyperparameters=hyperparameters))
     assert not is_failure(row) and row["converged"] == expected
+
+
+def test_a_task_without_variant_keeps_the_key_it_had_before_variants():
+    """Recomputed from the inputs the key hashed before task variants existed, so stored sweeps still resume."""
+    import hashlib
+    import json
+
+    from qnn import __version__
+
+    inputs = {
+        "model": ["LogisticRegression", "classical", "LogisticRegression"],
+        "task": ["linearly_separable", 80, {}], "dimension": 4, "estimator": LR, "hyperparameters": {"C": 1.0},
+        "seed": 0, "fold": "final", "n_folds": None, "test_size": 0.2, "data_seed": 0, "standardise": False,
+        "qnn_version": __version__,
+    }  # fmt: skip
+    assert _job().key == hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def test_the_row_names_the_tasks_variant():
+    plain = run_job(_job())
+    variant = run_job(_job(task=TaskSpec("linearly_separable", (4,), n_samples=80, variant="harder")))
+    assert plain["variant"] is None and variant["variant"] == "harder"
+    assert plain["config_hash"] != variant["config_hash"]
+    assert plain["test_accuracy"] == variant["test_accuracy"]  # the same data: only the identity differs
+
+
+def test_a_count_of_test_samples():
+    job = _job(task=TaskSpec("bars_and_stripes", (16,), n_samples=120), dimension=16, test_size=20)
+    X_fit, _, X_eval, _ = job_data(job)
+    assert (len(X_fit), len(X_eval)) == (100, 20)

@@ -208,3 +208,28 @@ def test_two_sweeps_sharing_a_database_compute_each_fit_once(tmp_path):
     assert all(r.get("ran", 0) > 0 for r in results)  # both did part of the work
     with ResultStore(path) as store:
         assert len(store.rows()) == total
+
+
+def test_a_variant_at_the_d_sweeps_dimension_runs_and_reports_apart(tmp_path):
+    from qnn.bench.report import summarise, write_report
+    from qnn.bench.store import read_results
+
+    sweep = TaskSpec("hidden_manifold", (3, 4), n_samples=60, params={"manifold_dimension": 2})
+    variants = tuple(
+        TaskSpec("hidden_manifold", (4,), n_samples=60, params={"manifold_dimension": m}, variant="manifold_diff")
+        for m in (2, 5)
+    )
+    narrowed = ModelSpec("SVC", {"C": [1.0]}, tasks=("manifold_diff",), task_params={"manifold_dimension": 5})
+    config = tiny_sweep(tasks=(sweep, *variants), models=(ModelSpec("LogisticRegression", {"C": [1.0]}), narrowed))
+    with ResultStore(tmp_path / "results.sqlite") as store:
+        counts = run_sweep(config, store, SerialExecutor(), progress=False, power_watts=WATTS)
+        assert counts["ran"] == count_jobs(config) == (4 + 1) * 2
+        finals = [(r["variant"], r["task_params"], r["dimension"], r["model"]) for r in store.rows(fold="final")]
+    # The d-sweep at d = 4 and the variant with the same arguments at d = 4 are two fits, not one.
+    assert finals.count((None, '{"manifold_dimension": 2}', 4, "LogisticRegression")) == 2
+    assert finals.count(("manifold_diff", '{"manifold_dimension": 2}', 4, "LogisticRegression")) == 2
+    assert {f for f in finals if f[3] == "SVC"} == {("manifold_diff", '{"manifold_dimension": 5}', 4, "SVC")}
+    summary = summarise(read_results(tmp_path / "results.sqlite"))
+    assert sorted(set(summary["label"])) == ["hidden_manifold", "manifold_diff"]
+    assert set(summary.loc[summary["label"] == "manifold_diff", "axis"]) == {"manifold_dimension"}
+    assert "## manifold_diff" in write_report(tmp_path).read_text()

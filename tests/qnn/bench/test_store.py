@@ -68,3 +68,27 @@ def test_a_database_of_an_older_version_gains_the_new_columns(tmp_path):
         store.add(_row("new", converged=1))
         converged = {row["config_hash"]: row["converged"] for row in store.rows()}
     assert converged == {"old": None, "new": 1}
+
+
+def test_a_database_written_before_variants_reads_and_resumes(tmp_path):
+    """The schema of qnn 0.x before task variants: no `variant` column in either table."""
+    from qnn.bench.store import FAILURE_COLUMNS, FAILURES
+
+    path = tmp_path / "r.sqlite"
+    old = {name: kind for name, kind in COLUMNS.items() if name != "variant"}
+    old_failures = {name: kind for name, kind in FAILURE_COLUMNS.items() if name != "variant"}
+    with sqlite3.connect(path) as connection:
+        for table, columns in ((TABLE, old), (FAILURES, old_failures)):
+            connection.execute(f"CREATE TABLE {table} ({', '.join(f'{n} {k}' for n, k in columns.items())})")
+        connection.execute(f"INSERT INTO {TABLE} VALUES ({', '.join('?' for _ in old)})", [_row("old")[n] for n in old])
+    frame = read_results(path)  # read-only: the file is not changed by reading it
+    assert list(frame["label"]) == ["x"] and frame["variant"].isna().all()
+    with sqlite3.connect(path) as connection:
+        assert "variant" not in {row[1] for row in connection.execute(f"PRAGMA table_info({TABLE})")}
+    with ResultStore(path) as store:
+        assert store.finished_keys() == {"old"}
+        store.add(_row("new", task="hidden_manifold", variant="hidden_manifold_diff"))
+        store.add_failure({**_row("failed", variant="v"), "error": "E", "reason": "r", "finished_at": "t"})
+        assert store.failures()[0]["variant"] == "v"
+    labels = dict(zip(*(read_results(path)[c] for c in ("config_hash", "label")), strict=True))
+    assert labels == {"old": "x", "new": "hidden_manifold_diff"}

@@ -8,7 +8,7 @@ import pytest
 import torch
 from sklearn.linear_model import LogisticRegression
 
-from qnn.models.quanvolution import Quanvolution, QuanvolutionalClassifier, image_shape_of, quanvolutional_net
+from qnn.models.quanvolution import ExpvalQuanvolutionalClassifier, Quanvolution, image_shape_of, quanvolutional_net
 
 
 def test_batched_filter_equals_patch_by_patch(generator):
@@ -59,7 +59,7 @@ def bars_and_stripes(n, rng):
 def test_separates_bars_from_stripes(rng):
     X_train, y_train = bars_and_stripes(200, rng)
     X_test, y_test = bars_and_stripes(100, rng)
-    clf = QuanvolutionalClassifier(learning_rate=0.05, random_state=0).fit(X_train, y_train)
+    clf = ExpvalQuanvolutionalClassifier(learning_rate=0.05, random_state=0).fit(X_train, y_train)
     accuracy = clf.score(X_test, y_test)
     # A linear model on the raw pixels cannot tell bars from stripes; the quantum filter's features can.
     linear = LogisticRegression().fit(X_train, y_train).score(X_test, y_test)
@@ -71,4 +71,4 @@ def test_separates_bars_from_stripes(rng):
 
 def test_kernel_larger_than_the_image_is_an_error(rng):
     with pytest.raises(ValueError, match="kernel_size 3 is larger"):
-        QuanvolutionalClassifier(image_shape=(2, 2), kernel_size=3).fit(rng.random((4, 4)), [0, 1, 0, 1])
+        ExpvalQuanvolutionalClassifier(image_shape=(2, 2), kernel_size=3).fit(rng.random((4, 4)), [0, 1, 0, 1])
