@@ -72,7 +72,15 @@ def add_command(commands) -> None:
         default=None,
         metavar="MODEL",
         help="instead of the peers: whole fits of the paper's models (all four, or the ones named) on MNIST PCA "
-        "d=10 with the paper's best hyperparameters, one thread, beside the paper's published fit times",
+        "d=10 with the paper's best hyperparameters, one thread, beside the paper's published fit times; then "
+        "each model's training step beside a PennyLane + JAX (jit) peer of the same model, --repeats turns",
+    )
+    perf.add_argument(
+        "--fit-steps",
+        type=int,
+        default=50,
+        metavar="N",
+        help="with --fits: training steps per turn of qnn and of the JAX peer (default 50; 0: no peer)",
     )
     perf.add_argument("--quiet", action="store_true", help="no progress bar")
     perf.set_defaults(run=run)
@@ -160,13 +168,35 @@ def _fits(args: argparse.Namespace) -> int:
     from qnn.perf.fits import FIT_MODELS, format_fits, time_fits
 
     models = args.fits or list(FIT_MODELS)
+    if args.fit_steps < 0:
+        raise InvalidArgument(f"--fit-steps must be 0 or more, got {args.fit_steps}")
+    threads = args.threads or 1
     with tqdm(total=len(models), desc="qnn perf --fits", disable=args.quiet, leave=False) as bar:
-        results = time_fits(
-            models, threads=args.threads or 1, progress=lambda m: (bar.set_postfix_str(m), bar.update())
-        )
-    print(f"whole fits on MNIST PCA d=10, the paper's best hyperparameters, {args.threads or 1} thread(s)")
+        results = time_fits(models, threads=threads, progress=lambda m: (bar.set_postfix_str(m), bar.update()))
+    print(f"whole fits on MNIST PCA d=10, the paper's best hyperparameters, {threads} thread(s)")
     print(format_fits(results))
+    if args.fit_steps:
+        _fit_peers(args, {r.model: r.steps for r in results}, threads)
     return 0
+
+
+def _fit_peers(args: argparse.Namespace, steps: dict[str, int], threads: int) -> None:
+    from tqdm import tqdm
+
+    from qnn.perf.fit_peers import compare_steps, format_comparison
+
+    with tqdm(total=len(steps), desc="qnn perf --fits, JAX peer", disable=args.quiet, leave=False) as bar:
+
+        def progress(model: str) -> None:
+            bar.set_postfix_str(model)
+            bar.update()
+
+        results = compare_steps(steps, args.repeats, args.fit_steps, threads, progress=progress)
+    print(
+        f"\nthe same models in PennyLane default.qubit + JAX (jit-compiled step, Adam), {threads} thread(s) each: "
+        f"median of {args.repeats} turns of {args.fit_steps} steps; fit s = ms per step x qnn's steps"
+    )
+    print(format_comparison(results))
 
 
 def _busy(args: argparse.Namespace) -> int:
