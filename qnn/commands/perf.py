@@ -8,7 +8,15 @@ from qnn.commands import cpu_or_cuda, positive_float, positive_int
 from qnn.validation import InvalidArgument
 
 DTYPES = ("complex64", "complex128")
-DEFAULT_PEERS = ("qnn", "default.qubit", "default.qubit+jax", "lightning.qubit", "qiskit-ml", "torchquantum")
+DEFAULT_PEERS = (
+    "qnn",
+    "default.qubit",
+    "default.qubit+jax",
+    "tensorcircuit+jax",
+    "lightning.qubit",
+    "qiskit-ml",
+    "torchquantum",
+)
 
 
 def add_command(commands) -> None:
