@@ -90,6 +90,17 @@ def add_command(commands) -> None:
         metavar="N",
         help="with --fits: training steps per turn of qnn and of the JAX peer (default 50; 0: no peer)",
     )
+    perf.add_argument(
+        "--iqp-bound",
+        type=positive_int,
+        nargs="?",
+        const=20,
+        default=None,
+        metavar="D",
+        help="instead of the peers: the state-vector bound of an IQP variational training step on D qubits "
+        "(default 20; 15 layers, 10 repeats, batch 32) at this machine's measured bandwidth and GFLOP/s, beside "
+        "qnn's measured step",
+    )
     perf.add_argument("--quiet", action="store_true", help="no progress bar")
     perf.set_defaults(run=run)
 
@@ -107,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         return _busy(args)
     if args.fits is not None:
         return _fits(args)
+    if args.iqp_bound is not None:
+        return _iqp_bound(args)
     unknown = [p for p in args.peers if p not in PEERS]
     if unknown:
         raise InvalidArgument(f"unknown peer(s) {unknown}; expected some of: {', '.join(PEERS)}")
@@ -205,6 +218,30 @@ def _fit_peers(args: argparse.Namespace, steps: dict[str, int], threads: int) ->
         f"median of {args.repeats} turns of {args.fit_steps} steps; fit s = ms per step x qnn's steps"
     )
     print(format_comparison(results))
+
+
+def _iqp_bound(args: argparse.Namespace, layers: int = 15, repeats: int = 10, batch: int = 32) -> int:
+    import torch
+
+    from qnn.perf import measure_bandwidth
+    from qnn.perf.bound import iqp_step_bound, measure_gflops, time_iqp_step
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    n = args.iqp_bound
+    copy = measure_bandwidth(24, repeats=args.repeats).copy_gb_per_s
+    bound = iqp_step_bound(n, layers, repeats, batch, copy, measure_gflops(repeats=args.repeats))
+    print(
+        f"IQP variational training step, {n} qubits, {layers} layers, {repeats} repeats, batch {batch}, complex64, "
+        f"torch threads {torch.get_num_threads()}\n"
+        f"state-vector bound: {bound.seconds:.3g} s ({bound.passes} passes over a {bound.state_bytes / 2**20:,.3g} MiB "
+        f"state, {bound.fusion_width} wires per pass: memory {bound.memory_seconds:.3g} s at {copy:.1f} GB/s (a "
+        f"copy), compute {bound.compute_seconds:.3g} s at {bound.gflop_per_s:.1f} GFLOP/s (a complex matrix product))"
+    )
+    times = time_iqp_step(n, layers, repeats, batch)  # a second step (no planning) if the first is under 2 min
+    which = "its second step" if len(times) > 1 else "its first step, planning included"
+    print(f"qnn measured: {times[-1]:.3g} s ({which}); measured / bound = {times[-1] / bound.seconds:.1f}x")
+    return 0
 
 
 def _busy(args: argparse.Namespace) -> int:
