@@ -224,7 +224,7 @@ def _iqp_bound(args: argparse.Namespace, layers: int = 15, repeats: int = 10, ba
     import torch
 
     from qnn.perf import measure_bandwidth
-    from qnn.perf.bound import iqp_step_bound, measure_gflops, time_iqp_step
+    from qnn.perf.bound import iqp_step_bound, measure_gflops
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -238,10 +238,31 @@ def _iqp_bound(args: argparse.Namespace, layers: int = 15, repeats: int = 10, ba
         f"state, {bound.fusion_width} wires per pass: memory {bound.memory_seconds:.3g} s at {copy:.1f} GB/s (a "
         f"copy), compute {bound.compute_seconds:.3g} s at {bound.gflop_per_s:.1f} GFLOP/s (a complex matrix product))"
     )
-    times = time_iqp_step(n, layers, repeats, batch)  # a second step (no planning) if the first is under 2 min
+    timed, times = _time_iqp_step_that_fits(n, layers, repeats, batch)
+    if timed < batch:  # the bound is linear in the batch: compare at the batch that ran
+        bound = iqp_step_bound(n, layers, repeats, timed, copy, bound.gflop_per_s)
     which = "its second step" if len(times) > 1 else "its first step, planning included"
-    print(f"qnn measured: {times[-1]:.3g} s ({which}); measured / bound = {times[-1] / bound.seconds:.1f}x")
+    print(
+        f"qnn measured at batch {timed}: {times[-1]:.3g} s ({which}); bound at that batch {bound.seconds:.3g} s; "
+        f"measured / bound = {times[-1] / bound.seconds:.1f}x"
+    )
     return 0
+
+
+def _time_iqp_step_that_fits(n: int, layers: int, repeats: int, batch: int) -> tuple[int, list[float]]:
+    """(batch, step seconds) at `batch`, or, where the simulator refuses it for memory, at the largest power-of-two
+    fraction of it that it accepts (the refusal is printed)."""
+    from qnn import SimulatorMemoryError
+    from qnn.perf.bound import time_iqp_step
+
+    while True:
+        try:
+            return batch, time_iqp_step(n, layers, repeats, batch)  # 2 steps if the first is under 2 min
+        except SimulatorMemoryError as refused:
+            if batch == 1:
+                raise
+            print(f"at batch {batch}: {refused}")
+            batch //= 2
 
 
 def _busy(args: argparse.Namespace) -> int:
