@@ -15,16 +15,16 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import multiprocessing as mp
-import os
 import statistics
 import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
+
+from qnn.perf.peers.xla import xla_threads
 
 PEER_MODULES = ("jax", "pennylane")
 
@@ -129,21 +129,6 @@ def _compare(comparison: StepComparison, row, split, turns: int, threads: int, s
         peer.close()
 
 
-@contextlib.contextmanager
-def _xla_threads(threads: int):
-    """XLA's CPU thread pool held to `threads` in processes started inside (XLA reads the flags at start)."""
-    saved = os.environ.get("XLA_FLAGS")
-    flags = f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} intra_op_parallelism_threads={threads}"
-    os.environ["XLA_FLAGS"] = f"{saved} {flags}" if saved else flags
-    try:
-        yield
-    finally:
-        if saved is None:
-            del os.environ["XLA_FLAGS"]
-        else:
-            os.environ["XLA_FLAGS"] = saved
-
-
 class _PeerProcess:
     """A `PeerTrainer` in a child process: compiled when created, `run(steps)` returns seconds."""
 
@@ -153,7 +138,7 @@ class _PeerProcess:
         self.process = context.Process(
             target=_serve, args=(child_end, spec, X, y, learning_rate, seed), daemon=True
         )  # fmt: skip
-        with _xla_threads(threads):
+        with xla_threads(threads):
             self.process.start()
         child_end.close()
         self.failure: str | None = None
