@@ -22,7 +22,7 @@ DEFAULT_PEERS = (
 def add_command(commands) -> None:
     perf = commands.add_parser(
         "perf",
-        help="benchmark qnn's simulator against PennyLane, Qiskit ML and TorchQuantum",
+        help="benchmark qnn's simulator against PennyLane, TensorCircuit-NG, Qiskit ML and TorchQuantum",
         description=(
             "Times forward + backward (loss = sum of outputs, gradients to weights and inputs) of "
             "angle_encoding(n) + strongly_entangling(n, layers), <Z> on every wire, on each simulator, each in "
