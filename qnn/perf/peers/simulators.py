@@ -186,24 +186,14 @@ def _default_qubit_jax(workload: Workload) -> Step:
 def _tensorcircuit_jax(workload: Workload) -> Step:
     """TensorCircuit-NG under JAX: the workload's gates on a `tc.Circuit`, `jit(vmap(value_and_grad))` of
     the summed ⟨Z⟩ per sample, as the `default.qubit+jax` peer. `step.compile_seconds` as there."""
-    import contextlib
-    import io
-
     import jax
     import jax.numpy as jnp
     import numpy as np
 
-    with contextlib.redirect_stdout(io.StringIO()):  # it prints that optax is missing; its optimisers are unused
-        import tensorcircuit as tc
-
     double = workload.dtype == torch.complex128
-    # This peer's own process: TensorCircuit's backend and precision are settings of the whole library.
-    jax.config.update("jax_enable_x64", double)
-    tc.set_backend("jax")
-    tc.set_dtype("complex128" if double else "complex64")
+    tc = _tensorcircuit_on_jax(double)
     real = jnp.float64 if double else jnp.float32
     n, ops = workload.n_qubits, workload.circuit.operations
-
     signs = jnp.asarray(1 - 2 * ((np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1), dtype=real)
 
     def loss(x, w):
@@ -228,6 +218,27 @@ def _tensorcircuit_jax(workload: Workload) -> Step:
 
     step.compile_seconds = {}
     return step
+
+
+def _tensorcircuit_on_jax(double: bool):
+    """The tensorcircuit module set to JAX in single or double precision. These are settings of the whole
+    library (and `jax_enable_x64` of JAX): fine in a peer's own process, as `qnn perf` runs each."""
+    import logging
+
+    import jax
+    import tensorcircuit as tc
+
+    jax.config.update("jax_enable_x64", double)
+    # Its JAX backend logs a warning that optax is missing: only its optimisers need optax, unused here.
+    backend_log = logging.getLogger("tensorcircuit.backends.jax_backend")
+    level = backend_log.level
+    backend_log.setLevel(logging.ERROR)
+    try:
+        tc.set_backend("jax")
+    finally:
+        backend_log.setLevel(level)
+    tc.set_dtype("complex128" if double else "complex64")
+    return tc
 
 
 def _apply_tensorcircuit(c, op, x, w) -> None:
