@@ -8,13 +8,21 @@ from qnn.commands import cpu_or_cuda, positive_float, positive_int
 from qnn.validation import InvalidArgument
 
 DTYPES = ("complex64", "complex128")
-DEFAULT_PEERS = ("qnn", "default.qubit", "default.qubit+jax", "lightning.qubit", "qiskit-ml", "torchquantum")
+DEFAULT_PEERS = (
+    "qnn",
+    "default.qubit",
+    "default.qubit+jax",
+    "tensorcircuit+jax",
+    "lightning.qubit",
+    "qiskit-ml",
+    "torchquantum",
+)
 
 
 def add_command(commands) -> None:
     perf = commands.add_parser(
         "perf",
-        help="benchmark qnn's simulator against PennyLane, Qiskit ML and TorchQuantum",
+        help="benchmark qnn's simulator against PennyLane, TensorCircuit-NG, Qiskit ML and TorchQuantum",
         description=(
             "Times forward + backward (loss = sum of outputs, gradients to weights and inputs) of "
             "angle_encoding(n) + strongly_entangling(n, layers), <Z> on every wire, on each simulator, each in "
@@ -72,7 +80,26 @@ def add_command(commands) -> None:
         default=None,
         metavar="MODEL",
         help="instead of the peers: whole fits of the paper's models (all four, or the ones named) on MNIST PCA "
-        "d=10 with the paper's best hyperparameters, one thread, beside the paper's published fit times",
+        "d=10 with the paper's best hyperparameters, one thread, beside the paper's published fit times; then "
+        "each model's training step beside a PennyLane + JAX (jit) peer of the same model, --repeats turns",
+    )
+    perf.add_argument(
+        "--fit-steps",
+        type=int,
+        default=50,
+        metavar="N",
+        help="with --fits: training steps per turn of qnn and of the JAX peer (default 50; 0: no peer)",
+    )
+    perf.add_argument(
+        "--iqp-bound",
+        type=positive_int,
+        nargs="?",
+        const=20,
+        default=None,
+        metavar="D",
+        help="instead of the peers: the state-vector bound of an IQP variational training step on D qubits "
+        "(default 20; 15 layers, 10 repeats, batch 32) at this machine's measured bandwidth and GFLOP/s, beside "
+        "qnn's measured step",
     )
     perf.add_argument("--quiet", action="store_true", help="no progress bar")
     perf.set_defaults(run=run)
@@ -91,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         return _busy(args)
     if args.fits is not None:
         return _fits(args)
+    if args.iqp_bound is not None:
+        return _iqp_bound(args)
     unknown = [p for p in args.peers if p not in PEERS]
     if unknown:
         raise InvalidArgument(f"unknown peer(s) {unknown}; expected some of: {', '.join(PEERS)}")
@@ -160,13 +189,80 @@ def _fits(args: argparse.Namespace) -> int:
     from qnn.perf.fits import FIT_MODELS, format_fits, time_fits
 
     models = args.fits or list(FIT_MODELS)
+    if args.fit_steps < 0:
+        raise InvalidArgument(f"--fit-steps must be 0 or more, got {args.fit_steps}")
+    threads = args.threads or 1
     with tqdm(total=len(models), desc="qnn perf --fits", disable=args.quiet, leave=False) as bar:
-        results = time_fits(
-            models, threads=args.threads or 1, progress=lambda m: (bar.set_postfix_str(m), bar.update())
-        )
-    print(f"whole fits on MNIST PCA d=10, the paper's best hyperparameters, {args.threads or 1} thread(s)")
+        results = time_fits(models, threads=threads, progress=lambda m: (bar.set_postfix_str(m), bar.update()))
+    print(f"whole fits on MNIST PCA d=10, the paper's best hyperparameters, {threads} thread(s)")
     print(format_fits(results))
+    if args.fit_steps:
+        _fit_peers(args, {r.model: r.steps for r in results}, threads)
     return 0
+
+
+def _fit_peers(args: argparse.Namespace, steps: dict[str, int], threads: int) -> None:
+    from tqdm import tqdm
+
+    from qnn.perf.fit_peers import compare_steps, format_comparison
+
+    with tqdm(total=len(steps), desc="qnn perf --fits, JAX peer", disable=args.quiet, leave=False) as bar:
+
+        def progress(model: str) -> None:
+            bar.set_postfix_str(model)
+            bar.update()
+
+        results = compare_steps(steps, args.repeats, args.fit_steps, threads, progress=progress)
+    print(
+        f"\nthe same models in PennyLane default.qubit + JAX (jit-compiled step, Adam), {threads} thread(s) each: "
+        f"median of {args.repeats} turns of {args.fit_steps} steps; fit s = ms per step x qnn's steps"
+    )
+    print(format_comparison(results))
+
+
+def _iqp_bound(args: argparse.Namespace, layers: int = 15, repeats: int = 10, batch: int = 32) -> int:
+    import torch
+
+    from qnn.perf import measure_bandwidth
+    from qnn.perf.bound import iqp_step_bound, measure_gflops
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    n = args.iqp_bound
+    copy = measure_bandwidth(24, repeats=args.repeats).copy_gb_per_s
+    bound = iqp_step_bound(n, layers, repeats, batch, copy, measure_gflops(repeats=args.repeats))
+    print(
+        f"IQP variational training step, {n} qubits, {layers} layers, {repeats} repeats, batch {batch}, complex64, "
+        f"torch threads {torch.get_num_threads()}\n"
+        f"state-vector bound: {bound.seconds:.3g} s ({bound.passes} passes over a {bound.state_bytes / 2**20:,.3g} MiB "
+        f"state, {bound.fusion_width} wires per pass: memory {bound.memory_seconds:.3g} s at {copy:.1f} GB/s (a "
+        f"copy), compute {bound.compute_seconds:.3g} s at {bound.gflop_per_s:.1f} GFLOP/s (a complex matrix product))"
+    )
+    timed, times = _time_iqp_step_that_fits(n, layers, repeats, batch)
+    if timed < batch:  # the bound is linear in the batch: compare at the batch that ran
+        bound = iqp_step_bound(n, layers, repeats, timed, copy, bound.gflop_per_s)
+    which = "its second step" if len(times) > 1 else "its first step, planning included"
+    print(
+        f"qnn measured at batch {timed}: {times[-1]:.3g} s ({which}); bound at that batch {bound.seconds:.3g} s; "
+        f"measured / bound = {times[-1] / bound.seconds:.1f}x"
+    )
+    return 0
+
+
+def _time_iqp_step_that_fits(n: int, layers: int, repeats: int, batch: int) -> tuple[int, list[float]]:
+    """(batch, step seconds) at `batch`, or, where the simulator refuses it for memory, at the largest power-of-two
+    fraction of it that it accepts (the refusal is printed)."""
+    from qnn import SimulatorMemoryError
+    from qnn.perf.bound import time_iqp_step
+
+    while True:
+        try:
+            return batch, time_iqp_step(n, layers, repeats, batch)  # 2 steps if the first is under 2 min
+        except SimulatorMemoryError as refused:
+            if batch == 1:
+                raise
+            print(f"at batch {batch}: {refused}")
+            batch //= 2
 
 
 def _busy(args: argparse.Namespace) -> int:

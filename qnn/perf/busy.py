@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from qnn.perf.peers import _qnn
+from qnn.perf.peers.simulators import _qnn
 from qnn.perf.workload import Workload
 
 

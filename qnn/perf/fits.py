@@ -56,39 +56,52 @@ def published_fit_seconds() -> dict[str, float]:
     return dict(zip(table.model, table.published_fit_seconds, strict=True))
 
 
-def time_fits(
-    models=FIT_MODELS, dimension: int = 10, seed: int = 0, threads: int = 1, progress=None
-) -> list[FitTiming]:
-    """Fit each of `models` once and time it; `progress(model)` is called before each fit."""
-    from qnn.bench.datasets import load_split
+def paper_rows(models, dimension: int = 10) -> dict:
+    """The paper's best configuration on MNIST PCA at `dimension` of each of `models`: model -> its row of
+    `qnn/data/paper_best.csv` (hyperparameters as JSON, test accuracy)."""
     from qnn.bench.presets import paper_best_table
-    from qnn.bench.registry import estimator_path
 
     unknown = [m for m in models if m not in FIT_MODELS]
     if unknown:
         raise ValueError(f"models must be among {', '.join(FIT_MODELS)}; got {unknown}")
     best = paper_best_table()
     best = best[(best.task == "mnist_pca") & (best.dimension == dimension)]
+    return {model: best[best.model == model].iloc[0] for model in models}
+
+
+def paper_estimator(model: str, row, seed: int = 0, **overrides):
+    """The estimator `model` with the hyperparameters of its paper row (`paper_rows`), `overrides` on top."""
+    from qnn.bench.registry import estimator_path
+
+    module, _, name = estimator_path(model).partition(":")
+    params = json.loads(row.hyperparameters) | overrides
+    return getattr(importlib.import_module(module), name)(**params, random_state=seed)
+
+
+def time_fits(
+    models=FIT_MODELS, dimension: int = 10, seed: int = 0, threads: int = 1, progress=None
+) -> list[FitTiming]:
+    """Fit each of `models` once and time it; `progress(model)` is called before each fit."""
+    from qnn.bench.datasets import load_split
+
+    rows = paper_rows(models, dimension)
     published = published_fit_seconds()
     split = load_split("mnist_pca", dimension, n_samples=None)
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         results = []
-        for model in models:
+        for model, row in rows.items():
             if progress is not None:
                 progress(model)
-            row = best[best.model == model].iloc[0]
-            params = json.loads(row.hyperparameters)
-            module, _, name = estimator_path(model).partition(":")
-            estimator = getattr(importlib.import_module(module), name)(**params, random_state=seed)
+            estimator = paper_estimator(model, row, seed)
             start = time.perf_counter()
             estimator.fit(split.X_train, split.y_train)
             seconds = time.perf_counter() - start
             results.append(
                 FitTiming(
                     model,
-                    params,
+                    json.loads(row.hyperparameters),
                     len(estimator.loss_curve_),
                     bool(estimator.converged_),
                     seconds,

@@ -40,6 +40,7 @@ import psutil
 import torch
 
 from qnn.perf.peers import PEERS
+from qnn.perf.peers.xla import xla_threads
 from qnn.perf.workload import Workload
 from qnn.simulator import state_bytes
 
@@ -148,7 +149,8 @@ class _Runner:
         self.process = context.Process(
             target=_child, args=(child_end, peer, workload, repeats, time_limit, threads), daemon=True
         )
-        self.process.start()
+        with xla_threads(threads):  # JAX peers on as many threads as torch's
+            self.process.start()
         child_end.close()
         # Setting up (imports, compilation) is not counted in the limit; a generous margin covers it.
         reply = self._ask(None, time_limit * 1.5 + 60)

@@ -1,8 +1,14 @@
 import re
 
+import pytest
+
 from qnn.cli import main
 from qnn.perf import Workload
 from qnn.perf.busy import busy_slowdown
+
+# The spinner is forked. When the JAX peers' tests ran earlier in this process, JAX warns at every fork that
+# its threads make a fork unsafe; the forked spinner runs a bare loop and never touches JAX.
+pytestmark = pytest.mark.filterwarnings(r"ignore:os\.fork\(\) was called:RuntimeWarning")
 
 
 def test_busy_slowdown_times_both_spells_turn_by_turn():

@@ -8,12 +8,14 @@ sum of the outputs, backward to the weights and the inputs. Peers other than qnn
 from __future__ import annotations
 
 import importlib.util
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 import circuits
+from circuits.circuit import Input
 from qnn.perf.workload import Workload
 
 Step = Callable[[torch.Tensor], None]
@@ -140,7 +142,6 @@ def _default_qubit_jax(workload: Workload) -> Step:
 
     The step's first call at a batch size compiles; `step.compile_seconds` keeps how long that took.
     """
-    import time
     import warnings
 
     import jax
@@ -182,6 +183,80 @@ def _default_qubit_jax(workload: Workload) -> Step:
     return step
 
 
+def _tensorcircuit_jax(workload: Workload) -> Step:
+    """TensorCircuit-NG under JAX: the workload's gates on a `tc.Circuit`, `jit(vmap(value_and_grad))` of
+    the summed ⟨Z⟩ per sample, as the `default.qubit+jax` peer. `step.compile_seconds` as there."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    double = workload.dtype == torch.complex128
+    tc = _tensorcircuit_on_jax(double)
+    real = jnp.float64 if double else jnp.float32
+    n, ops = workload.n_qubits, workload.circuit.operations
+    signs = jnp.asarray(1 - 2 * ((np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1), dtype=real)
+
+    def loss(x, w):
+        c = tc.Circuit(n)
+        for op in ops:
+            _apply_tensorcircuit(c, op, x, w)
+        # ⟨Z_i⟩ for every wire from one state vector (wire 0 the most significant bit), not a network each
+        return jnp.sum((jnp.abs(c.state()) ** 2) @ signs)
+
+    per_sample = jax.jit(jax.vmap(jax.value_and_grad(loss, argnums=(0, 1)), in_axes=(0, None)))
+    weights = jnp.asarray(workload.weights().double().cpu().numpy(), dtype=real)
+
+    def step(x: torch.Tensor) -> None:
+        values = jnp.asarray(x.detach().double().cpu().numpy(), dtype=real)
+        first = x.shape[0] not in step.compile_seconds
+        start = time.perf_counter()
+        _, (x_grad, w_grad) = per_sample(values, weights)
+        jax.block_until_ready((x_grad, w_grad.sum(0)))
+        if first:
+            step.compile_seconds[x.shape[0]] = time.perf_counter() - start
+        x.grad = torch.from_numpy(np.array(x_grad)).to(x.dtype)
+
+    step.compile_seconds = {}
+    return step
+
+
+def _tensorcircuit_on_jax(double: bool):
+    """The tensorcircuit module set to JAX in single or double precision. These are settings of the whole
+    library (and `jax_enable_x64` of JAX): fine in a peer's own process, as `qnn perf` runs each."""
+    import logging
+
+    import jax
+    import tensorcircuit as tc
+
+    jax.config.update("jax_enable_x64", double)
+    # Its JAX backend logs a warning that optax is missing: only its optimisers need optax, unused here.
+    backend_log = logging.getLogger("tensorcircuit.backends.jax_backend")
+    level = backend_log.level
+    backend_log.setLevel(logging.ERROR)
+    try:
+        tc.set_backend("jax")
+    finally:
+        backend_log.setLevel(level)
+    tc.set_dtype("complex128" if double else "complex64")
+    return tc
+
+
+def _apply_tensorcircuit(c, op, x, w) -> None:
+    """One gate record on the TensorCircuit `c`; angles from the sample `x` and the weights `w`."""
+    angles = [x[p.index] * p.scale + p.shift if isinstance(p, Input) else w[p.index] for p in op.params]
+    if op.gate in ("RX", "RY", "RZ"):
+        getattr(c, op.gate.lower())(op.wires[0], theta=angles[0])
+    elif op.gate == "Rot":  # RZ(ω) RY(θ) RZ(φ), PennyLane's order
+        phi, theta, omega = angles
+        c.rz(op.wires[0], theta=phi)
+        c.ry(op.wires[0], theta=theta)
+        c.rz(op.wires[0], theta=omega)
+    elif op.gate in ("CNOT", "CZ", "H"):
+        getattr(c, op.gate.lower())(*op.wires)
+    else:
+        raise ValueError(f"the tensorcircuit peer has no gate {op.gate!r}")
+
+
 PEERS: dict[str, Peer] = {
     "qnn": Peer("qnn", "qnn simulator (the path SimulatorBackend.path chooses: dense, adjoint, fused gates)", _qnn),
     "default.qubit": Peer(
@@ -208,6 +283,13 @@ PEERS: dict[str, Peer] = {
         "PennyLane default.qubit under JAX jit + vmap (compile time not counted; in the note)",
         _default_qubit_jax,
         modules=("pennylane", "jax"),
+        tensors=False,
+    ),
+    "tensorcircuit+jax": Peer(
+        "tensorcircuit+jax",
+        "TensorCircuit-NG under JAX jit + vmap (compile time not counted; in the note)",
+        _tensorcircuit_jax,
+        modules=("tensorcircuit", "jax"),
         tensors=False,
     ),
     "qiskit-ml": Peer(
