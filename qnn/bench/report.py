@@ -232,8 +232,12 @@ def _overview(results: pd.DataFrame) -> list[str]:
         f"{results['model'].nunique()} models on {results['label'].nunique()} tasks; "
         f"{results['fit_seconds'].sum():.0f} s of fitting, {results['joules'].sum():.3g} J, "
         f"{results['co2_grams'].sum():.3g} g CO2e (energy: {methods}).",
-        "Final fits train on the training split and score on the test split; the hyperparameters were chosen by "
-        "cross-validation on the training split.",
+        "Final fits train on the training split and score on the test split; "
+        + (
+            "the hyperparameters were chosen by cross-validation on the training split."
+            if len(finals) < len(results)
+            else "their hyperparameters were given, not searched (no cross-validation fits)."
+        ),
     ]
 
 

@@ -187,3 +187,15 @@ def test_a_variant_and_the_d_sweep_at_one_dimension_stay_apart(tmp_path):
     assert "## hidden_manifold_diff" in text and "## hidden_manifold\n" in text
     assert (tmp_path / "accuracy_vs_manifold_dimension_hidden_manifold_diff.png").stat().st_size > 1000
     assert '| hidden_manifold_diff | {"manifold_dimension": 6} | 10 | SVC | 0.800 |' in text
+
+
+def test_overview_says_whether_hyperparameters_were_searched():
+    import pandas as pd
+
+    from qnn.bench.report import _overview
+
+    row = dict(model="m", label="t", fit_seconds=1.0, joules=1.0, co2_grams=0.1, energy_method="rapl")
+    given = pd.DataFrame([{**row, "fold": "final"}])
+    searched = pd.DataFrame([{**row, "fold": "final"}, {**row, "fold": "0"}])
+    assert "were given, not searched" in _overview(given)[1]
+    assert "chosen by cross-validation" in _overview(searched)[1]
