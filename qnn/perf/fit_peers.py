@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from qnn.perf.peers.xla import xla_threads
+from qnn.threads import intra_op_threads
 
 PEER_MODULES = ("jax", "pennylane")
 
@@ -71,9 +72,7 @@ def compare_steps(
     rows = paper_rows(list(steps))
     split = load_split("mnist_pca", 10, n_samples=None)
     missing = peer_unavailable()
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with intra_op_threads(threads):  # the layers pick their own; this holds the rest of the step
         results = []
         for model, row in rows.items():
             if progress is not None:
@@ -84,8 +83,6 @@ def compare_steps(
                 continue
             results.append(_compare(comparison, row, split, turns, threads, seed))
         return results
-    finally:
-        torch.set_num_threads(before)
 
 
 def _compare(comparison: StepComparison, row, split, turns: int, threads: int, seed: int) -> StepComparison:

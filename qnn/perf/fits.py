@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 import pandas as pd
-import torch
+
+from qnn.threads import intra_op_threads
 
 FIT_MODELS = (
     "DataReuploadingClassifier",
@@ -87,9 +88,7 @@ def time_fits(
     rows = paper_rows(models, dimension)
     published = published_fit_seconds()
     split = load_split("mnist_pca", dimension, n_samples=None)
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with intra_op_threads(threads):  # the layers pick their own; this holds the rest of the step
         results = []
         for model, row in rows.items():
             if progress is not None:
@@ -111,8 +110,6 @@ def time_fits(
                 )  # fmt: skip
             )
         return results
-    finally:
-        torch.set_num_threads(before)
 
 
 def format_fits(results: list[FitTiming]) -> str:
