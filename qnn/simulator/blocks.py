@@ -13,10 +13,10 @@ from functools import cached_property, lru_cache
 import torch
 
 from qnn.simulator.constants import constant
-from qnn.simulator.fusion import Block, Diagonal, Plan, Single, StatePrep
+from qnn.simulator.fusion import Block, Diagonal, PhaseRun, Plan, Single, StatePrep
 from qnn.simulator.matrices import constant_diagonal, gate_matrix, rotation_diagonal
-from qnn.simulator.phases import run_diagonal
-from qnn.simulator.program import PHASE_RUN, Step
+from qnn.simulator.phases import run_coefficients
+from qnn.simulator.program import Step
 from qnn.simulator.recipe import Recipe
 
 
@@ -97,8 +97,8 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
 
     Factors: (n_qubits, 2), or (batch, n_qubits, 2) when any prefix step reads inputs; None
     without a prefix. Per operation: a block gets its (d, d) or (batch, d, d) matrix, a diagonal
-    operation its diagonal, a single dense step its matrix, StatePrep its amplitudes, permutations
-    None.
+    operation its diagonal, a phase run its phase's coefficients, a single dense step its matrix,
+    StatePrep its amplitudes, permutations None.
 
     One-qubit gates (the prefix and blocks made of them only) are computed together: one table of
     2×2 matrices, the product on each wire of each block as one batched product, the Kronecker
@@ -119,7 +119,9 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
         op = plan.ops[i]
         out[i] = block_matrix(op, step_matrices(op.steps, shared, joined, dtype))
     for i, op in enumerate(plan.ops):
-        if isinstance(op, Diagonal):
+        if isinstance(op, PhaseRun):
+            out[i] = run_coefficients(op.step, shared, joined)
+        elif isinstance(op, Diagonal):
             out[i] = step_diagonal(op.step, shared, joined, dtype)
         elif isinstance(op, StatePrep):
             out[i] = step_angles(op.step, shared, joined)  # the amplitudes
@@ -216,9 +218,7 @@ def _kron_wires(products: torch.Tensor) -> torch.Tensor:
 
 
 def step_diagonal(step: Step, shared, joined, dtype: torch.dtype) -> torch.Tensor:
-    """(2**k,) or (batch, 2**k) diagonal of a diagonal step."""
-    if step.gate == PHASE_RUN:
-        return run_diagonal(step, shared, joined, dtype)
+    """(2**k,) or (batch, 2**k) diagonal of a diagonal gate."""
     angles = step_angles(step, shared, joined)
     if angles.shape[-1] == 0:
         return constant_diagonal(step.gate, len(step.wires), dtype, shared.device)

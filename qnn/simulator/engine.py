@@ -6,7 +6,8 @@ import torch
 
 from qnn.simulator import kernels
 from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
-from qnn.simulator.fusion import Block, Diagonal, Permutation, Plan, StatePrep, make_plan
+from qnn.simulator.fusion import Block, Diagonal, Permutation, PhaseRun, Plan, StatePrep, make_plan
+from qnn.simulator.phases import phase_diagonal
 from qnn.simulator.program import Program, Step
 from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 from qnn.simulator.workspace import ADJOINT, STATE, reused, scratch
@@ -123,9 +124,9 @@ def initial_state(plan: Plan, factors, batch: int, dtype, device, split_above_by
 
 
 def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, gather_above: int, out=None) -> torch.Tensor:
-    """One operation (its matrix or diagonal from `plan_matrices`) on a flat state.
+    """One operation (its matrix, diagonal or phase coefficients from `plan_matrices`) on a flat state.
 
-    Blocks and permutations write into `out` when it is given; permutations of more than
+    Blocks, diagonals and permutations write into `out` when it is given; permutations of more than
     `gather_above` gates are one gather, shorter ones a strided copy per gate.
     """
     if isinstance(op, Block):
@@ -139,8 +140,10 @@ def apply_op(state: torch.Tensor, op, n_qubits: int, matrix, gather_above: int, 
         return kernels.apply_permutation(state, index, out=out)
     batch = state.shape[0]
     shaped = state.view(batch, *[2] * n_qubits)
+    if isinstance(op, PhaseRun):  # its tensor is the coefficients: the diagonal exists only while applied
+        matrix = phase_diagonal(matrix, len(op.step.wires), state.dtype)
     if isinstance(op, Diagonal):
-        return kernels.apply_diagonal(shaped, matrix, op.step.wires).reshape(batch, -1)
+        return kernels.apply_diagonal(shaped, matrix, op.step.wires, out=out).reshape(batch, -1)
     if isinstance(op, StatePrep):  # its tensor is the amplitudes
         return prepare(shaped, op.step, matrix).reshape(batch, -1)
     return kernels.apply_matrix(shaped, matrix, op.step.wires).reshape(batch, -1)

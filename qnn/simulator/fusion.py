@@ -19,9 +19,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from qnn.simulator.operations import Block, Diagonal, Operation, Permutation, Single, StatePrep, operation_wires
+from qnn.simulator.operations import (
+    Block,
+    Diagonal,
+    Operation,
+    Permutation,
+    PhaseRun,
+    Single,
+    StatePrep,
+    operation_wires,
+)
 from qnn.simulator.phases import gather_phase_runs
-from qnn.simulator.program import Program, Step, step_kind
+from qnn.simulator.program import PHASE_RUN, Program, Step, step_kind
 from qnn.simulator.recipe import Recipe, make_recipe
 
 __all__ = [
@@ -29,6 +38,7 @@ __all__ = [
     "Diagonal",
     "Operation",
     "Permutation",
+    "PhaseRun",
     "Plan",
     "Single",
     "StatePrep",
@@ -167,4 +177,6 @@ def _freeze(op: list) -> Operation:
         return Block(lo, hi - lo + 1, tuple(steps))
     if kind == "permutation":
         return Permutation(tuple(steps))
+    if kind == "diagonal" and steps[0].gate == PHASE_RUN:
+        return PhaseRun(steps[0])
     return {"diagonal": Diagonal, "state_prep": StatePrep, "single": Single}[kind](steps[0])

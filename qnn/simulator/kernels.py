@@ -54,8 +54,11 @@ def apply_matrix(state: torch.Tensor, matrix: torch.Tensor, wires: tuple[int, ..
     return torch.einsum(spec, m, state)
 
 
-def apply_diagonal(state: torch.Tensor, diagonal: torch.Tensor, wires: tuple[int, ...]) -> torch.Tensor:
-    """Multiply by a diagonal gate: `diagonal` (2**k,) or (batch, 2**k), index bits in `wires` order."""
+def apply_diagonal(state: torch.Tensor, diagonal: torch.Tensor, wires: tuple[int, ...], out=None) -> torch.Tensor:
+    """Multiply by a diagonal gate: `diagonal` (2**k,) or (batch, 2**k), index bits in `wires` order.
+
+    `out`: a tensor of the state's size to write into (no new state is allocated then).
+    """
     n, k = state.dim() - 1, len(wires)
     batch = diagonal.shape[:-1]
     d = diagonal.reshape(*batch, *[2] * k)
@@ -66,7 +69,7 @@ def apply_diagonal(state: torch.Tensor, diagonal: torch.Tensor, wires: tuple[int
     for w in wires:
         shape[w] = 2
     d = d.reshape(*(batch or (1,)), *shape)
-    return state * d
+    return state * d if out is None else torch.mul(state, d, out=out.view(state.shape))
 
 
 def apply_x(state: torch.Tensor, wire: int) -> torch.Tensor:

@@ -8,7 +8,7 @@ import torch
 
 from qnn.simulator import workspace
 from qnn.simulator.engine import slice_rows
-from qnn.simulator.fusion import Block, Diagonal, Plan, Single, StatePrep
+from qnn.simulator.fusion import Block, Diagonal, PhaseRun, Plan, Single, StatePrep
 from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 
 
@@ -41,6 +41,9 @@ BACKPROP_EXTRA_STATES = 2.5 + 2
 # states' share (adjoint, batch 256: 3.2-4.2 times for re-uploading circuits at 4-10 qubits and
 # strongly entangling ones at 2-4, 7.7 for an IQP encoding at 6 qubits).
 PER_SAMPLE_COPIES = 8
+# A phase run's diagonal is built where it is applied, for the rows being run: its phase (real), the
+# terms it is summed from and the complex diagonal come to this many states of those rows at most.
+PHASE_RUN_STATES = 2.5
 
 
 def estimate_bytes(
@@ -51,12 +54,14 @@ def estimate_bytes(
     rows = min(batch, slice_rows(plan.n_qubits, dtype, torch.device(device or "cpu"), settings))
     one_slice = state_bytes(plan.n_qubits, rows, dtype)
     small = PER_SAMPLE_COPIES * batch * per_sample_bytes(plan, dtype)
+    runs = [op for op in plan.ops if isinstance(op, PhaseRun)]
+    phase = PHASE_RUN_STATES if runs else 0
     if method == "forward":
-        return one + int(one_slice * FORWARD_SLICES) + small
+        return one + int(one_slice * (FORWARD_SLICES + phase)) + small
     if method == "adjoint":
-        return one + ADJOINT_SLICES * one_slice + small
-    if method == "backprop":
-        return int(one * (len(plan.ops) + 1 + BACKPROP_EXTRA_STATES)) + small
+        return one + int(one_slice * (ADJOINT_SLICES + phase)) + small
+    if method == "backprop":  # autograd keeps every run's diagonal and phase
+        return int(one * (len(plan.ops) + 1 + BACKPROP_EXTRA_STATES + phase * len(runs))) + small
     raise ValueError(f"method must be 'forward', 'adjoint' or 'backprop', got {method!r}")
 
 
@@ -66,8 +71,11 @@ def per_sample_bytes(plan: Plan, dtype: torch.dtype) -> int:
     for op in plan.ops:
         if isinstance(op, Block) and op.batched:
             entries += 4**op.width
+        elif isinstance(op, PhaseRun) and op.step.batched:
+            k = len(op.step.wires)
+            entries += (1 + k + k * k + 1) // 2  # its real coefficients; the diagonal is made where applied
         elif isinstance(op, Diagonal) and op.step.batched:
-            entries += 2 ** len(op.step.wires) * (4 if op.step.parts else 1)  # a run's phase: a few real (…, 2^k)
+            entries += 2 ** len(op.step.wires)
         elif isinstance(op, StatePrep) and op.step.batched:
             entries += 2 ** len(op.step.wires)  # its amplitudes
         elif isinstance(op, Single) and op.step.batched:

@@ -35,6 +35,15 @@ class Diagonal:
 
 
 @dataclass(frozen=True)
+class PhaseRun(Diagonal):
+    """A run of diagonal gates (`qnn.simulator.phases`) whose tensor is its phase's coefficients, (…, 1 + k + k²).
+
+    The (…, 2^k) diagonal is computed from them where it is applied, a slice of the batch at a time: an IQP
+    encoding's ten repeats at 20 qubits would otherwise hold ten diagonals as large as the state per sample.
+    """
+
+
+@dataclass(frozen=True)
 class Single:
     """One dense gate on wires too far apart for a block, applied by the general kernels."""
 
@@ -48,7 +57,7 @@ class StatePrep:
     step: Step
 
 
-Operation = Block | Permutation | Diagonal | Single | StatePrep
+Operation = Block | Permutation | Diagonal | PhaseRun | Single | StatePrep
 
 
 def operation_wires(op: Operation) -> set[int]:

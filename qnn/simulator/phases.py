@@ -11,7 +11,8 @@ with coefficients linear in the gates' angles (RZ(θ): −θ/2 on s_i; ZZ(θ): �
 PhaseShift, Z, S, T likewise). `gather_phase_runs` regroups a program's steps so that diagonal gates
 which commute past the gates between them form one `PHASE_RUN` step; `run_diagonal` computes its
 (batch, 2^k) diagonal from a (batch, gates) × (gates, 1 + k + k²) product and a split of the wires into
-halves (outer sums and two small products), one pass over the state for the whole run.
+halves (outer sums and two small products), one pass over the state for the whole run. A plan keeps a
+run's coefficients (`run_coefficients`), and its diagonal is made where it is applied (`phase_diagonal`).
 
 Example:
     >>> import circuits, torch
@@ -93,13 +94,71 @@ def _close(run: list[Step], min_wires: int) -> list[Step]:
 
 def run_diagonal(step: Step, shared: torch.Tensor, joined, dtype: torch.dtype) -> torch.Tensor:
     """The (2^k,) or (batch, 2^k) diagonal of a `PHASE_RUN` step on its k wires (the first the top bit)."""
+    return phase_diagonal(run_coefficients(step, shared, joined), len(step.wires), dtype)
+
+
+def run_coefficients(step: Step, shared: torch.Tensor, joined) -> torch.Tensor:
+    """The (1 + k + k²,) or (batch, 1 + k + k²) coefficients c₀, c_i, c_ij of a `PHASE_RUN` step's phase."""
     table = _coefficient_table(step)  # (n_gates + 1, 1 + k + k²): rows per gate, last row the constants
     source = joined if step.batched else shared
     angles = _gate_angles(step, source)  # (…, n_gates)
     ones = torch.ones(*angles.shape[:-1], 1, dtype=angles.dtype, device=angles.device)
-    coefficients = torch.cat([angles, ones], -1) @ torch.as_tensor(table, dtype=angles.dtype, device=angles.device)
-    phase = _phase(coefficients, len(step.wires))
-    return torch.polar(torch.ones_like(phase), phase).to(dtype)
+    return torch.cat([angles, ones], -1) @ torch.as_tensor(table, dtype=angles.dtype, device=angles.device)
+
+
+def phase_diagonal(coefficients: torch.Tensor, k: int, dtype: torch.dtype) -> torch.Tensor:
+    """exp(iφ(z)) of `dtype` for every basis state of k wires: (…, 1 + k + k²) coefficients → (…, 2^k).
+
+    Built as products rather than cos and sin of every φ(z). With the wires split into a high and a low
+    half, φ = c₀ + upper(z_h) + lower(z_l) + Σ_j s_j a_j(z_h), a_j(z_h) = Σ_i c_ij s_i: for fixed high wires
+    the cross terms are a product state over the low wires, ⊗_j (e^{i a_j}, e^{−i a_j}). So the diagonal is
+    one Kronecker product per high basis state times two short phase vectors, about three complex products
+    an amplitude (measured: 2M amplitudes, one core, cos and sin 5.5 ms, torch.polar 15 ms, a product 1.7 ms).
+    """
+    lead, high = coefficients.shape[:-1], k // 2
+    if high == 0:
+        return _unit(_phase(coefficients, k)).to(dtype)
+    c0, linear, pairs = coefficients[..., 0], coefficients[..., 1 : 1 + k], coefficients[..., 1 + k :]
+    pairs = pairs.reshape(*lead, k, k)
+    signs_high = _spins(high, coefficients.dtype, coefficients.device)  # (2^h, h)
+    signs_low = _spins(k - high, coefficients.dtype, coefficients.device)  # (2^l, l)
+    upper = c0[..., None] + _half_phase(linear[..., :high], pairs[..., :high, :high], signs_high)  # (…, 2^h)
+    lower = _half_phase(linear[..., high:], pairs[..., high:, high:], signs_low)  # (…, 2^l)
+    cross = _unit(signs_high @ pairs[..., :high, high:])  # e^{i a_j(z_h)}: (…, 2^h, l)
+    factors = torch.stack([cross, cross.conj()], -1)  # low wire j: z_j = 0 (s = +1), then z_j = 1
+    diagonal = factors[..., 0, :] * _unit(upper)[..., None]  # (…, 2^h, 2), the first low wire on top
+    for j in range(1, k - high):
+        diagonal = (diagonal[..., :, None] * factors[..., j, None, :]).flatten(-2)
+    return diagonal.mul_(_unit(lower)[..., None, :]).reshape(*lead, 2**k).to(dtype)  # in place: one fewer
+
+
+def _unit(phase: torch.Tensor) -> torch.Tensor:
+    """exp(i · phase) for a real tensor (cos and sin: 3x faster here than torch.polar)."""
+    return torch.complex(torch.cos(phase), torch.sin(phase))
+
+
+def coefficient_gradient(phase_gradient: torch.Tensor, k: int) -> torch.Tensor:
+    """dL/dc (…, 1 + k + k²) from dL/dφ (…, 2^k): φ's linear map transposed, in sums over halves of the wires.
+
+    dL/dc₀ = Σ_z g, dL/dc_i = Σ_z g s_i, dL/dc_ij = Σ_z g s_i s_j (i < j, the entries `_phase` reads; the
+    others are zero), with g viewed as (2^h, 2^l) so that no tensor beyond g itself is state-sized.
+    """
+    lead, high = phase_gradient.shape[:-1], k // 2
+    g = phase_gradient.reshape(*lead, 2**high, 2 ** (k - high))
+    signs_high = _spins(high, g.dtype, g.device)  # (2^h, h)
+    signs_low = _spins(k - high, g.dtype, g.device)  # (2^l, l)
+    over_high, over_low = g.sum(-1), g.sum(-2)  # (…, 2^h), (…, 2^l)
+    pairs = g.new_zeros(*lead, k, k)
+    pairs[..., :high, :high] = torch.triu(_spin_moments(over_high, signs_high), diagonal=1)
+    pairs[..., high:, high:] = torch.triu(_spin_moments(over_low, signs_low), diagonal=1)
+    pairs[..., :high, high:] = signs_high.T @ (g @ signs_low)  # Σ g s_i s_j, i high and j low
+    linear = torch.cat([over_high @ signs_high, over_low @ signs_low], -1)
+    return torch.cat([over_high.sum(-1, keepdim=True), linear, pairs.reshape(*lead, k * k)], -1)
+
+
+def _spin_moments(weights: torch.Tensor, signs: torch.Tensor) -> torch.Tensor:
+    """Σ_z w(z) s_i(z) s_j(z) for (…, 2^m) weights and (2^m, m) spins: (…, m, m)."""
+    return signs.T @ (weights[..., :, None] * signs)
 
 
 def _gate_angles(step: Step, source: torch.Tensor) -> torch.Tensor:

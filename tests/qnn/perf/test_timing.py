@@ -38,8 +38,9 @@ def test_qnn_tensor_peak_stays_within_the_memory_estimate(n_qubits, batch):
         circuits.reupload(circuits.angle_encoding(4), circuits.strongly_entangling(4, n_layers=1), 3),
         circuits.reupload(circuits.angle_encoding(8), circuits.strongly_entangling(8, n_layers=1), 3),
         circuits.iqp_encoding(6) + circuits.strongly_entangling(6, n_layers=2),
+        circuits.iqp_encoding(12, n_repeats=6) + circuits.strongly_entangling(12, n_layers=1),
     ],
-    ids=["sel-2", "sel-4", "reupload-4", "reupload-8", "iqp-6"],
+    ids=["sel-2", "sel-4", "reupload-4", "reupload-8", "iqp-6", "iqp-12-repeated"],
 )
 def test_training_step_peak_stays_within_the_estimate_where_per_sample_matrices_dominate(circuit):
     """At few qubits, or with inputs in every layer, the per-sample matrices outweigh the states."""

@@ -50,6 +50,18 @@ def test_state_prep_counts_its_amplitudes_not_a_matrix():
     assert memory.per_sample_bytes(plan, torch.complex64) == 2**12 * 8
 
 
+def test_iqp_repeats_add_no_state_sized_tensors():
+    """A phase run keeps its coefficients; its diagonal exists only while it is applied, a slice at a time."""
+
+    def adjoint_estimate(repeats):
+        program = compile_circuit(circuits.iqp_encoding(20, n_repeats=repeats) + circuits.strongly_entangling(20, 1))
+        return estimate_bytes(make_plan(program), 32, torch.complex64, "adjoint")
+
+    one = 32 * 2**20 * 8
+    assert adjoint_estimate(10) - adjoint_estimate(1) < one / 20  # nine more runs: their coefficients only
+    assert adjoint_estimate(10) < 2 * one
+
+
 def test_adjoint_does_not_grow_with_depth():
     shallow, deep = plan_of(layers=1), plan_of(layers=8)
     assert estimate_bytes(shallow, 8, torch.complex64, "adjoint") == estimate_bytes(deep, 8, torch.complex64, "adjoint")

@@ -8,9 +8,10 @@ from hypothesis import given, settings
 import circuits
 from circuits.circuit import Circuit, Input, Operation, Weight
 from qnn.backends import SimulatorBackend
-from qnn.simulator import compile_circuit, simulate
-from qnn.simulator.fusion import Diagonal, make_plan
-from qnn.simulator.phases import PHASE_RUN, gather_phase_runs
+from qnn.simulator import SimulatorSettings, compile_circuit, simulate
+from qnn.simulator.blocks import plan_matrices
+from qnn.simulator.fusion import Diagonal, PhaseRun, make_plan
+from qnn.simulator.phases import PHASE_RUN, _phase, coefficient_gradient, gather_phase_runs, phase_diagonal
 from tests.reference import reference_state
 from tests.strategies import circuit_with_values
 
@@ -77,3 +78,52 @@ def test_an_unused_weight_does_not_make_a_constant_run_differentiable():
     w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     state = simulate(c, None, w, dtype=torch.complex128, fuse=2)
     assert not state.requires_grad
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 8])
+def test_the_diagonal_built_as_products_is_exp_i_phase(k, generator):
+    coefficients = torch.randn(3, 1 + k + k * k, dtype=torch.float64, generator=generator)
+    expected = torch.polar(torch.ones(3, 2**k, dtype=torch.float64), _phase(coefficients, k))
+    torch.testing.assert_close(phase_diagonal(coefficients, k, torch.complex128), expected, atol=1e-12, rtol=0)
+    torch.testing.assert_close(phase_diagonal(coefficients[0], k, torch.complex128), expected[0], atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 8])
+def test_the_coefficient_gradient_is_the_phases_map_transposed(k, generator):
+    coefficients = torch.randn(3, 1 + k + k * k, dtype=torch.float64, generator=generator, requires_grad=True)
+    phase_gradient = torch.randn(3, 2**k, dtype=torch.float64, generator=generator)
+    (expected,) = torch.autograd.grad(_phase(coefficients, k), coefficients, phase_gradient)
+    torch.testing.assert_close(coefficient_gradient(phase_gradient, k), expected, atol=1e-10, rtol=0)
+    (shared,) = torch.autograd.grad(_phase(coefficients[0], k), coefficients, phase_gradient[0])
+    torch.testing.assert_close(coefficient_gradient(phase_gradient[0], k), shared[0], atol=1e-10, rtol=0)
+
+
+def test_a_plan_keeps_a_runs_coefficients_not_its_diagonal():
+    program = compile_circuit(circuits.iqp_encoding(10, n_repeats=3) + circuits.strongly_entangling(10, 1))
+    plan = make_plan(program, fuse=4)
+    shared, joined = program.angles(torch.rand(7, 10), torch.rand(program.n_weights))
+    _, tensors = plan_matrices(plan, shared, joined, torch.complex64)
+    runs = [tensor for op, tensor in zip(plan.ops, tensors, strict=True) if isinstance(op, PhaseRun)]
+    assert len(runs) == 3 and all(tensor.shape == (7, 1 + 10 + 100) for tensor in runs)
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_weight_only_run_differentiates_like_gate_by_gate_autograd(chunked, generator):
+    n = 6
+    ring = [Operation("RZZ", (w, (w + 1) % n), (Weight(w),)) for w in range(n)]
+    ring += [Operation("RZ", (w,), (Weight(n + w),)) for w in range(n)] + [Operation("CZ", (0, 3))]
+    circuit = circuits.angle_encoding(n) + Circuit.of(n, ring, weight_shapes=[(2 * n,)])
+    circuit = circuit + circuits.strongly_entangling(n, 1)
+    program = compile_circuit(circuit)
+    assert any(isinstance(op, PhaseRun) and not op.step.batched for op in make_plan(program, fuse=4).ops)
+    x = torch.rand(4, n, dtype=torch.float64, generator=generator, requires_grad=True)
+    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
+    from qnn.observables import parse_observables
+
+    obs = parse_observables([{"ZIIIIZ": 1.0}, {"IXIIII": 0.5}], n)
+    tuning = SimulatorSettings(chunk_above_bytes=1) if chunked else SimulatorSettings()  # chunked: a row at a time
+    fast = SimulatorBackend(method="adjoint", dense_max_qubits=0, settings=tuning).run(circuit, obs, x, w)
+    plain = SimulatorBackend(method="backprop", fuse=0, product_state=False, dense_max_qubits=0).run(circuit, obs, x, w)
+    torch.testing.assert_close(fast, plain, atol=1e-10, rtol=0)
+    for a, b in zip(torch.autograd.grad(fast.sum(), (x, w)), torch.autograd.grad(plain.sum(), (x, w)), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=0)
