@@ -107,7 +107,7 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     """
     recipe = plan.recipe
     device = shared.device
-    table = _one_qubit_table(recipe, shared, joined, dtype)
+    table = one_qubit_table(recipe, shared, joined, dtype)
     factors = None if plan.prefix is None else _prefix_factors(recipe, table, device)
     out: list = [None] * len(plan.ops)
     for (_, batched), op_indices in recipe.kron_groups.items():
@@ -142,7 +142,9 @@ def slice_batch(plan: Plan, factors, matrices: list, part: slice) -> tuple[torch
 
 
 @dataclass
-class _Table:
+class OneQubitTable:
+    """Every one-qubit matrix of a call, in the layout of `recipe.table_layout`."""
+
     shared: torch.Tensor  # (rows, 2, 2): the shared steps and the identity
     batched: torch.Tensor | None  # (batch, rows, 2, 2): the steps that read inputs, if any
 
@@ -159,17 +161,19 @@ class _Table:
         return (self.batched if source == "batched" else self.joined)[:, index]
 
 
-def _one_qubit_table(recipe: Recipe, shared, joined, dtype: torch.dtype) -> _Table:
+def one_qubit_table(recipe, shared, joined, dtype: torch.dtype) -> OneQubitTable:
+    """The matrices of `recipe`'s `shared_groups` and `batched_groups` (a `Recipe` or a `DenseRecipe`), one
+    call per gate type: shared from `shared` (n_shared,), batched from `joined` (batch, n_joined)."""
     parts = [_group_matrices(gate, members, shared, dtype) for gate, members in recipe.shared_groups]
     parts.append(torch.eye(2, dtype=dtype, device=shared.device)[None])
     table = torch.cat(parts)
     if not recipe.batched_groups:
-        return _Table(table, None)
+        return OneQubitTable(table, None)
     batched = [_group_matrices(gate, members, joined, dtype) for gate, members in recipe.batched_groups]
-    return _Table(table, batched[0] if len(batched) == 1 else torch.cat(batched, dim=1))
+    return OneQubitTable(table, batched[0] if len(batched) == 1 else torch.cat(batched, dim=1))
 
 
-def _prefix_factors(recipe: Recipe, table: _Table, device) -> torch.Tensor:
+def _prefix_factors(recipe: Recipe, table: OneQubitTable, device) -> torch.Tensor:
     """(n, 2), or (batch, n, 2) if any prefix step reads inputs: each wire's prefix gates applied to |0⟩.
 
     A depth at a time, as matrix-vector products: per sample, only the steps that read inputs are

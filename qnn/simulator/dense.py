@@ -33,8 +33,10 @@ import numpy as np
 import torch
 
 from circuits.gates import STATE_PREP
-from qnn.simulator.matrices import DIAGONAL, gate_matrix, rotation_diagonal, rotation_matrix
+from qnn.simulator.blocks import one_qubit_table
+from qnn.simulator.matrices import gate_matrix
 from qnn.simulator.program import Program, Step
+from qnn.simulator.recipe import table_layout
 
 DENSE_MAX_QUBITS = 5  # above this the per-layer 2^n × 2^n products cost more than the gate-by-gate engine
 
@@ -50,6 +52,10 @@ class DenseRecipe:
     n_qubits: int
     one_qubit: tuple[Step, ...]  # every one-qubit gate, in the order of `chains`' indices
     chains: np.ndarray  # (n_layers, n_qubits, longest) indices into the one-qubit matrices; -1 is identity
+    # The one-qubit matrices are built as a table (`blocks.one_qubit_table`): its groups, and `chains` as its rows.
+    shared_groups: tuple[tuple[str, tuple[Step, ...]], ...]
+    batched_groups: tuple[tuple[str, tuple[Step, ...]], ...]
+    rows: np.ndarray  # (n_layers, n_qubits, longest) rows of the table, the identity's where `chains` is -1
     entanglers: tuple[tuple[Step, ...], ...]  # the multi-qubit gates after each layer
     constant_entanglers: np.ndarray | None  # (n_layers, D, D) complex128 when no entangler has parameters
     state_prep: Step | None  # a leading StatePrep, the initial state
@@ -62,16 +68,19 @@ class DenseRecipe:
     _tensors: dict = field(default_factory=dict, repr=False)  # (name, layer, dtype, device) -> tensor
 
     def tensor(self, name: str, k: int | None, dtype: torch.dtype, device) -> torch.Tensor:
-        """The constant entangler blocks ("entanglers", all layers: k None), or layer k's permutation
-        ("permutation", long) or phases ("phases") of its monomial entanglers, on `device`."""
+        """The constant entangler blocks ("entanglers", all layers: k None), layer k's permutation
+        ("permutation", long) or phases ("phases") of its monomial entanglers, or the table rows of the
+        chains ("rows", long, k None), on `device`."""
         key = (name, k, dtype, str(device))
         if key not in self._tensors:
-            if name == "entanglers":
+            if name == "rows":
+                values = self.rows
+            elif name == "entanglers":
                 values = self.constant_entanglers
             else:
                 values = self.monomial_entanglers[k][0 if name == "permutation" else 1]
             tensor = torch.as_tensor(values, device=device)
-            self._tensors[key] = tensor if name == "permutation" else tensor.to(dtype)
+            self._tensors[key] = tensor if name in ("permutation", "rows") else tensor.to(dtype)
         return self._tensors[key]
 
     @property
@@ -134,8 +143,21 @@ def dense_recipe(program: Program) -> DenseRecipe:
     if constant_blocks is not None:
         found = [_monomial(block) for block in constant_blocks]
         monomial = None if any(m is None for m in found) else tuple(found)
+    shared_groups, batched_groups, row = table_layout(one_qubit)
+    identity = sum(len(members) for _, members in shared_groups)
+    rows = np.array([identity] + [row[id(step)] for step in one_qubit], dtype=np.int64)[chains + 1]
     return DenseRecipe(
-        program.n_qubits, tuple(one_qubit), chains, entanglers, constant_blocks, state_prep, monomial, tuple(runs)
+        program.n_qubits,
+        tuple(one_qubit),
+        chains,
+        shared_groups,
+        batched_groups,
+        rows,
+        entanglers,
+        constant_blocks,
+        state_prep,
+        monomial,
+        tuple(runs),
     )
 
 
@@ -171,17 +193,20 @@ def dense_bytes(recipe: DenseRecipe, batch: int, dtype: torch.dtype) -> int:
 def dense_states(recipe: DenseRecipe, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype) -> torch.Tensor:
     """Final states (batch, 2**n_qubits) of `dtype`, differentiable with respect to the angles."""
     angles = shared[None] if joined is None else joined  # (1 or batch, n_columns)
-    chains = _chain_products(recipe, angles, dtype)  # (1 or batch, n_layers, n_qubits, 2, 2)
+    # Shared gates' matrices are made once, not once per sample; layers that read inputs see them per sample.
+    table = one_qubit_table(recipe, shared, joined, dtype)
     state = None if recipe.state_prep is None else _prepared_state(recipe.state_prep, angles, dtype)  # None: |0…0⟩
     for kind, layers in recipe.runs:
-        run = slice(layers[0], layers[-1] + 1)
+        rows = recipe.tensor("rows", None, dtype, shared.device)[layers[0] : layers[-1] + 1]
         if kind == "shared":  # one row for the whole batch: multiplying the matrices together is cheap
-            unitaries = _with_entanglers(recipe, angles[:1], _kron(chains[:1, run]), layers, dtype)
+            chains = _chain_products(table.shared[rows][None], dtype)  # (1, layers, n_qubits, 2, 2)
+            unitaries = _with_entanglers(recipe, shared[None], _kron(chains), layers, dtype)
             product = _ordered_product(unitaries)  # (1, D, D)
             state = product[..., 0] if state is None else _apply(product, state)
             continue
         # One matrix per sample: apply each layer to the states, D² work a layer, never D³.
-        factors = chains[:, run]
+        gates = table.shared[rows][None] if table.batched is None else table.joined[:, rows]  # inputs: entanglers
+        factors = _chain_products(gates, dtype)  # (1 or batch, layers, n_qubits, 2, 2)
         if state is None:  # |0…0⟩: the first layer's product state is the Kronecker product of first columns
             state = _kron(factors[:, 0, :, :, :1])[..., 0]
             state = _entangle_state(recipe, layers[0], angles, state, dtype)
@@ -274,40 +299,14 @@ def _kron2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return outer.reshape(*lead, r, c, s_, t).transpose(-3, -2).reshape(*lead, r * s_, c * t)
 
 
-def _chain_products(recipe: DenseRecipe, angles: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """Each wire's chain of one-qubit gates in each layer, multiplied: (1 or batch, n_layers, n_qubits, 2, 2)."""
-    matrices = _one_qubit_matrices(recipe.one_qubit, angles, dtype)  # (1 or batch, G + 1, 2, 2), identity last
-    index = torch.as_tensor(np.where(recipe.chains < 0, matrices.shape[1] - 1, recipe.chains), device=angles.device)
-    chain = matrices[:, index]  # (…, n_layers, n_qubits, longest, 2, 2), earliest gate first
+def _chain_products(chain: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(…, layers, n_qubits, longest, 2, 2) gate matrices, earliest first → each wire's product in each layer."""
     while chain.shape[-3] > 1:
         if chain.shape[-3] % 2:
             eye = torch.eye(2, dtype=dtype, device=chain.device).expand(*chain.shape[:-3], 1, 2, 2)
             chain = torch.cat([chain, eye], dim=-3)
         chain = chain[..., 1::2, :, :] @ chain[..., 0::2, :, :]  # later gates act after earlier ones
     return chain[..., 0, :, :]
-
-
-def _one_qubit_matrices(steps: tuple[Step, ...], angles: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """(1 or batch, len(steps) + 1, 2, 2): every one-qubit gate's matrix, one call per gate type, then identity."""
-    rows = angles.shape[0]
-    out = torch.empty(rows, len(steps) + 1, 2, 2, dtype=dtype, device=angles.device)
-    out[:, -1] = torch.eye(2, dtype=dtype, device=angles.device)
-    by_gate: dict[str, list[int]] = {}
-    for i, step in enumerate(steps):
-        by_gate.setdefault(step.gate, []).append(i)
-    for gate, positions in by_gate.items():
-        columns = [steps[i].columns for i in positions]
-        out[:, positions] = _gate_matrices(gate, angles[:, columns] if columns[0] else None, dtype, angles.device)
-    return out
-
-
-def _gate_matrices(gate: str, angles: torch.Tensor | None, dtype: torch.dtype, device) -> torch.Tensor:
-    """(…, 2, 2) matrices of one one-qubit gate type for angles (rows, n_gates, n_params), or its constant."""
-    if angles is None:
-        return gate_matrix(gate, torch.zeros(0, device=device), 1, dtype)
-    if gate in DIAGONAL:
-        return torch.diag_embed(rotation_diagonal(gate, angles, 1).to(dtype))
-    return rotation_matrix(gate, angles).to(dtype)
 
 
 def _entangle(recipe: DenseRecipe, angles, unitaries: torch.Tensor, layers: tuple[int, ...], dtype) -> torch.Tensor:

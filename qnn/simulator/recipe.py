@@ -75,20 +75,7 @@ def make_recipe(prefix: tuple[tuple[Step, ...], ...] | None, ops: tuple[Operatio
     ]
     steps = [s for wire_steps in prefix for s in wire_steps]
     steps += [s for i in one_qubit_blocks for s in ops[i].steps]
-    groups: dict[tuple[str, bool], list[Step]] = {}
-    for step in steps:
-        groups.setdefault((step.gate, step.batched), []).append(step)
-    shared = [(gate, members) for (gate, batched), members in groups.items() if not batched]
-    batched = [(gate, members) for (gate, batched), members in groups.items() if batched]
-    row: dict[int, int] = {}  # id(step) -> row; steps are compared by identity, equal ones may repeat
-    position = 0
-    for _, members in shared:
-        for step in members:
-            row[id(step)], position = position, position + 1
-    position += 1  # the identity
-    for _, members in batched:
-        for step in members:
-            row[id(step)], position = position, position + 1
+    shared, batched, row = table_layout(steps)
     block_rows, kron_groups = {}, {}
     for i in one_qubit_blocks:
         op = ops[i]
@@ -98,13 +85,36 @@ def make_recipe(prefix: tuple[tuple[Step, ...], ...] | None, ops: tuple[Operatio
         kron_groups.setdefault((op.width, op.batched), []).append(i)
     other = tuple(i for i, op in enumerate(ops) if isinstance(op, Block) and i not in block_rows)
     return Recipe(
-        shared_groups=tuple((g, tuple(m)) for g, m in shared),
-        batched_groups=tuple((g, tuple(m)) for g, m in batched),
+        shared_groups=shared,
+        batched_groups=batched,
         prefix_rows=tuple(tuple(row[id(s)] for s in wire_steps) for wire_steps in prefix) if prefix_steps else None,
         block_rows=block_rows,
         kron_groups={key: tuple(members) for key, members in kron_groups.items()},
         other_blocks=other,
     )
+
+
+def table_layout(steps) -> tuple[tuple, tuple, dict[int, int]]:
+    """The table's layout for one-qubit `steps`: (shared groups, batched groups, row of each step by id).
+
+    Groups are (gate, steps) of one gate each; rows count the shared groups' steps first, then one identity
+    row, then the batched groups' steps. Steps are told apart by identity, as equal ones may repeat.
+    """
+    groups: dict[tuple[str, bool], list[Step]] = {}
+    for step in steps:
+        groups.setdefault((step.gate, step.batched), []).append(step)
+    shared = tuple((gate, tuple(members)) for (gate, batched), members in groups.items() if not batched)
+    batched = tuple((gate, tuple(members)) for (gate, batched), members in groups.items() if batched)
+    row: dict[int, int] = {}
+    position = 0
+    for _, members in shared:
+        for step in members:
+            row[id(step)], position = position, position + 1
+    position += 1  # the identity
+    for _, members in batched:
+        for step in members:
+            row[id(step)], position = position, position + 1
+    return shared, batched, row
 
 
 def _pad(rows_per_item, identity: int) -> list:
