@@ -80,16 +80,18 @@ def test_layers_are_regrouped_in_order():
     assert dense_recipe(compile_circuit(c)).chains.shape == (1, 3, 1)
 
 
-def test_the_backend_chooses_the_dense_path_for_small_re_uploading_circuits_only():
+def test_the_backend_chooses_the_dense_path_for_small_circuits_it_runs_faster():
     small = compile_circuit(reuploading_circuit(4, 3))
     wide = compile_circuit(reuploading_circuit(6, 2))
     encoded_once = compile_circuit(circuits.angle_encoding(4) + circuits.strongly_entangling(4, 2))
+    iqp = compile_circuit(circuits.iqp_encoding(4) + circuits.strongly_entangling(4, 2))
     prep = compile_circuit(circuits.amplitude_encoding(3) + reuploading_circuit(3, 2))
     auto = SimulatorBackend()
     assert auto.path(small, make_plan(small, 4, True), True) == "dense"
     assert auto.path(prep, make_plan(prep, 4, True), True) == "dense"
     assert auto.path(wide, make_plan(wide, 4, True), True) == "adjoint"
-    assert auto.path(encoded_once, make_plan(encoded_once, 4, True), True) == "adjoint"  # one input layer
+    assert auto.path(encoded_once, make_plan(encoded_once, 4, True), True) == "dense"  # constant entanglers
+    assert auto.path(iqp, make_plan(iqp, 4, True), True) == "adjoint"  # one layer of entanglers reading inputs
     assert SimulatorBackend(dense_max_qubits=0).path(small, make_plan(small, 4, True), True) == "adjoint"
     assert SimulatorBackend(method="adjoint").path(small, make_plan(small, 4, True), True) == "adjoint"
     assert SimulatorBackend(dense_max_qubits=6).path(wide, make_plan(wide, 4, True), False) == "dense"

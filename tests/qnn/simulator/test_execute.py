@@ -65,11 +65,15 @@ def test_each_path_is_taken_where_it_applies():
     small = compiled_circuit(reuploading_circuit(3, 3))
     wide = compiled_circuit(circuits.angle_encoding(6) + circuits.strongly_entangling(6, 2))
     prep = compiled_circuit(circuits.amplitude_encoding(4) + circuits.strongly_entangling(2, 1))
+    iqp = compiled_circuit(circuits.iqp_encoding(4) + circuits.strongly_entangling(4, 1))
     assert choose_path(small, "auto", 5, differentiable=True) == "dense"
     assert choose_path(small, "auto", 0, differentiable=True) == "adjoint"
     assert choose_path(wide, "auto", 5, differentiable=False) == "forward"
+    assert choose_path(wide, "auto", 6, differentiable=True) == "dense"  # one encoding layer, constant entanglers
     assert choose_path(wide, "backprop", 5, differentiable=True) == "backprop"
-    assert choose_path(prep, "auto", 5, differentiable=True) == "backprop"  # StatePrep: adjoint does not apply
+    assert choose_path(prep, "auto", 5, differentiable=True) == "dense"
+    assert choose_path(prep, "auto", 0, differentiable=True) == "backprop"  # StatePrep: adjoint does not apply
+    assert choose_path(iqp, "auto", 5, differentiable=True) == "adjoint"  # its entanglers read inputs
     assert {choose_path(c, "auto", 5, d) for c in (small, wide, prep) for d in (True, False)} <= set(PATHS)
 
 
