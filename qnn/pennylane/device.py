@@ -162,28 +162,29 @@ class QnnSimulator(Device):
         tape = tape.map_to_standard_wires()
         translated = to_circuit(tape.operations, tape.num_wires)
         values = [*translated.batched, *translated.shared, *translated.phases]
+        batch_size = translated.batch_size  # as tape.batch_size, which walks every operation again
         interface = qml.math.get_interface(*values) if values else "numpy"
         if interface == "autograd" and any(qml.math.requires_grad(v) for v in values):
-            state = self._autograd_state(translated, tape.batch_size)
+            state = self._autograd_state(translated, batch_size)
         else:
             real, device = REAL_OF[self._c_dtype], self._torch_device
-            inputs = angle_batch(translated.batched, tape.batch_size, real, device)
+            inputs = angle_batch(translated.batched, batch_size, real, device)
             weights = shared_angles(translated.shared, real, device)
             if len(self._circuits) > MAX_CACHED:
                 self._circuits.clear()
             circuit = self._circuits.setdefault(translated.circuit, translated.circuit)
             if first_order and not tape.shots and all(qnn_measurable(m) for m in tape.measurements):
-                return self._measured_by_qnn(tape, circuit, inputs, weights, interface)
+                return self._measured_by_qnn(tape, circuit, inputs, weights, interface, batch_size)
             state = self._final_state(circuit, inputs, weights, translated.phases)
             state = state if interface == "torch" else state.detach().cpu().numpy()
-        if tape.batch_size is None:
+        if batch_size is None:
             state = state[0]
-        return measure_final_state(tape, state, tape.batch_size is not None, rng=self._rng)
+        return measure_final_state(tape, state, batch_size is not None, rng=self._rng)
 
-    def _measured_by_qnn(self, tape, circuit, inputs, weights, interface: str):
+    def _measured_by_qnn(self, tape, circuit, inputs, weights, interface: str, batch_size: int | None):
         """Expectation values and probabilities from `SimulatorBackend` (adjoint gradients, no state kept)."""
         values = measure(self._backend, circuit, tape.measurements, inputs, weights)
-        values = [v if tape.batch_size is not None else v[0] for v in values]
+        values = [v if batch_size is not None else v[0] for v in values]
         if interface != "torch":
             values = [v.detach().cpu().numpy() for v in values]
         return values[0] if len(values) == 1 else tuple(values)

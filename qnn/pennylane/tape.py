@@ -62,13 +62,19 @@ class TapeCircuit:
     shared: list
     phases: list
 
+    @property
+    def batch_size(self) -> int | None:
+        """The tape's broadcast size (its `batch_size`, found from the angles already sorted here), or None."""
+        return len(self.batched[0]) if self.batched else None
+
 
 def to_circuit(operations, n_qubits: int) -> TapeCircuit:
     """The `TapeCircuit` of `operations` on standard wires 0…n_qubits-1 (StatePrep: one angle per amplitude)."""
     gates, batched, shared, phases = [], [], [], []
 
     def source(value):
-        if qml_ndim(value) > 0:
+        ndim = getattr(value, "ndim", None)  # tensors and arrays; PennyLane's dispatch costs more than the rest
+        if (qml_ndim(value) if ndim is None else ndim) > 0:
             batched.append(value)
             return Input(len(batched) - 1)
         shared.append(value)
