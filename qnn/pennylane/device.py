@@ -79,8 +79,6 @@ class QnnSimulator(Device):
         self._c_dtype = c_dtype
         self._torch_device = torch.device(torch_device)
         self._programs = {}  # compiled programs by circuit (a circuit depends only on the tape's gates)
-        # One object per circuit: the backend caches its compiled plans by the circuit's identity.
-        self._circuits = {}
         self._backend = SimulatorBackend()
 
     def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
@@ -170,9 +168,7 @@ class QnnSimulator(Device):
             real, device = REAL_OF[self._c_dtype], self._torch_device
             inputs = angle_batch(translated.batched, batch_size, real, device)
             weights = shared_angles(translated.shared, real, device)
-            if len(self._circuits) > MAX_CACHED:
-                self._circuits.clear()
-            circuit = self._circuits.setdefault(translated.circuit, translated.circuit)
+            circuit = translated.circuit  # one object per structure (`tape.to_circuit`), as the backend's cache wants
             if first_order and not tape.shots and all(qnn_measurable(m) for m in tape.measurements):
                 return self._measured_by_qnn(tape, circuit, inputs, weights, interface, batch_size)
             state = self._final_state(circuit, inputs, weights, translated.phases)

@@ -9,6 +9,7 @@ the simulator has no such gate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -70,15 +71,15 @@ class TapeCircuit:
 
 def to_circuit(operations, n_qubits: int) -> TapeCircuit:
     """The `TapeCircuit` of `operations` on standard wires 0…n_qubits-1 (StatePrep: one angle per amplitude)."""
-    gates, batched, shared, phases = [], [], [], []
+    layout, batched, shared, phases = [], [], [], []
 
-    def source(value):
+    def is_batched(value) -> bool:
         ndim = getattr(value, "ndim", None)  # tensors and arrays; PennyLane's dispatch costs more than the rest
         if (qml_ndim(value) if ndim is None else ndim) > 0:
             batched.append(value)
-            return Input(len(batched) - 1)
+            return True
         shared.append(value)
-        return Weight(len(shared) - 1)
+        return False
 
     for op in operations:
         if op.name in SKIPPED:
@@ -89,12 +90,24 @@ def to_circuit(operations, n_qubits: int) -> TapeCircuit:
         wires = tuple(int(w) for w in op.wires)
         if op.name == "StatePrep":
             amplitudes = op.data[0]
-            params = tuple(source(amplitudes[..., i]) for i in range(2 ** len(wires)))
-            gates.append(Operation(STATE_PREP, wires, params))
+            layout.append((STATE_PREP, wires, tuple(is_batched(amplitudes[..., i]) for i in range(2 ** len(wires)))))
         else:
-            gates.append(Operation(GATES[op.name], wires, tuple(source(v) for v in op.data)))
-    circuit = Circuit(max(n_qubits, 1), tuple(gates), len(batched), ((len(shared),),) if shared else ())
-    return TapeCircuit(circuit, batched, shared, phases)
+            layout.append((GATES[op.name], wires, tuple(is_batched(v) for v in op.data)))
+    return TapeCircuit(_circuit(tuple(layout), max(n_qubits, 1)), batched, shared, phases)
+
+
+@lru_cache(maxsize=256)
+def _circuit(layout: tuple, n_qubits: int) -> Circuit:
+    """The circuit of a tape's gates, each (gate, wires, which angles are broadcast): inputs and weights
+    numbered in order. Cached, so a tape of a known structure costs no circuit building or hashing."""
+    gates, n_inputs, n_weights = [], 0, 0
+    for gate, wires, broadcast in layout:
+        params = []
+        for batched in broadcast:
+            params.append(Input(n_inputs) if batched else Weight(n_weights))
+            n_inputs, n_weights = n_inputs + batched, n_weights + (not batched)
+        gates.append(Operation(gate, wires, tuple(params)))
+    return Circuit(n_qubits, tuple(gates), n_inputs, ((n_weights,),) if n_weights else ())
 
 
 def qml_ndim(value) -> int:
