@@ -188,11 +188,27 @@ def _prefix_factors(recipe: Recipe, table: OneQubitTable, device) -> torch.Tenso
 
 def _group_matrices(gate: str, members: tuple[Step, ...], angles: torch.Tensor, dtype) -> torch.Tensor:
     """(m, 2, 2) for shared `angles` (n_shared,), (batch, m, 2, 2) for joined ones (batch, n_joined)."""
-    columns = constant(tuple(s.columns for s in members), torch.long, angles.device)
-    matrices = gate_matrix(gate, angles[..., columns], 1, dtype)
+    matrices = gate_matrix(gate, _columns(tuple(s.columns for s in members), angles), 1, dtype)
     if matrices.dim() == 2:  # a gate without parameters
         return matrices.expand(*angles.shape[:-1], len(members), 2, 2)
     return matrices
+
+
+def _columns(columns: tuple[tuple[int, ...], ...], angles: torch.Tensor) -> torch.Tensor:
+    """angles[..., columns]: (…, m, p); a view where the columns are consecutive (an index's backward costs more)."""
+    first = _first_of_consecutive(columns)
+    if first is None:
+        return angles[..., constant(columns, torch.long, angles.device)]
+    m, p = len(columns), len(columns[0])
+    return angles[..., first : first + m * p].reshape(*angles.shape[:-1], m, p)
+
+
+@lru_cache(maxsize=512)
+def _first_of_consecutive(columns: tuple[tuple[int, ...], ...]) -> int | None:
+    """The first column where `columns`, read in order, are consecutive; else None."""
+    flat = [c for group in columns for c in group]
+    first = flat[0] if flat else 0
+    return first if flat == list(range(first, first + len(flat))) else None
 
 
 def _wire_products(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:

@@ -57,6 +57,16 @@ class Program:
     def scaled_weights(self) -> bool:
         return any(scale != 1 for scale in self.weight_scales)
 
+    @cached_property  # read on every call
+    def weights_as_they_are(self) -> bool:
+        """Whether the shared angles are the weights themselves: no constants, each weight once, in order, unscaled."""
+        return not self.const_values and self.weight_indices == tuple(range(self.n_weights)) and not self.scaled_weights
+
+    @cached_property  # read on every call
+    def inputs_as_they_are(self) -> bool:
+        """Whether the batched angles are the inputs themselves: each input once, in order, as it is."""
+        return self.plain_inputs and self.factor_indices == tuple((i,) for i in range(self.n_inputs))
+
     @property
     def n_shared(self) -> int:
         return len(self.const_values) + len(self.weight_indices)
@@ -66,12 +76,9 @@ class Program:
 
         `inputs`: (batch, n_inputs) real; `weights`: (n_weights,) real of the same dtype.
         """
-        consts = constant(self.const_values, weights.dtype, weights.device)
-        index = constant(self.weight_indices, torch.long, weights.device)
-        picked = weights[index]
-        if self.scaled_weights:
-            picked = picked * constant(self.weight_scales, weights.dtype, weights.device)
-        shared = torch.cat([consts, picked])
+        # Where angles are the weights or inputs as they are, no index is taken: its backward pass (a
+        # scatter into zeros) cost more than the rest of a small circuit's angles.
+        shared = weights if self.weights_as_they_are else self._shared_angles(weights)
         if not self.input_scales:
             return shared, None
         dev, dt = weights.device, weights.dtype
@@ -79,7 +86,9 @@ class Program:
         scale = constant(self.factor_scales, dt, dev)
         shift = constant(self.factor_shifts, dt, dev)
         outer = constant(self.input_scales, dt, dev)
-        if idx.shape[1] == 1:  # one input per angle (the common case): one affine map, fewer autograd steps
+        if self.inputs_as_they_are:
+            batched = inputs
+        elif idx.shape[1] == 1:  # one input per angle (the common case): one affine map, fewer autograd steps
             batched = inputs[:, idx[:, 0]]
             if not self.plain_inputs:
                 batched = batched * (scale[:, 0] * outer) + shift[:, 0] * outer
@@ -88,6 +97,14 @@ class Program:
             batched = factors.prod(-1) * outer
         joined = torch.cat([shared.expand(inputs.shape[0], -1), batched], dim=1)
         return shared, joined
+
+    def _shared_angles(self, weights: torch.Tensor) -> torch.Tensor:
+        """The constants, then the weights as the gates read them (picked, repeated, scaled)."""
+        consts = constant(self.const_values, weights.dtype, weights.device)
+        picked = weights[constant(self.weight_indices, torch.long, weights.device)]
+        if self.scaled_weights:
+            picked = picked * constant(self.weight_scales, weights.dtype, weights.device)
+        return torch.cat([consts, picked])
 
 
 @lru_cache(maxsize=256)
