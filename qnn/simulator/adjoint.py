@@ -96,10 +96,12 @@ class _AdjointMeasure(torch.autograd.Function):
         (state, ctx.state), (kept, ctx.kept) = (ctx.state, None), (ctx.kept, None)
         if state is None:
             state, kept = _final_state(run, factors, matrices, ctx.copies, ctx.device)
-        bra, grads = _sweep(run, state, grad_values, matrices, kept)
+        needed = ctx.needs_input_grad[4:]  # per tensor: constant gates' matrices need no gradient
+        wanted = {i for i, need in zip(ctx.where, needed, strict=False) if need}
+        bra, grads = _sweep(run, state, grad_values, matrices, kept, wanted)
         grads = [grads[i] for i in ctx.where]
         if factors is not None:
-            grads.append(_factor_gradient(bra, factors, run.settings))
+            grads.append(_factor_gradient(bra, factors, run.settings) if needed[-1] else None)
         recycle(state)  # its memory (rewound states, maybe `bra`) is read by nothing now
         return None, None, None, None, *grads
 
@@ -171,7 +173,7 @@ def _right_products(factors: torch.Tensor) -> list[torch.Tensor]:
     return products[::-1]
 
 
-def _sweep(run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.Tensor]):
+def _sweep(run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.Tensor], wanted: set[int]):
     """Walk back through the plan, undoing each operation on |ψ⟩ and on conj(|λ⟩); the R of each operation.
 
     The adjoint state is kept conjugated, μ = conj(λ): then R = Σ μ_a ψ_c is a plain product and
@@ -179,11 +181,11 @@ def _sweep(run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.
     The operations of a commuting run (`Plan.commuting_runs`, e.g. a layer of blocks) get their R
     from the states after the run, each taken as the run's last operation: R = S conj(U), S the
     overlap after it (`_gradient`). |ψ⟩ is then rewound past the run only when an earlier operation
-    needs it: not past the first run with tensors (4 of 47 block products fewer per slice for the
+    needs it: not past the first run with wanted tensors (4 of 47 block products fewer per slice for the
     standard workload at 16 qubits), and not where the forward pass `kept` a copy of it (which is
     recycled once read).
-    Returns the conjugated adjoint state at the start and the gradient of each operation's tensor (None
-    for those without one).
+    Returns the conjugated adjoint state at the start and the gradient of each operation's tensor in
+    `wanted` (None for the others: constant gates, and operations without a tensor).
     """
     plan, n, settings = run.plan, run.plan.n_qubits, run.settings
     slices = _row_slices(state, settings)
@@ -196,11 +198,11 @@ def _sweep(run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.
         bra, spare = torch.empty_like(state), None
         for rows in slices:
             bra[rows] = adjoint_start(state[rows], run.observables, grad_values[rows])
-    first = min((i for i, m in enumerate(matrices) if m is not None), default=len(plan.ops))
+    first = min(wanted, default=len(plan.ops))
     terms = [None] * len(plan.ops)
     for ops in reversed(plan.commuting_runs):
         for i in ops:
-            if matrices[i] is not None:
+            if i in wanted:
                 overlap = _overlap(plan.ops[i], bra, state, n, spare, settings)
                 terms[i] = _gradient(plan.ops[i], overlap, matrices[i])
         copy = kept.pop(ops.start, None)

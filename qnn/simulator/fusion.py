@@ -177,6 +177,6 @@ def _freeze(op: list) -> Operation:
         return Block(lo, hi - lo + 1, tuple(steps))
     if kind == "permutation":
         return Permutation(tuple(steps))
-    if kind == "diagonal" and steps[0].gate == PHASE_RUN:
+    if kind == "diagonal" and steps[0].gate == PHASE_RUN and steps[0].batched:  # a shared one is one diagonal
         return PhaseRun(steps[0])
     return {"diagonal": Diagonal, "state_prep": StatePrep, "single": Single}[kind](steps[0])

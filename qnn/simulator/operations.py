@@ -36,7 +36,8 @@ class Diagonal:
 
 @dataclass(frozen=True)
 class PhaseRun(Diagonal):
-    """A run of diagonal gates (`qnn.simulator.phases`) whose tensor is its phase's coefficients, (…, 1 + k + k²).
+    """A run of diagonal gates reading inputs (`qnn.simulator.phases`), whose tensor is its phase's coefficients,
+    (batch, 1 + k + k²); a run without inputs is a `Diagonal`, one (2^k,) diagonal for the whole batch.
 
     The (…, 2^k) diagonal is computed from them where it is applied, a slice of the batch at a time: an IQP
     encoding's ten repeats at 20 qubits would otherwise hold ten diagonals as large as the state per sample.

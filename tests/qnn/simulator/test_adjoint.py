@@ -268,6 +268,30 @@ def test_the_state_is_rewound_only_where_no_copy_was_kept_and_an_earlier_operati
     assert len(products) == 6 * slices + 6 * slices + rewound
 
 
+@pytest.mark.parametrize("wanted", ["inputs", "weights"])
+@pytest.mark.parametrize("name", CIRCUITS)
+def test_gradients_of_only_the_inputs_or_only_the_weights_match_plain_autograd(name, wanted, generator):
+    circuit = CIRCUITS[name]()
+    x, w = values(circuit, generator)
+    x, w = (x, w.detach()) if wanted == "inputs" else (x.detach(), w)
+    leaf = x if wanted == "inputs" else w
+    observables = ["Z" * circuit.n_qubits, {"X" + "I" * (circuit.n_qubits - 1): 0.5}]
+    fast = run(circuit, observables, x, w, method="adjoint", dense_max_qubits=0)
+    plain = run(circuit, observables, x, w, method="backprop", fuse=0, product_state=False, dense_max_qubits=0)
+    (got,), (want,) = torch.autograd.grad(fast.sum(), leaf), torch.autograd.grad(plain.sum(), leaf)
+    torch.testing.assert_close(got, want, atol=1e-10, rtol=0)
+
+
+def test_a_state_is_not_rewound_for_gradients_nobody_asked_for(generator, monkeypatch):
+    """Inputs read only by the product state, weights constant: the adjoint state alone is rewound."""
+    circuit = layered()
+    x, w = values(circuit, generator, batch=2)
+    products = count_block_products(monkeypatch)
+    out = run(circuit, None, x, w.detach(), method="adjoint")
+    torch.autograd.grad(out.sum(), x)
+    assert len(products) == 6 + 6  # the forward pass, then the adjoint state undone past every block
+
+
 @pytest.mark.parametrize("copies", ["every slice", "two slices"])
 @pytest.mark.parametrize("name", ["layered", "reupload_deep", "iqp_layered"])
 @pytest.mark.parametrize("rows", [1, 3])
