@@ -67,3 +67,20 @@ def _kron_all(vectors: torch.Tensor) -> torch.Tensor:
     for v in vectors[1:]:
         state = torch.kron(state, v)
     return state
+
+
+# Every (lo, width) on 7 wires: in place, before one wire (as U ⊗ I₂) and on the last wires differ.
+@pytest.mark.parametrize("batched", [False, True])
+@pytest.mark.parametrize(("lo", "width"), [(lo, w) for w in (1, 2, 4) for lo in range(0, 8 - w)])
+def test_apply_block_matches_einsum(lo, width, batched):
+    n, d = 7, 2**width
+    state = _random_state(3, n, 0)
+    generator = torch.Generator().manual_seed(2)
+    matrix = torch.randn(*((3,) if batched else ()), d, d, dtype=torch.complex128, generator=generator)
+    left, right = 2**lo, 2 ** (n - lo - width)
+    spec = "bac,blcr->blar" if batched else "ac,blcr->blar"
+    expected = torch.einsum(spec, matrix, state.view(3, left, d, right)).reshape(3, -1)
+    torch.testing.assert_close(kernels.apply_block(state, matrix, lo, width), expected, atol=1e-12, rtol=0)
+    out = torch.empty_like(state)
+    assert kernels.apply_block(state, matrix, lo, width, out=out) is out
+    torch.testing.assert_close(out, expected, atol=1e-12, rtol=0)
