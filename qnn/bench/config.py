@@ -229,6 +229,18 @@ def restricted(config: SweepConfig, task_names: list[str]) -> SweepConfig:
     return replace(config, tasks=tasks, models=models)
 
 
+def restricted_to_models(config: SweepConfig, model_names: list[str]) -> SweepConfig:
+    """The sweep with these models only (by name; each with its ablation and matched MLP), on the tasks they
+    run on (to run a large sweep in parts, e.g. its cheap models first)."""
+    names = list(dict.fromkeys(model.name for model in config.models))
+    unknown = sorted(set(model_names) - set(names))
+    if unknown:
+        raise InvalidArgument(f"models must be among the sweep's ({', '.join(names)}); got {unknown}")
+    models = tuple(model for model in config.models if model.name in model_names)
+    tasks = tuple(task for task in config.tasks if any(m.runs_on(task, d) for m in models for d in task.dimensions))
+    return replace(config, tasks=tasks, models=models)
+
+
 def sweep_from_dict(data: Mapping[str, Any]) -> SweepConfig:
     """A `SweepConfig` from plain data (a parsed TOML or YAML file)."""
     data = dict(_table("sweep", data, SweepConfig))

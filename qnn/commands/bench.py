@@ -24,6 +24,13 @@ def add_command(commands) -> None:
         metavar="NAME[,NAME...]",
         help="run only these of the sweep's tasks (e.g. mnist_pca,linearly_separable), to run a large sweep in parts",
     )
+    bench.add_argument(
+        "--models",
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        metavar="NAME[,NAME...]",
+        help="run only these of the sweep's models (e.g. MLPClassifier,SVC; each with its ablation and matched MLP), "
+        "to run a large sweep in parts",
+    )
     bench.add_argument("--out", default="bench-out", help="folder of the database and report (default bench-out)")
     bench.add_argument(
         "--jobs",
@@ -69,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from qnn.bench import ResultStore, load_sweep, make_executor, presets, run_sweep
-    from qnn.bench.config import restricted
+    from qnn.bench.config import restricted, restricted_to_models
     from qnn.bench.report import DATABASE, summary_table, write_report
 
     if args.executor != "ray" and args.address:
@@ -77,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     config = load_sweep(args.config) if args.config else presets.preset(args.preset or "quick")
     if args.tasks:
         config = restricted(config, args.tasks)
+    if args.models:
+        config = restricted_to_models(config, args.models)
     if args.estimate:
         print(_estimate_text(config, args.jobs or _cpu_cores(), args.ray_workers, not args.quiet))
         return 0

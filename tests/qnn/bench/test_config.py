@@ -107,6 +107,19 @@ def test_restricted_keeps_the_named_tasks_and_the_models_that_run_on_them():
         restricted(full, ["digits"])
 
 
+def test_restricted_to_models_keeps_them_and_the_tasks_they_run_on():
+    from qnn.bench.config import restricted, restricted_to_models
+    from qnn.bench.presets import paper_best
+
+    full = restricted(paper_best(), ["linearly_separable"])
+    part = restricted_to_models(full, ["SVC", "IQPKernelClassifier"])
+    assert {model.name for model in part.models} == {"SVC", "IQPKernelClassifier"}
+    assert len(part.models) == sum(model.name in ("SVC", "IQPKernelClassifier") for model in full.models)
+    assert [task.name for task in part.tasks] == ["linearly_separable"]
+    with pytest.raises(InvalidArgument, match="models must be among the sweep's"):
+        restricted_to_models(full, ["SVM"])
+
+
 HARDER = TaskSpec("hidden_manifold", (10,), params={"manifold_dimension": 4}, variant="hidden_manifold_diff")
 EASIER = TaskSpec("hidden_manifold", (10,), params={"manifold_dimension": 2}, variant="hidden_manifold_diff")
 SWEEP = TaskSpec("hidden_manifold", (2, 10), params={"manifold_dimension": 4})
