@@ -220,10 +220,7 @@ def _check_every_model_runs(config: SweepConfig) -> None:
 def restricted(config: SweepConfig, task_names: list[str]) -> SweepConfig:
     """The sweep on these tasks only (by label: a variant's name selects its tasks), with the models that run on
     them (to run a large sweep in parts)."""
-    labels = list(dict.fromkeys(task.label for task in config.tasks))
-    unknown = sorted(set(task_names) - set(labels))
-    if unknown:
-        raise InvalidArgument(f"tasks must be among the sweep's ({', '.join(labels)}); got {unknown}")
+    _check_among("tasks", task_names, [task.label for task in config.tasks])
     tasks = tuple(task for task in config.tasks if task.label in task_names)
     models = tuple(model for model in config.models if any(model.runs_on(t, d) for t in tasks for d in t.dimensions))
     return replace(config, tasks=tasks, models=models)
@@ -232,13 +229,17 @@ def restricted(config: SweepConfig, task_names: list[str]) -> SweepConfig:
 def restricted_to_models(config: SweepConfig, model_names: list[str]) -> SweepConfig:
     """The sweep with these models only (by name; each with its ablation and matched MLP), on the tasks they
     run on (to run a large sweep in parts, e.g. its cheap models first)."""
-    names = list(dict.fromkeys(model.name for model in config.models))
-    unknown = sorted(set(model_names) - set(names))
-    if unknown:
-        raise InvalidArgument(f"models must be among the sweep's ({', '.join(names)}); got {unknown}")
+    _check_among("models", model_names, [model.name for model in config.models])
     models = tuple(model for model in config.models if model.name in model_names)
     tasks = tuple(task for task in config.tasks if any(m.runs_on(task, d) for m in models for d in task.dimensions))
     return replace(config, tasks=tasks, models=models)
+
+
+def _check_among(what: str, wanted: list[str], available: list[str]) -> None:
+    names = list(dict.fromkeys(available))
+    unknown = sorted(set(wanted) - set(names))
+    if unknown:
+        raise InvalidArgument(f"{what} must be among the sweep's ({', '.join(names)}); got {unknown}")
 
 
 def sweep_from_dict(data: Mapping[str, Any]) -> SweepConfig:
