@@ -128,3 +128,19 @@ def test_a_weight_only_run_differentiates_like_gate_by_gate_autograd(chunked, ge
     torch.testing.assert_close(fast, plain, atol=1e-10, rtol=0)
     for a, b in zip(torch.autograd.grad(fast.sum(), (x, w)), torch.autograd.grad(plain.sum(), (x, w)), strict=True):
         torch.testing.assert_close(a, b, atol=1e-9, rtol=0)
+
+
+def test_backprop_through_phase_runs_matches_gate_by_gate_autograd(generator):
+    """Autograd through the diagonal built as products (its last factor multiplied in place)."""
+    circuit = circuits.iqp_encoding(6, n_repeats=2) + circuits.strongly_entangling(6, 1)
+    assert any(isinstance(op, PhaseRun) for op in make_plan(compile_circuit(circuit), fuse=4).ops)
+    x = torch.rand(3, 6, dtype=torch.float64, generator=generator, requires_grad=True)
+    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
+    from qnn.observables import parse_observables
+
+    obs = parse_observables(["ZZIIII", {"XIIIII": 0.5}], 6)
+    runs = SimulatorBackend(method="backprop", dense_max_qubits=0).run(circuit, obs, x, w)
+    plain = SimulatorBackend(method="backprop", fuse=0, product_state=False, dense_max_qubits=0).run(circuit, obs, x, w)
+    torch.testing.assert_close(runs, plain, atol=1e-10, rtol=0)
+    for a, b in zip(torch.autograd.grad(runs.sum(), (x, w)), torch.autograd.grad(plain.sum(), (x, w)), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=0)
