@@ -11,8 +11,10 @@ and the work is batched across gates and layers: all one-qubit matrices of a gat
 chains multiplied in log₂(longest chain) batched products, Kronecker products built as outer products for all
 layers of a run at once. Runs of layers without inputs are multiplied into one matrix for the whole batch
 (2^(3n) work a layer, once); layers that read inputs are applied to each sample's state as two small products
-over halves of the wires, and their entanglers as a gather and a phase (2^(2n) work a layer). A 15-layer
-re-uploading step is then a few hundred tensor operations where the gate-by-gate engine needs thousands.
+over halves of the wires, and their entanglers as a gather and a phase (2^(2n) work a layer). Where those
+entanglers are constant (CZ, CNOT, …), a run of such layers is one autograd node whose backward is written
+out (`qnn.simulator.sweep`). A 15-layer re-uploading step is then about a hundred tensor operations where
+the gate-by-gate engine needs thousands.
 The path suits n ≤ `DENSE_MAX_QUBITS`, which `SimulatorBackend` takes as its default `dense_max_qubits`.
 
 Example:
@@ -37,6 +39,7 @@ from qnn.simulator.blocks import one_qubit_table
 from qnn.simulator.matrices import gate_matrix
 from qnn.simulator.program import Program, Step
 from qnn.simulator.recipe import table_layout
+from qnn.simulator.sweep import LayerEntanglers, sweep_layers
 
 DENSE_MAX_QUBITS = 5  # above this the per-layer 2^n × 2^n products cost more than the gate-by-gate engine
 
@@ -81,6 +84,21 @@ class DenseRecipe:
                 values = self.monomial_entanglers[k][0 if name == "permutation" else 1]
             tensor = torch.as_tensor(values, device=device)
             self._tensors[key] = tensor if name in ("permutation", "rows") else tensor.to(dtype)
+        return self._tensors[key]
+
+    def layer_entanglers(self, layers: tuple[int, ...], dtype: torch.dtype, device) -> LayerEntanglers:
+        """The monomial entanglers of `layers` stacked for `sweep_layers` (`monomial_entanglers` not None)."""
+        key = ("sweep", layers, dtype, str(device))
+        if key not in self._tensors:
+            chosen = [self.monomial_entanglers[k] for k in layers]
+            d = 2**self.n_qubits
+            permutations = phases = None
+            if not all(_is_identity(permutation) for permutation, _ in chosen):
+                permutations = torch.as_tensor(np.stack([permutation for permutation, _ in chosen]), device=device)
+            if any(phase is not None for _, phase in chosen):
+                rows = [np.ones(d) if phase is None else phase for _, phase in chosen]
+                phases = torch.as_tensor(np.stack(rows), device=device).to(dtype)
+            self._tensors[key] = LayerEntanglers(permutations, phases)
         return self._tensors[key]
 
     @property
@@ -207,6 +225,9 @@ def dense_states(recipe: DenseRecipe, shared: torch.Tensor, joined, batch: int, 
         # One matrix per sample: apply each layer to the states, D² work a layer, never D³.
         gates = table.shared[rows][None] if table.batched is None else table.joined[:, rows]  # inputs: entanglers
         factors = _chain_products(gates, dtype)  # (1 or batch, layers, n_qubits, 2, 2)
+        if recipe.monomial_entanglers is not None and recipe.n_qubits > 1 and factors.shape[0] == batch:
+            state = _sweep(recipe, factors, layers, state, dtype)
+            continue
         if state is None:  # |0…0⟩: the first layer's product state is the Kronecker product of first columns
             state = _kron(factors[:, 0, :, :, :1])[..., 0]
             state = _entangle_state(recipe, layers[0], angles, state, dtype)
@@ -224,6 +245,18 @@ def dense_states(recipe: DenseRecipe, shared: torch.Tensor, joined, batch: int, 
         state = torch.zeros(1, d, dtype=dtype, device=angles.device)
         state[:, 0] = 1
     return state.expand(batch, d) if state.shape[0] != batch else state
+
+
+def _sweep(recipe: DenseRecipe, factors: torch.Tensor, layers, state: torch.Tensor | None, dtype) -> torch.Tensor:
+    """(batch, D) states after a run of per-sample layers with constant permuting entanglers, as one autograd
+    node (`sweep_layers`): `factors` (batch, layers, n_qubits, 2, 2), `state` (1 or batch, D) or None for |0…0⟩."""
+    batch, d, high = factors.shape[0], 2**recipe.n_qubits, (recipe.n_qubits + 1) // 2
+    upper, lower = (_kron(part) for part in factors.transpose(0, 1).split([high, recipe.n_qubits - high], dim=2))
+    if state is None:
+        state = torch.zeros(1, d, dtype=dtype, device=factors.device)
+        state[:, 0] = 1
+    entanglers = recipe.layer_entanglers(layers, dtype, factors.device)
+    return sweep_layers(state.expand(batch, d).contiguous(), upper, lower, entanglers)
 
 
 def _apply_split(u_high: torch.Tensor, u_low: torch.Tensor | None, state: torch.Tensor) -> torch.Tensor:
@@ -305,7 +338,9 @@ def _chain_products(chain: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         if chain.shape[-3] % 2:
             eye = torch.eye(2, dtype=dtype, device=chain.device).expand(*chain.shape[:-3], 1, 2, 2)
             chain = torch.cat([chain, eye], dim=-3)
-        chain = chain[..., 1::2, :, :] @ chain[..., 0::2, :, :]  # later gates act after earlier ones
+        # Pairs by unbind, not strided slices: a slice's backward fills a zero tensor the size of the chain.
+        earlier, later = chain.unflatten(-3, (-1, 2)).unbind(-3)
+        chain = later @ earlier  # later gates act after earlier ones
     return chain[..., 0, :, :]
 
 
