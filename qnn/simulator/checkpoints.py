@@ -4,8 +4,9 @@ The backward pass needs the state before each commuting run of operations (`Plan
 that an earlier operation depends on, and rewinds the final state to get it: a matrix product per
 block. A copy kept by the forward pass replaces that rewinding. Copies are made per slice of the
 batch (`engine.batch_slices`), so they come in slice-sized pieces: as many as fit in the room the
-memory target leaves beside the final states and the working slices, which is none where one slice
-is the whole batch (up to 10 qubits at batch 256) and almost two batched states at 16 qubits.
+memory target (3 batched states, or 256 MiB where that is more) leaves beside the final states and the
+working slices: every copy a step can use where states are small, almost two batched states at
+16 qubits.
 """
 
 from __future__ import annotations
@@ -34,13 +35,15 @@ def checkpoints(
     """The copies to keep: the costliest runs to rewind first, each in as many slices as the room allows.
 
     The room is what keeps the step's estimate (`memory.estimate_bytes`, adjoint) within
-    `settings.step_states` batched states and within `limit` (None: the device's free memory).
+    `settings.step_states` batched states or `settings.step_floor_bytes`, whichever is more, and within
+    `limit` (None: the device's free memory).
     """
     device = torch.device(device)
     rows = min(batch, slice_rows(plan.n_qubits, dtype, device, settings))
     copy = state_bytes(plan.n_qubits, rows, dtype)  # one slice's (the last may be smaller)
     base = estimate_bytes(plan, batch, dtype, "adjoint", device, settings)
-    room = settings.step_states * state_bytes(plan.n_qubits, batch, dtype) - base
+    target = max(settings.step_states * state_bytes(plan.n_qubits, batch, dtype), settings.step_floor_bytes)
+    room = target - base
     runs = plan.rewound_runs if room >= copy else ()
     if not runs:
         return ()

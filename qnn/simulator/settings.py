@@ -26,6 +26,9 @@ class SimulatorSettings:
     # An adjoint training step keeps copies of earlier states (`checkpoints`) only while its estimated
     # peak stays within this many batched states (the simulator's memory target).
     step_states: float = 3
+    # ... or within this many bytes, where that is more: copies replace rewinding, so small states keep
+    # every copy they can use (measured on one core, training steps 4-13% faster at 6-14 qubits, batch 256).
+    step_floor_bytes: int = 256 * MiB
     # States larger than this are rewound in place `chunks` slices of the batch at a time in the adjoint
     # sweep, each slice needing a temporary of its own size; smaller ones alternate with a spare state.
     chunk_above_bytes: int = 32 * MiB

@@ -252,10 +252,11 @@ def test_the_state_is_rewound_only_where_no_copy_was_kept_and_an_earlier_operati
     before the last layer and rewinds it past the middle one only, the second past both."""
     circuit = layered()
     x, w = values(circuit, generator, batch=2)
-    tuning = SimulatorSettings(step_states=step_states)
+    tuning = SimulatorSettings(step_states=step_states, step_floor_bytes=0)
     limit = None
     if copies:
-        tuning = SimulatorSettings(step_states=step_states, slice_bytes=2**circuit.n_qubits * 16)  # one sample a slice
+        # one sample a slice
+        tuning = SimulatorSettings(step_states=step_states, step_floor_bytes=0, slice_bytes=2**circuit.n_qubits * 16)
         plan = run_plan_of(circuit, None)
         copy = memory.state_bytes(circuit.n_qubits, 1, torch.complex128)
         base = memory.estimate_bytes(plan, 2, torch.complex128, "adjoint", torch.device("cpu"), tuning)

@@ -45,10 +45,23 @@ def test_a_memory_limit_leaves_fewer_copies_or_none():
     assert checkpoints(plan, 256, dtype, CPU, base + copy - 1, DEFAULTS) == ()
 
 
-def test_no_copies_where_one_slice_is_the_whole_batch():
+def test_no_copies_within_three_states_where_one_slice_is_the_whole_batch():
     """At 8 qubits the working states are the batch's own size: the final, adjoint and spare states
     (and four slices in the estimate) leave no room under 3 states."""
-    assert checkpoints(standard_plan(8), 256, torch.complex64, CPU, 2**40, DEFAULTS) == ()
+    states_only = SimulatorSettings(step_floor_bytes=0)
+    assert checkpoints(standard_plan(8), 256, torch.complex64, CPU, 2**40, states_only) == ()
+
+
+def test_small_states_keep_every_copy_within_the_floor():
+    """8 qubits at batch 256 in complex64 (512 KiB a state): the 256 MiB floor holds a copy before every
+    run the backward pass would rewind; a floor just below the estimate with one copy keeps one."""
+    plan, dtype = standard_plan(8), torch.complex64
+    kept = checkpoints(plan, 256, dtype, CPU, 2**40, DEFAULTS)
+    assert [c.op for c in kept] == [run.start for run in plan.rewound_runs] and len(kept) > 1
+    assert all(c.slices == 1 for c in kept)  # one slice is the whole batch
+    base = memory.estimate_bytes(plan, 256, dtype, "adjoint", CPU)
+    one_copy = SimulatorSettings(step_floor_bytes=base + memory.state_bytes(8, 256, dtype))
+    assert checkpoints(plan, 256, dtype, CPU, 2**40, one_copy) == kept[:1]
 
 
 def test_a_circuit_without_layers_to_rewind_keeps_no_copies():
