@@ -235,6 +235,20 @@ def restricted_to_models(config: SweepConfig, model_names: list[str]) -> SweepCo
     return replace(config, tasks=tasks, models=models)
 
 
+def restricted_to_dimensions(config: SweepConfig, dimensions: list[int]) -> SweepConfig:
+    """The sweep at these input dimensions only, on the tasks that sweep them and with the models that run there
+    (to run a large sweep in parts, e.g. its cheap dimensions first)."""
+    swept = sorted({d for task in config.tasks for d in task.dimensions})
+    _check_among("dimensions", [str(d) for d in dimensions], [str(d) for d in swept])
+    tasks = tuple(
+        replace(task, dimensions=tuple(d for d in task.dimensions if d in dimensions))
+        for task in config.tasks
+        if any(d in dimensions for d in task.dimensions)
+    )
+    models = tuple(model for model in config.models if any(model.runs_on(t, d) for t in tasks for d in t.dimensions))
+    return replace(config, tasks=tasks, models=models)
+
+
 def _check_among(what: str, wanted: list[str], available: list[str]) -> None:
     names = list(dict.fromkeys(available))
     unknown = sorted(set(wanted) - set(names))

@@ -31,6 +31,12 @@ def add_command(commands) -> None:
         help="run only these of the sweep's models (e.g. MLPClassifier,SVC; each with its ablation and matched MLP), "
         "to run a large sweep in parts",
     )
+    bench.add_argument(
+        "--dimensions",
+        type=_dimension_list,
+        metavar="D[,D...]",
+        help="run only these input dimensions of the sweep's tasks (e.g. 15,16), to run a large sweep in parts",
+    )
     bench.add_argument("--out", default="bench-out", help="folder of the database and report (default bench-out)")
     bench.add_argument(
         "--jobs",
@@ -65,6 +71,13 @@ def add_command(commands) -> None:
     bench.set_defaults(run=run)
 
 
+def _dimension_list(text: str) -> list[int]:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and int(part) > 0 for part in parts):
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas (e.g. 15,16), got {text!r}")
+    return [int(part) for part in parts]
+
+
 def _cpu_cores() -> int:
     import os
 
@@ -76,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from qnn.bench import ResultStore, load_sweep, make_executor, presets, run_sweep
-    from qnn.bench.config import restricted, restricted_to_models
+    from qnn.bench.config import restricted, restricted_to_dimensions, restricted_to_models
     from qnn.bench.report import DATABASE, summary_table, write_report
 
     if args.executor != "ray" and args.address:
@@ -86,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         config = restricted(config, args.tasks)
     if args.models:
         config = restricted_to_models(config, args.models)
+    if args.dimensions:
+        config = restricted_to_dimensions(config, args.dimensions)
     if args.estimate:
         print(_estimate_text(config, args.jobs or _cpu_cores(), args.ray_workers, not args.quiet))
         return 0

@@ -168,3 +168,31 @@ def test_restricted_selects_a_variant_by_its_label():
     )
     part = restricted(full, ["hidden_manifold_diff"])
     assert part.tasks == (HARDER, EASIER) and [m.name for m in part.models] == ["SVC"]
+
+
+def test_restricted_to_dimensions_keeps_those_of_each_task_and_the_same_fits():
+    from qnn.bench.config import restricted_to_dimensions
+    from qnn.bench.presets import paper_best, preset
+    from qnn.bench.protocol import stage_jobs
+
+    full = paper_best()
+    part = restricted_to_dimensions(full, [15, 16])
+    sweeping = {t.label: tuple(d for d in t.dimensions if d in (15, 16)) for t in full.tasks}
+    assert {task.label: task.dimensions for task in part.tasks} == {k: v for k, v in sweeping.items() if v}
+    assert ("linearly_separable", (15, 16)) in {(task.label, task.dimensions) for task in part.tasks}
+    assert all(any(m.runs_on(t, d) for t in part.tasks for d in t.dimensions) for m in part.models)
+    with pytest.raises(InvalidArgument, match="dimensions must be among the sweep's"):
+        restricted_to_dimensions(full, [99])
+
+    class NothingStored:
+        def get(self, key):
+            return None
+
+        def failure(self, key):
+            return None
+
+    quick = preset("quick")
+    d = quick.tasks[0].dimensions[-1]
+    keys = {job.key for job in stage_jobs(restricted_to_dimensions(quick, [d]), NothingStored(), "models", "cv")}
+    same_dimension = {job.key for job in stage_jobs(quick, NothingStored(), "models", "cv") if job.dimension == d}
+    assert keys and keys <= same_dimension  # a part's fits are the full sweep's: resuming either skips them

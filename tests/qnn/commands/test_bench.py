@@ -43,6 +43,21 @@ def test_bench_then_report(tmp_path, capsys):
     assert "report.md" in capsys.readouterr().out and (tmp_path / "out" / "report.md").exists()
 
 
+def test_a_part_of_the_dimensions_runs_first_and_the_whole_sweep_then_skips_it(tmp_path, capsys):
+    (tmp_path / "sweep.toml").write_text(SWEEP)
+    args = ["bench", "--config", str(tmp_path / "sweep.toml"), "--out", str(tmp_path / "out"), "--jobs", "1"]
+    assert main([*args, "--quiet", "--no-report", "--dimensions", "3"]) == 0
+    assert set(read_results(tmp_path / "out" / "results.sqlite")["dimension"]) == {3}
+    capsys.readouterr()
+    assert main([*args, "--quiet", "--no-report"]) == 0
+    assert "10 fits run (0 failed), 10 already" in capsys.readouterr().out  # d=2 only; d=3 was done
+    assert main([*args, "--dimensions", "4"]) == 2
+    assert "dimensions must be among the sweep's (2, 3); got ['4']" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*args, "--dimensions", "3,x"])
+    assert "expected positive integers separated by commas" in capsys.readouterr().err
+
+
 def test_report_without_results_says_so(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "no results database" in capsys.readouterr().err
