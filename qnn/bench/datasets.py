@@ -50,6 +50,7 @@ def load_split(
     PCA features of the shipped data (at most 10) and subsamples `n_samples` points (None: all); `digits` projects
     scikit-learn's 8x8 digits onto `dimension` principal components of the training split (64: raw pixels); `csv`
     reads `params["path"]` (features, then the label in the last column) and keeps the first `dimension` features.
+    `linearly_separable` with `params={"draws": "paper"}` is the paper's own draw (`qnn.bench.paper_draws`).
     """
     params = dict(params or {})
     counted = isinstance(test_size, int | np.integer) and not isinstance(test_size, bool)
@@ -58,6 +59,8 @@ def load_split(
     if isinstance(dimension, bool) or not isinstance(dimension, int) or dimension < 1:
         raise ValueError(f"dimension must be a positive integer, got {dimension!r}")
     rng = np.random.default_rng(seed)
+    if task == "linearly_separable" and "draws" in params:
+        return _paper_draws(params, dimension, n_samples, test_size)
     if task in GENERATORS:
         if n_samples is None:
             raise ValueError(f"n_samples must be a positive integer for the synthetic task {task!r}, got None")
@@ -70,6 +73,20 @@ def load_split(
     if task == "csv":
         return _csv(params, dimension, n_samples, seed, test_size)
     raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
+
+
+def _paper_draws(params: dict, dimension: int, n_samples: int | None, test_size) -> Split:
+    """The paper's one draw of the linearly separable task (`qnn.bench.paper_draws`): the same for every seed."""
+    from qnn.bench.paper_draws import PAPER_SAMPLES, PAPER_TEST_SIZE, paper_linearly_separable
+
+    if params != {"draws": "paper"}:
+        raise ValueError(f"linearly_separable takes draws = 'paper' and no other parameter with it, got {params!r}")
+    if n_samples != PAPER_SAMPLES or test_size != PAPER_TEST_SIZE:
+        raise ValueError(
+            f"the paper's draws hold {PAPER_SAMPLES} samples with test_size {PAPER_TEST_SIZE}, "
+            f"got n_samples={n_samples!r} and test_size={test_size!r}"
+        )
+    return paper_linearly_separable(dimension)
 
 
 def _split(X, y, seed: int, test_size: float) -> Split:
