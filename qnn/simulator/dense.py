@@ -123,21 +123,16 @@ def dense_recipe(program: Program) -> DenseRecipe:
 
     A multi-qubit gate joins the current layer's entanglers; a one-qubit gate joins its wire's chain in the
     current layer unless one of those entanglers acts on its wire, which starts a new layer. Gates that
-    change places act on different wires, so they commute and the product is unchanged.
+    change places act on different wires, so they commute and the product is unchanged. Where starting a
+    new layer after any entangler gives fewer chain slots (layers × longest chain), that grouping is used:
+    in data re-uploading with CZs on alternating pairs, the untouched end wires would otherwise gather
+    two layers' gates, and every chain would be padded to twice its length.
     """
     steps = list(program.steps)
     state_prep = steps.pop(0) if steps and steps[0].gate == STATE_PREP else None
-    one_qubit, layers, entanglers = [], [[[] for _ in range(program.n_qubits)]], [[]]
-    for step in steps:
-        if len(step.wires) > 1:
-            entanglers[-1].append(step)
-            continue
-        if any(step.wires[0] in gate.wires for gate in entanglers[-1]):
-            layers.append([[] for _ in range(program.n_qubits)])
-            entanglers.append([])
-        layers[-1][step.wires[0]].append(len(one_qubit))
-        one_qubit.append(step)
-    longest = max(1, max(len(chain) for layer in layers for chain in layer))
+    groupings = [_layers(steps, program.n_qubits, after_any) for after_any in (False, True)]
+    one_qubit, layers, entanglers = min(groupings, key=lambda g: len(g[1]) * _longest(g[1]))
+    longest = _longest(layers)
     chains = np.full((len(layers), program.n_qubits, longest), -1, dtype=np.int64)
     for k, layer in enumerate(layers):
         for w, chain in enumerate(layer):
@@ -177,6 +172,26 @@ def dense_recipe(program: Program) -> DenseRecipe:
         monomial,
         tuple(runs),
     )
+
+
+def _layers(steps, n_qubits: int, after_any: bool):
+    """(one-qubit steps, per layer the chains of indices into them, per layer its entanglers): a one-qubit gate
+    starts a new layer after an entangler on its wire, or with `after_any` after any entangler."""
+    one_qubit, layers, entanglers = [], [[[] for _ in range(n_qubits)]], [[]]
+    for step in steps:
+        if len(step.wires) > 1:
+            entanglers[-1].append(step)
+            continue
+        if any(after_any or step.wires[0] in gate.wires for gate in entanglers[-1]):
+            layers.append([[] for _ in range(n_qubits)])
+            entanglers.append([])
+        layers[-1][step.wires[0]].append(len(one_qubit))
+        one_qubit.append(step)
+    return one_qubit, layers, entanglers
+
+
+def _longest(layers) -> int:
+    return max(1, max(len(chain) for layer in layers for chain in layer))
 
 
 def _monomial(block: np.ndarray) -> tuple[np.ndarray, np.ndarray | None] | None:

@@ -80,6 +80,19 @@ def test_layers_are_regrouped_in_order():
     assert dense_recipe(compile_circuit(c)).chains.shape == (1, 3, 1)
 
 
+def test_the_grouping_with_fewer_chain_slots_is_chosen():
+    # Re-uploading: CZs on (1, 2) leave the end wires free, whose next gates would join the layer; a new
+    # layer after any entangler keeps every chain at two gates (input, then weight rotation).
+    assert dense_recipe(compile_circuit(reuploading_circuit(4, 3))).chains.shape == (4, 4, 2)
+    # A gate after an entangler on other wires: one layer of three-gate chains (3 slots), not two of two (4).
+    rx = Operation("RX", (0,), (Input(0),))
+    c = Circuit.of(3, [rx, rx, Operation("CNOT", (1, 2)), rx], n_inputs=1)
+    assert dense_recipe(compile_circuit(c)).chains.shape == (1, 3, 3)
+    x = np.array([[0.3], [1.1]])
+    ours = dense(c, x, np.zeros(0)).numpy()
+    np.testing.assert_allclose(ours[1], reference_state(c, x[1], np.zeros(0)), atol=1e-12, rtol=0)
+
+
 def test_the_backend_chooses_the_dense_path_for_small_circuits_it_runs_faster():
     small = compile_circuit(reuploading_circuit(4, 3))
     wide = compile_circuit(reuploading_circuit(6, 2))
