@@ -101,6 +101,27 @@ class DenseRecipe:
             self._tensors[key] = LayerEntanglers(permutations, phases)
         return self._tensors[key]
 
+    def run_positions(self, layers: tuple[int, ...], device) -> tuple[tuple[str, int | None, torch.Tensor], ...] | None:
+        """Per chain position of a run of layers, (source, first, rows) where every wire's gate there comes from
+        one part of the table: "shared" (with the identity) or "batched"; rows (layers, n_qubits) index that part,
+        and `first` is set where they are consecutive (a view, not a gather). None where a position mixes them."""
+        key = ("positions", layers, None, str(device))
+        if key not in self._tensors:
+            identity = sum(len(members) for _, members in self.shared_groups)  # the identity's row
+            rows, found = self.rows[layers[0] : layers[-1] + 1], []
+            for position in range(rows.shape[-1]):
+                at = rows[..., position]
+                source = "shared" if (at <= identity).all() else "batched" if (at > identity).all() else None
+                if source is None:
+                    found = None
+                    break
+                at = at if source == "shared" else at - identity - 1
+                flat = at.ravel()
+                first = int(flat[0]) if (np.diff(flat) == 1).all() else None
+                found.append((source, first, torch.as_tensor(at, device=device)))
+            self._tensors[key] = None if found is None else tuple(found)
+        return self._tensors[key]
+
     @property
     def n_batched_layers(self) -> int:
         """Layers that read inputs (one matrix per sample each)."""
@@ -238,8 +259,12 @@ def dense_states(recipe: DenseRecipe, shared: torch.Tensor, joined, batch: int, 
             state = product[..., 0] if state is None else _apply(product, state)
             continue
         # One matrix per sample: apply each layer to the states, D² work a layer, never D³.
-        gates = table.shared[rows][None] if table.batched is None else table.joined[:, rows]  # inputs: entanglers
-        factors = _chain_products(gates, dtype)  # (1 or batch, layers, n_qubits, 2, 2)
+        positions = None if table.batched is None else recipe.run_positions(layers, shared.device)
+        if positions is not None:
+            factors = _chain_by_position(table, positions)
+        else:
+            gates = table.shared[rows][None] if table.batched is None else table.joined[:, rows]  # inputs: entanglers
+            factors = _chain_products(gates, dtype)  # (1 or batch, layers, n_qubits, 2, 2)
         if recipe.monomial_entanglers is not None and recipe.n_qubits > 1 and factors.shape[0] == batch:
             state = _sweep(recipe, factors, layers, state, dtype)
             continue
@@ -272,6 +297,22 @@ def _sweep(recipe: DenseRecipe, factors: torch.Tensor, layers, state: torch.Tens
         state[:, 0] = 1
     entanglers = recipe.layer_entanglers(layers, dtype, factors.device)
     return sweep_layers(state.expand(batch, d).contiguous(), upper, lower, entanglers)
+
+
+def _chain_by_position(table, positions) -> torch.Tensor:
+    """(1 or batch, layers, n_qubits, 2, 2) chain products where each chain position reads one part of the table:
+    shared gates once for the batch, per-sample ones as a view where their rows are consecutive. This skips
+    joining the two parts per sample and gathering from the join (whose backward is a scatter)."""
+    product = None
+    for source, first, rows in positions:
+        if source == "shared":
+            gates = table.shared[rows]  # (layers, n_qubits, 2, 2), broadcast over the batch
+        elif first is not None:
+            gates = table.batched[:, first : first + rows.numel()].unflatten(1, rows.shape)
+        else:
+            gates = table.batched[:, rows]
+        product = gates if product is None else gates @ product  # later positions act after earlier ones
+    return product if product.dim() == 5 else product[None]
 
 
 def _apply_split(u_high: torch.Tensor, u_low: torch.Tensor | None, state: torch.Tensor) -> torch.Tensor:

@@ -128,6 +128,48 @@ def test_layer_values_and_gradients_match_the_adjoint_engine(observables, genera
         torch.testing.assert_close(ga, gb, atol=1e-10, rtol=0)
 
 
+def _two_layers(first_gates):
+    """Two layers of `first_gates` (gate, wire, source) then a weight RZ on each wire, CZ between them."""
+    ops = []
+    for layer in range(2):
+        for gate, wire, source in first_gates:
+            ops.append(Operation(gate, (wire,), (source(2 * layer + wire),)))
+        ops += [Operation("RZ", (w,), (Weight(4 + 2 * layer + w),)) for w in range(2)]
+        ops.append(Operation("CZ", (0, 1)))
+    return Circuit.of(2, ops, n_inputs=4, weight_shapes=[(8,)])
+
+
+CHAIN_POSITIONS = {
+    # per chain position, the gates of all wires read one part of the table, in consecutive rows: views
+    "consecutive": _two_layers([("RY", 0, Input), ("RY", 1, Input)]),
+    # two gate types read inputs: their rows interleave, so the first position is gathered
+    "gathered": _two_layers([("RX", 0, Input), ("RY", 1, Input)]),
+    # the first position mixes a per-sample and a shared gate: the joined table is gathered
+    "mixed": _two_layers([("RY", 0, Input), ("RY", 1, Weight)]),
+}
+
+
+@pytest.mark.parametrize("name", CHAIN_POSITIONS)
+def test_chain_positions_from_either_part_of_the_table_match_the_adjoint_engine(name, generator):
+    circuit = CHAIN_POSITIONS[name]
+    recipe = dense_recipe(compile_circuit(circuit))
+    positions = recipe.run_positions(recipe.runs[0][1], "cpu")
+    expected = {"consecutive": [("batched", 0), ("shared", 0)], "gathered": [("batched", None), ("shared", 0)]}
+    assert (None if positions is None else [(s, f) for s, f, _ in positions]) == expected.get(name)
+    fast = QuantumLayer(circuit, ["ZI", "XY"], dtype=torch.complex128, generator=generator)
+    slow = QuantumLayer(circuit, ["ZI", "XY"], backend=SimulatorBackend(dense_max_qubits=0), dtype=torch.complex128)
+    slow.load_state_dict(fast.state_dict())
+    x = torch.rand(3, 4, dtype=torch.float64, generator=generator, requires_grad=True)
+    a, b = fast(x), slow(x)
+    torch.testing.assert_close(a, b, atol=1e-10, rtol=0)
+    for ga, gb in zip(
+        torch.autograd.grad(a.square().sum(), (x, fast.weights)),
+        torch.autograd.grad(b.square().sum(), (x, slow.weights)),
+        strict=True,
+    ):
+        torch.testing.assert_close(ga, gb, atol=1e-10, rtol=0)
+
+
 def test_zero_amplitudes_are_refused():
     with pytest.raises(ValueError, match="non-zero feature vector"):
         dense(circuits.amplitude_encoding(2), np.zeros((1, 4)), np.zeros(0))
