@@ -146,14 +146,23 @@ def paper_comparison(summary: pd.DataFrame) -> pd.DataFrame:
     )
     ours = summary[["label", "task", "task_params", "dimension", "model", "test_mean", "test_std", "test_sem",
                     "n_seeds"]]  # fmt: skip
-    paper = paper.rename(columns={"variant": "label"})  # the paper's result folder: a variant's or a task's name
-    keys = ["label", "task", "task_params", "dimension", "model"]
+    # The published table names generator arguments, not which draw of the data (ours or the paper's own).
+    ours = ours.assign(published_params=[_published_params(p) for p in ours["task_params"]])
+    paper = paper.rename(columns={"variant": "label", "task_params": "published_params"})  # label: its result folder
+    keys = ["label", "task", "published_params", "dimension", "model"]
     joined = ours.merge(paper[[*keys, "paper_mean", "paper_std", "paper_sem", "results_source"]], on=keys)
+    joined = joined.drop(columns="published_params")
     joined["difference"] = joined["test_mean"] - joined["paper_mean"]
     joined["difference_se"] = (joined["test_sem"].fillna(0) ** 2 + joined["paper_sem"] ** 2) ** 0.5
     margin = joined["difference"].abs()
     joined["agrees"] = (margin <= AGREEMENT) | (margin <= 2 * joined["difference_se"])
     return joined.rename(columns={"results_source": "source"})
+
+
+def _published_params(task_params: str) -> str:
+    from qnn.bench.presets import published_params
+
+    return json.dumps(published_params(json.loads(task_params)), sort_keys=True)
 
 
 def summary_table(database: str | Path) -> str:

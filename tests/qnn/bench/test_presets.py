@@ -153,6 +153,16 @@ def test_paper_best_runs_each_published_row_on_its_own_task():
     assert count_jobs(config) == 5 * sum(len(model_variants(s)) for s in config.models)
 
 
+def test_the_paper_presets_run_linearly_separable_on_the_papers_own_draws():
+    for config in (presets.paper(), presets.paper_best()):
+        task = next(t for t in config.tasks if t.label == "linearly_separable")
+        assert task.params == {"draws": "paper"} and task.dimensions == tuple(range(2, 21))
+        assert task.n_samples == 300
+    best = presets.paper_best()
+    task = next(t for t in best.tasks if t.label == "linearly_separable")
+    assert sum(spec.runs_on(task, 2) for spec in best.models) == 9  # every published model at d = 2
+
+
 def test_paper_best_retrains_the_quanvolutional_classifier_on_bars_and_stripes():
     config = presets.paper_best()
     task = next(task for task in config.tasks if task.name == "bars_and_stripes")

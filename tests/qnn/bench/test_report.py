@@ -30,7 +30,7 @@ FITS = [
 ]
 
 
-def _write(path, fits, cv_rows=True):
+def _write(path, fits, cv_rows=True, task_params="{}"):
     with ResultStore(path) as store:
         for number, (task, d, model, family, base, seed, accuracy, joules) in enumerate(fits):
             row = {name: 0 for name in COLUMNS}
@@ -38,7 +38,7 @@ def _write(path, fits, cv_rows=True):
             row.update(config_hash=str(number), task=task, dimension=d, model=model, family=family, base_model=base,
                        seed=seed, fold="final", test_accuracy=accuracy, train_accuracy=1.0, joules=joules,
                        fit_seconds=joules / 10, energy_method="estimate", hyperparameters="{}", n_train=80,
-                       task_params="{}", variant=None)  # fmt: skip
+                       task_params=task_params, variant=None)  # fmt: skip
             store.add(row)
         if cv_rows:  # a cross-validation row must not count in the summary
             store.add({**row, "config_hash": "cv", "fold": "0", "test_accuracy": 0.0, "model": "Q"})
@@ -120,6 +120,14 @@ def test_agreement_is_within_three_points_or_two_standard_errors(tmp_path):
         compared = paper_comparison(summarise(read_results(path)))
         assert compared["test_sem"].iloc[0] == pytest.approx(abs(accuracies[1] - accuracies[0]) / 2)
         assert bool(compared["agrees"].iloc[0]) is agrees
+
+
+def test_fits_on_the_papers_own_draws_are_compared_with_the_published_cell(tmp_path):
+    fits = [("linearly_separable", 3, "SVC", "classical", "SVC", seed, 0.98, 1.0) for seed in range(2)]
+    _write(tmp_path / "results.sqlite", fits, cv_rows=False, task_params='{"draws": "paper"}')
+    compared = paper_comparison(summarise(read_results(tmp_path / "results.sqlite")))
+    assert list(compared["model"]) == ["SVC"] and list(compared["task_params"]) == ['{"draws": "paper"}']
+    assert compared["paper_mean"].iloc[0] == pytest.approx(0.983, abs=1e-3)
 
 
 def test_report_needs_final_fits(tmp_path):
