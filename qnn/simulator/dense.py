@@ -291,10 +291,13 @@ def _sweep(recipe: DenseRecipe, factors: torch.Tensor, layers, state: torch.Tens
     """(batch, D) states after a run of per-sample layers with constant permuting entanglers, as one autograd
     node (`sweep_layers`): `factors` (batch, layers, n_qubits, 2, 2), `state` (1 or batch, D) or None for |0…0⟩."""
     batch, d, high = factors.shape[0], 2**recipe.n_qubits, (recipe.n_qubits + 1) // 2
-    upper, lower = (_kron(part) for part in factors.transpose(0, 1).split([high, recipe.n_qubits - high], dim=2))
+    if state is None and len(layers) == 1:  # one layer on |0…0⟩: a product state, the first columns' Kronecker
+        # product (measured faster for one layer; for more, sweeping from |0…0⟩ costs fewer operations)
+        return _entangle_state(recipe, layers[0], None, _kron(factors[:, 0, :, :, :1])[..., 0], dtype)
     if state is None:
         state = torch.zeros(1, d, dtype=dtype, device=factors.device)
         state[:, 0] = 1
+    upper, lower = (_kron(part) for part in factors.transpose(0, 1).split([high, recipe.n_qubits - high], dim=2))
     entanglers = recipe.layer_entanglers(layers, dtype, factors.device)
     return sweep_layers(state.expand(batch, d).contiguous(), upper, lower, entanglers)
 
