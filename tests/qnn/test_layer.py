@@ -202,6 +202,15 @@ def test_bad_inputs_are_named(inputs, error, message):
         QuantumLayer(small_circuit())(inputs)
 
 
+def test_finite_inputs_whose_sum_overflows_are_accepted():
+    """The finiteness check sums the inputs first; a sum that overflows must not read as an inf entry."""
+    big = torch.tensor([[3e38, 3e38, -1.0]])
+    assert torch.isinf(big.sum())
+    assert torch.isfinite(QuantumLayer(small_circuit())(big)).all()
+    with pytest.raises(ValueError, match="NaN or inf"):
+        QuantumLayer(small_circuit())(torch.tensor([[float("inf"), float("-inf"), 0.0]]))  # the sum is NaN
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
