@@ -15,7 +15,7 @@ import torch
 from qnn.simulator.constants import constant
 from qnn.simulator.fusion import Block, Diagonal, PhaseRun, Plan, Single, StatePrep
 from qnn.simulator.matrices import constant_diagonal, gate_matrix, rotation_diagonal
-from qnn.simulator.phases import run_coefficients, run_diagonal
+from qnn.simulator.phases import constant_run_diagonal, run_coefficients, run_diagonal
 from qnn.simulator.program import PHASE_RUN, Step
 from qnn.simulator.recipe import Recipe
 
@@ -240,6 +240,8 @@ def _kron_wires(products: torch.Tensor) -> torch.Tensor:
 def step_diagonal(step: Step, shared, joined, dtype: torch.dtype) -> torch.Tensor:
     """(2**k,) or (batch, 2**k) diagonal of a diagonal gate or a shared phase run."""
     if step.gate == PHASE_RUN:
+        if not step.columns:
+            return constant_run_diagonal(step, dtype, shared.device)
         return run_diagonal(step, shared, joined, dtype)
     angles = step_angles(step, shared, joined)
     if angles.shape[-1] == 0:

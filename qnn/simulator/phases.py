@@ -97,6 +97,14 @@ def run_diagonal(step: Step, shared: torch.Tensor, joined, dtype: torch.dtype) -
     return phase_diagonal(run_coefficients(step, shared, joined), len(step.wires), dtype)
 
 
+@lru_cache(maxsize=256)
+def constant_run_diagonal(step: Step, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """The (2^k,) diagonal of a `PHASE_RUN` step without parameters (a layer of CZs, say), made once: it is the
+    same every call (15 CZ layers of an IQP variational step at 10 qubits were 3.5 ms of its forward pass).
+    Shared by every caller, so never written into."""
+    return run_diagonal(step, torch.zeros(0, dtype=torch.float64, device=device), None, dtype)
+
+
 def run_coefficients(step: Step, shared: torch.Tensor, joined) -> torch.Tensor:
     """The (1 + k + k²,) or (batch, 1 + k + k²) coefficients c₀, c_i, c_ij of a `PHASE_RUN` step's phase."""
     table = _coefficient_table(step)  # (n_gates + 1, 1 + k + k²): rows per gate, last row the constants

@@ -144,3 +144,23 @@ def test_backprop_through_phase_runs_matches_gate_by_gate_autograd(generator):
     torch.testing.assert_close(runs, plain, atol=1e-10, rtol=0)
     for a, b in zip(torch.autograd.grad(runs.sum(), (x, w)), torch.autograd.grad(plain.sum(), (x, w)), strict=True):
         torch.testing.assert_close(a, b, atol=1e-9, rtol=0)
+
+
+def test_a_constant_run_is_one_diagonal_made_once():
+    """A ring of CZs wider than a block: the same ±1 diagonal every call, made once."""
+    n = 6
+    ring = [Operation("CZ", (w, (w + 1) % n)) for w in range(n)]
+    circuit = circuits.angle_encoding(n) + Circuit.of(n, ring) + circuits.angle_encoding(n)
+    program = compile_circuit(circuit)
+    plan = make_plan(program)
+    (i,) = [i for i, op in enumerate(plan.ops) if isinstance(op, Diagonal) and op.step.gate == PHASE_RUN]
+    assert plan.ops[i].step.columns == () and plan.ops[i].step.wires == tuple(range(n))
+    shared, joined = program.angles(torch.zeros(2, 2 * n), torch.zeros(0))
+    first = plan_matrices(plan, shared, joined, torch.complex128)[1][i]
+    assert plan_matrices(plan, shared, joined, torch.complex128)[1][i] is first  # cached, not rebuilt
+    z = torch.arange(2**n)
+    bits = [(z >> (n - 1 - w)) & 1 for w in range(n)]
+    expected = torch.ones(2**n, dtype=torch.complex128)
+    for w in range(n):
+        expected = expected * (1 - 2 * (bits[w] & bits[(w + 1) % n]))
+    torch.testing.assert_close(first, expected)
