@@ -107,7 +107,7 @@ class DenseRecipe:
         and `first` is set where they are consecutive (a view, not a gather). None where a position mixes them."""
         key = ("positions", layers, None, str(device))
         if key not in self._tensors:
-            identity = sum(len(members) for _, members in self.shared_groups)  # the identity's row
+            identity = self.identity_row
             rows, found = self.rows[layers[0] : layers[-1] + 1], []
             for position in range(rows.shape[-1]):
                 at = rows[..., position]
@@ -121,6 +121,11 @@ class DenseRecipe:
                 found.append((source, first, torch.as_tensor(at, device=device)))
             self._tensors[key] = None if found is None else tuple(found)
         return self._tensors[key]
+
+    @property
+    def identity_row(self) -> int:
+        """The identity's row in the one-qubit table: after the shared steps, before the batched ones."""
+        return sum(len(members) for _, members in self.shared_groups)
 
     @property
     def n_batched_layers(self) -> int:

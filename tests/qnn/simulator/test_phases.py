@@ -59,17 +59,7 @@ def test_adjoint_gradients_through_phases_match_gate_by_gate_autograd(n_qubits, 
         n_qubits, [Operation("CRZ", (n_qubits - 1, 0), (Weight(0),)), Operation("PhaseShift", (1,), (Weight(1),)),
                    Operation("CZ", (0, 2)), Operation("T", (3,))], weight_shapes=[(2,)],
     )  # fmt: skip
-    x = torch.rand(3, n_qubits, dtype=torch.float64, generator=generator, requires_grad=True)
-    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
-    observables = ({"ZZ" + "I" * (n_qubits - 2): 1.0}, {"X" + "I" * (n_qubits - 1): 0.5})
-    from qnn.observables import parse_observables
-
-    obs = parse_observables(list(observables), n_qubits)
-    fast = SimulatorBackend(method="adjoint", dense_max_qubits=0).run(circuit, obs, x, w)
-    plain = SimulatorBackend(method="backprop", fuse=0, product_state=False, dense_max_qubits=0).run(circuit, obs, x, w)
-    torch.testing.assert_close(fast, plain, atol=1e-10, rtol=0)
-    for a, b in zip(torch.autograd.grad(fast.sum(), (x, w)), torch.autograd.grad(plain.sum(), (x, w)), strict=True):
-        torch.testing.assert_close(a, b, atol=1e-9, rtol=0)
+    assert_matches_gate_by_gate_autograd(SimulatorBackend(method="adjoint", dense_max_qubits=0), circuit, generator)
 
 
 def test_an_unused_weight_does_not_make_a_constant_run_differentiable():
@@ -134,15 +124,21 @@ def test_backprop_through_phase_runs_matches_gate_by_gate_autograd(generator):
     """Autograd through the diagonal built as products (its last factor multiplied in place)."""
     circuit = circuits.iqp_encoding(6, n_repeats=2) + circuits.strongly_entangling(6, 1)
     assert any(isinstance(op, PhaseRun) for op in make_plan(compile_circuit(circuit), fuse=4).ops)
-    x = torch.rand(3, 6, dtype=torch.float64, generator=generator, requires_grad=True)
-    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
+    assert_matches_gate_by_gate_autograd(SimulatorBackend(method="backprop", dense_max_qubits=0), circuit, generator)
+
+
+def assert_matches_gate_by_gate_autograd(backend, circuit, generator):
+    """⟨ZZ⟩ and ½⟨X⟩ on the first wires and their gradients, against autograd gate by gate without fusion."""
     from qnn.observables import parse_observables
 
-    obs = parse_observables(["ZZIIII", {"XIIIII": 0.5}], 6)
-    runs = SimulatorBackend(method="backprop", dense_max_qubits=0).run(circuit, obs, x, w)
+    n = circuit.n_qubits
+    x = torch.rand(3, circuit.n_inputs, dtype=torch.float64, generator=generator, requires_grad=True)
+    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
+    obs = parse_observables([{"ZZ" + "I" * (n - 2): 1.0}, {"X" + "I" * (n - 1): 0.5}], n)
+    ours = backend.run(circuit, obs, x, w)
     plain = SimulatorBackend(method="backprop", fuse=0, product_state=False, dense_max_qubits=0).run(circuit, obs, x, w)
-    torch.testing.assert_close(runs, plain, atol=1e-10, rtol=0)
-    for a, b in zip(torch.autograd.grad(runs.sum(), (x, w)), torch.autograd.grad(plain.sum(), (x, w)), strict=True):
+    torch.testing.assert_close(ours, plain, atol=1e-10, rtol=0)
+    for a, b in zip(torch.autograd.grad(ours.sum(), (x, w)), torch.autograd.grad(plain.sum(), (x, w)), strict=True):
         torch.testing.assert_close(a, b, atol=1e-9, rtol=0)
 
 
