@@ -4,7 +4,7 @@ Each fit's cost is measured once per kind of fit and scaled, not run in full:
 
 - a torch-trained quantum model (a `QuantumClassifier`): the seconds of one training step, measured as the
   difference of two short fits on the fit's own data (so set-up cost cancels). Training stops somewhere between
-  the earliest step the stopping rule allows (2 × convergence_interval + 1) and max_steps: the estimate is that
+  the earliest step the stopping rule allows (2 × convergence_interval + 2) and max_steps: the estimate is that
   range. Steps cost the same at any learning rate, so fits that differ only in it share one measurement.
 - any other estimator (MLP, SVC, the kernel classifiers): one fit on a subsample of `sample` training points,
   scaled to the full size linearly (low) and quadratically (high): kernel and SVC fits grow between the two.
@@ -188,7 +188,7 @@ class _Meter:
         if measured[0] == "steps":
             estimator = registry.build_estimator(job.estimator, job.hyperparameters, job.seed)
             interval = estimator.convergence_interval
-            earliest = min(estimator.max_steps, 2 * interval + 1) if interval else estimator.max_steps
+            earliest = min(estimator.max_steps, 2 * interval + 2) if interval else estimator.max_steps
             return FitCost(measured[1] * earliest, measured[1] * estimator.max_steps)
         _, seconds, m = measured
         n = len(job_data(job)[1])

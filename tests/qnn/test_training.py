@@ -83,18 +83,28 @@ def test_batch_larger_than_the_data_uses_all_of_it():
 
 
 def test_flat_loss_converges_before_max_steps():
-    # A constant loss (no trainable effect) meets the stopping rule after two windows.
+    # A constant loss (no trainable effect) meets the stopping rule at the first step it is checked: qml-benchmarks
+    # checks from step index 2·interval + 1, when 2·interval + 2 losses are in.
     model = nn.Linear(2, 2)
     config = TrainConfig(learning_rate=1e-12, max_steps=500, convergence_interval=10)
     result = train(model, torch.ones(8, 2), torch.zeros(8, dtype=torch.long), config)
-    assert result.converged and result.n_steps == 20
+    assert result.converged and result.n_steps == 22
 
 
 def test_convergence_rule():
-    assert not has_converged([1.0] * 19, 10)
-    assert has_converged([1.0, 1.1] * 10, 10)
-    assert not has_converged(list(range(20, 0, -1)), 10)  # still falling steadily
+    assert not has_converged([1.0] * 21, 10)
+    assert has_converged([1.0] * 22, 10)
+    assert has_converged([1.0, 1.1] * 11, 10)
+    assert not has_converged(list(range(22, 0, -1)), 10)  # still falling steadily
     assert not has_converged([1.0] * 40, 0)
+
+
+def test_convergence_rule_uses_the_population_standard_deviation():
+    # qml-benchmarks' rule, worked by hand for interval 2: the last window [0, 1] has mean 0.5 and population
+    # standard deviation 0.5, so the threshold is 0.5 / √2 / 2 = 0.177; the window before differs in mean by 0.2,
+    # too much. With the sample standard deviation (0.707, threshold 0.25) it would pass.
+    assert not has_converged([9.0, 9.0, 0.7, 0.7, 0.0, 1.0], 2)
+    assert has_converged([9.0, 9.0, 0.65, 0.65, 0.0, 1.0], 2)  # differs by 0.15
 
 
 def test_progress_bar_can_be_shown_and_silenced(capsys):
@@ -144,3 +154,12 @@ def test_the_run_records_its_energy_when_asked(generator):
     assert measured.energy.cpu_seconds >= 0 and measured.energy.co2_grams > 0
     unmeasured = train(fresh_model(), x, y, TrainConfig(max_steps=20), generator=generator)
     assert unmeasured.energy is None  # opt-in
+
+
+def test_adam_runs_fused_where_every_parameter_allows_it():
+    from qnn.training import _optimiser
+
+    real, complex_ = nn.Parameter(torch.zeros(3)), nn.Parameter(torch.zeros(3, dtype=torch.complex64))
+    assert _optimiser(TrainConfig(), [real]).defaults["fused"]
+    assert not _optimiser(TrainConfig(), [real, complex_]).defaults.get("fused")
+    assert isinstance(_optimiser(TrainConfig(optimizer=torch.optim.RMSprop), [real]), torch.optim.RMSprop)

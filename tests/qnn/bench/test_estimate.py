@@ -27,7 +27,7 @@ def test_every_fit_of_the_sweep_is_estimated_and_failures_are_named():
     costs = [c for stage in estimate.stages.values() for c in stage]
     assert all(0 <= c.low <= c.high for c in costs)
     # Data re-uploading: between 2 x 10 + 1 and 50 steps of the same measured step cost.
-    reuploading = [c for c in estimate.stages["models final"] if c.low > 0 and c.high == pytest.approx(c.low * 50 / 21)]
+    reuploading = [c for c in estimate.stages["models final"] if c.low > 0 and c.high == pytest.approx(c.low * 50 / 22)]
     assert len(reuploading) == 4  # its 2 seeds at 2 dimensions
     cells = estimate.cell_hours()
     assert {cell for cell in cells if cell[2] == "DataReuploadingClassifier"} == {
