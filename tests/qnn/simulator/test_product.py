@@ -90,3 +90,43 @@ def test_no_inputs_gives_one_row_per_sample(n):
     out = product_expectations(product_recipe(program), parse_observables(["Z" * n], n), shared, joined, 4,
                                torch.complex128)  # fmt: skip
     assert out.shape == (4, 1)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_one_wire_values_backward_passes_gradcheck(rows):
+    # Rows of the table repeat across moments and wires, so the backward must add their gradients up.
+    from qnn.simulator.product import _OneWireValues
+
+    generator = torch.Generator().manual_seed(0)
+    table = torch.randn(rows, 4, 2, 2, dtype=torch.complex128, generator=generator, requires_grad=True)
+    moments = torch.tensor([[0, 1, 3], [2, 1, 0], [1, 1, 2]])  # (n_moments, n_wires)
+    weights = torch.randn(rows, 3, 4, dtype=torch.float64, generator=generator)
+
+    def weighted(t):
+        return (_OneWireValues.apply(t, moments) * weights).sum((-1, -2))
+
+    assert torch.autograd.gradcheck(weighted, (table,))
+
+
+@settings(max_examples=25, deadline=None)
+@given(circuit_with_values(gates=ONE_WIRE_GATES, allow_state_prep=False), st.data())
+def test_random_product_circuit_gradients_agree_with_the_adjoint_engine(case, data):
+    from qnn.simulator.execute import execute
+
+    circuit, x, w = case
+    n = circuit.n_qubits
+    observables = (PauliSum(tuple(data.draw(st.lists(st.tuples(st.floats(-2, 2), words(n)), min_size=1, max_size=3)))),)
+    results = []
+    for method in ("auto", "adjoint"):
+        inputs = torch.as_tensor(x).clone().requires_grad_(circuit.n_inputs > 0)
+        weights = torch.as_tensor(w).clone().requires_grad_(circuit.n_weights > 0)
+        out = execute(circuit, observables, inputs, weights, method=method)
+        wanted = [t for t in (inputs, weights) if t.requires_grad]
+        grads = (
+            torch.autograd.grad(out.sum(), wanted, allow_unused=True, materialize_grads=True)
+            if out.requires_grad
+            else ()
+        )
+        results.append((out.detach(), *grads))
+    for ours, theirs in zip(*results, strict=True):
+        torch.testing.assert_close(ours, theirs, atol=1e-9, rtol=0)
