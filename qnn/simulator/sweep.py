@@ -5,8 +5,9 @@ halves of the wires, U_hi · M · U_loᵀ (M the state as a 2^h × 2^l matrix), 
 constant entanglers, a permutation and a phase (CZ, CNOT, …). Recorded by autograd, a 15-layer
 re-uploading circuit makes about 200 nodes of a few microseconds each, several times the products'
 own cost. Here the whole run is one autograd node: the forward keeps each layer's M and M · U_loᵀ, and
-the backward walks the layers in reverse with four products a layer (torch's conventions for complex
-gradients, those of `torch.matmul`):
+the backward walks the layers in reverse with two products a layer, and makes the factors' gradients for
+all layers in one product each after the walk (torch's conventions for complex gradients, those of
+`torch.matmul`):
 
     G = ∂/∂(U_hi M U_loᵀ):  ∂U_hi = G (M U_loᵀ)ᴴ,  H = U_hiᴴ G,  ∂U_lo = Hᵀ M̄,  ∂M = H Ū_lo
 
@@ -50,11 +51,27 @@ class LayerEntanglers:
             state = state[:, self.permutations[k]]
         return state if self.phases is None else state * self.phases[k]
 
-    def backward(self, k: int, grad: torch.Tensor) -> torch.Tensor:
-        """(rows, D) gradient before layer k's entanglers from the one after them."""
-        if self.phases is not None:
-            grad = grad * self.conjugate_phases[k]
-        return grad if self.permutations is None else grad[:, self.inverse[k]]
+    def forward_into(self, k: int, state: torch.Tensor, out: torch.Tensor) -> None:
+        """`forward` written into `out` (rows, D), one op where there is one thing to do."""
+        if self.permutations is not None:
+            torch.index_select(state, 1, self.permutations[k], out=out)
+            if self.phases is not None:
+                out.mul_(self.phases[k])
+        elif self.phases is not None:
+            torch.mul(state, self.phases[k], out=out)
+        else:
+            out.copy_(state)
+
+    def backward_into(self, k: int, grad: torch.Tensor, out: torch.Tensor) -> None:
+        """(rows, D) gradient before layer k's entanglers from the one after them, written into `out`."""
+        if self.phases is not None and self.permutations is not None:
+            torch.index_select(grad * self.conjugate_phases[k], 1, self.inverse[k], out=out)
+        elif self.phases is not None:
+            torch.mul(grad, self.conjugate_phases[k], out=out)
+        elif self.permutations is not None:
+            torch.index_select(grad, 1, self.inverse[k], out=out)
+        else:
+            out.copy_(grad)
 
 
 def sweep_layers(
@@ -69,22 +86,26 @@ def sweep_layers(
 
 
 class _Sweep(torch.autograd.Function):
+    # Every op a layer costs a few microseconds whatever its size, so the loops below hold only what must be
+    # sequential (two products and the entanglers forward, one product less backward), write into buffers made
+    # once, and leave the products that every layer can do apart to one batched call after the loop.
+
     @staticmethod
     def forward(ctx, state, upper, lower, entanglers):
         n_layers, rows, high = upper.shape[:3]
         low = lower.shape[-1]
-        inputs = state.new_empty(n_layers, rows, high, low)  # each layer's M
+        inputs = state.new_empty(n_layers + 1, rows, high, low)  # each layer's M, then the final state
         halfway = state.new_empty(n_layers, rows, high, low)  # M U_loᵀ
-        matrix = state.reshape(rows, high, low)
-        lower_t = lower.transpose(-1, -2)
-        for k in range(n_layers):
-            inputs[k] = matrix
-            torch.bmm(matrix, lower_t[k], out=halfway[k])
-            flat = torch.bmm(upper[k], halfway[k]).reshape(rows, high * low)
-            matrix = entanglers.forward(k, flat).reshape(rows, high, low)
+        turned = state.new_empty(rows, high, low)  # U_hi M U_loᵀ, before the entanglers
+        inputs[0] = state.reshape(rows, high, low)
+        matrices, halves, flat_inputs = inputs.unbind(0), halfway.unbind(0), inputs.view(-1, rows, high * low)
+        for k, (u_high, u_low_t) in enumerate(zip(upper.unbind(0), lower.transpose(-1, -2).unbind(0), strict=True)):
+            torch.bmm(matrices[k], u_low_t, out=halves[k])
+            torch.bmm(u_high, halves[k], out=turned)
+            entanglers.forward_into(k, turned.view(rows, high * low), flat_inputs[k + 1])
         ctx.save_for_backward(upper, lower, inputs, halfway)
         ctx.entanglers = entanglers
-        return matrix.reshape(rows, high * low)
+        return flat_inputs[-1].clone()
 
     @staticmethod
     @once_differentiable
@@ -95,15 +116,14 @@ class _Sweep(torch.autograd.Function):
         # Conjugates for all layers at once: four ops, not four a layer.
         upper_h = upper.conj().transpose(-1, -2).resolve_conj()
         lower_c = lower.conj().resolve_conj()
-        halfway_h = halfway.conj().transpose(-1, -2).resolve_conj()
-        inputs_c = inputs.conj().resolve_conj()
-        grad_upper = upper.new_empty(upper.shape)
-        grad_lower = lower.new_empty(lower.shape)
+        outputs = grad.new_empty(n_layers, rows, high, low)  # G: ∂ each layer's U_hi M U_loᵀ
+        halves = grad.new_empty(n_layers, rows, high, low)  # H = U_hiᴴ G
         grad = grad.reshape(rows, high * low)
         for k in reversed(range(n_layers)):
-            g = ctx.entanglers.backward(k, grad).reshape(rows, high, low)
-            torch.bmm(g, halfway_h[k], out=grad_upper[k])
-            g_half = torch.bmm(upper_h[k], g)
-            torch.bmm(g_half.transpose(-1, -2), inputs_c[k], out=grad_lower[k])
-            grad = torch.bmm(g_half, lower_c[k]).reshape(rows, high * low)
+            ctx.entanglers.backward_into(k, grad, outputs[k].view(rows, high * low))
+            torch.bmm(upper_h[k], outputs[k], out=halves[k])
+            grad = torch.bmm(halves[k], lower_c[k]).view(rows, high * low)
+        # ∂U_hi = G (M U_loᵀ)ᴴ and ∂U_lo = Hᵀ M̄ for every layer in one product each.
+        grad_upper = torch.matmul(outputs, halfway.conj().transpose(-1, -2))
+        grad_lower = torch.matmul(halves.transpose(-1, -2), inputs[:-1].conj())
         return grad, grad_upper, grad_lower, None

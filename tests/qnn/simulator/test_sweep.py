@@ -31,7 +31,12 @@ def autograd_sweep(state, upper, lower, layer_entanglers):
     return state
 
 
-SHAPES = [(2, 2, True, True), (4, 2, False, True), (2, 4, True, False)]  # (2^h, 2^l, permute, phases)
+SHAPES = [
+    (2, 2, True, True),
+    (4, 2, False, True),
+    (2, 4, True, False),
+    (2, 2, False, False),
+]  # (2^h, 2^l, permute, phases)
 
 
 @pytest.mark.parametrize(("high", "low", "permute", "phase"), SHAPES)
