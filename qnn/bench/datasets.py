@@ -50,7 +50,9 @@ def load_split(
     PCA features of the shipped data (at most 10) and subsamples `n_samples` points (None: all); `digits` projects
     scikit-learn's 8x8 digits onto `dimension` principal components of the training split (64: raw pixels); `csv`
     reads `params["path"]` (features, then the label in the last column) and keeps the first `dimension` features.
-    `linearly_separable` with `params={"draws": "paper"}` is the paper's own draw (`qnn.bench.paper_draws`).
+    `params` with `"draws": "paper"` (the d-sweeps) or `"paper_diff"` (the variants at d = 10) beside the generator
+    arguments is the paper's own draw of linearly separable, hidden manifold, two curves or hyperplanes parity
+    (`qnn.bench.paper_draws`), the same for every seed.
     """
     params = dict(params or {})
     counted = isinstance(test_size, int | np.integer) and not isinstance(test_size, bool)
@@ -59,8 +61,8 @@ def load_split(
     if isinstance(dimension, bool) or not isinstance(dimension, int) or dimension < 1:
         raise ValueError(f"dimension must be a positive integer, got {dimension!r}")
     rng = np.random.default_rng(seed)
-    if task == "linearly_separable" and "draws" in params:
-        return _paper_draws(params, dimension, n_samples, test_size)
+    if "draws" in params:
+        return _paper_draws(task, params, dimension, n_samples, test_size)
     if task in GENERATORS:
         if n_samples is None:
             raise ValueError(f"n_samples must be a positive integer for the synthetic task {task!r}, got None")
@@ -75,18 +77,19 @@ def load_split(
     raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
 
 
-def _paper_draws(params: dict, dimension: int, n_samples: int | None, test_size) -> Split:
-    """The paper's one draw of the linearly separable task (`qnn.bench.paper_draws`): the same for every seed."""
-    from qnn.bench.paper_draws import PAPER_SAMPLES, PAPER_TEST_SIZE, paper_linearly_separable
+def _paper_draws(task: str, params: dict, dimension: int, n_samples: int | None, test_size) -> Split:
+    """The paper's one draw of `task` (`qnn.bench.paper_draws`): the same for every seed."""
+    from qnn.bench.paper_draws import PAPER_SAMPLES, PAPER_TASKS, PAPER_TEST_SIZE, paper_split
 
-    if params != {"draws": "paper"}:
-        raise ValueError(f"linearly_separable takes draws = 'paper' and no other parameter with it, got {params!r}")
+    if task not in PAPER_TASKS:
+        raise ValueError(f"draws is a parameter of the tasks {', '.join(PAPER_TASKS)} only, got task {task!r}")
     if n_samples != PAPER_SAMPLES or test_size != PAPER_TEST_SIZE:
         raise ValueError(
             f"the paper's draws hold {PAPER_SAMPLES} samples with test_size {PAPER_TEST_SIZE}, "
             f"got n_samples={n_samples!r} and test_size={test_size!r}"
         )
-    return paper_linearly_separable(dimension)
+    arguments = {key: value for key, value in params.items() if key != "draws"}
+    return paper_split(task, dimension, arguments, params["draws"])
 
 
 def _split(X, y, seed: int, test_size: float) -> Split:

@@ -82,10 +82,10 @@ def paper() -> SweepConfig:
     """
     dimensions = tuple(range(2, 21))
     tasks = (
-        # The paper drew this task once; its own points (`qnn.bench.paper_draws`), not a fresh draw per seed.
+        # The paper drew each task once; its own points (`qnn.bench.paper_draws`), not a fresh draw per seed.
         TaskSpec("linearly_separable", dimensions, params=PAPER_DRAWS),
-        TaskSpec("hidden_manifold", dimensions, params={"manifold_dimension": 6}),
-        TaskSpec("two_curves", dimensions, params={"degree": 5, "offset": 0.1, "noise": 0.01}),
+        TaskSpec("hidden_manifold", dimensions, params={"manifold_dimension": 6, **PAPER_DRAWS}),
+        TaskSpec("two_curves", dimensions, params={"degree": 5, "offset": 0.1, "noise": 0.01, **PAPER_DRAWS}),
         *paper_variants(),
         TaskSpec("mnist_pca", tuple(range(2, MNIST_MAX_DIMENSION + 1)), n_samples=None),
         TaskSpec("bars_and_stripes", BARS_AND_STRIPES_PIXELS, n_samples=1200, params={"noise_std": 0.5}, test_size=200),
@@ -100,7 +100,8 @@ def paper() -> SweepConfig:
 
 
 BARS_AND_STRIPES_PIXELS = (16, 64, 256, 1024)  # 4x4 to 32x32 images
-PAPER_DRAWS = {"draws": "paper"}  # the task parameter that loads the paper's own data points
+PAPER_DRAWS = {"draws": "paper"}  # the task parameter that loads the paper's own data points (its d-sweeps)
+VARIANT_DRAWS = {"draws": "paper_diff"}  # the same for its variants at d = 10
 VARIANT_DIMENSION = 10
 VARIANT_RANGE = range(2, 21)
 
@@ -108,14 +109,14 @@ VARIANT_RANGE = range(2, 21)
 def paper_variants() -> tuple[TaskSpec, ...]:
     """The paper's tasks at d = 10 that vary one generator argument from 2 to 20, as its generator scripts set
     them: the number of hyperplanes (of 3-d data), the manifold dimension, and the degree of the curves (their
-    offset 1 / (2 degree), so that the curves come closer as they wind more)."""
+    offset 1 / (2 degree), so that the curves come closer as they wind more); on the paper's own points."""
     d = (VARIANT_DIMENSION,)
     return (
-        *(TaskSpec("hyperplanes_parity", d, params={"n_hyperplanes": k, "dim_hyperplanes": 3},
+        *(TaskSpec("hyperplanes_parity", d, params={"n_hyperplanes": k, "dim_hyperplanes": 3, **VARIANT_DRAWS},
                    variant="hyperplanes_diff") for k in VARIANT_RANGE),
-        *(TaskSpec("hidden_manifold", d, params={"manifold_dimension": m}, variant="hidden_manifold_diff")
-          for m in VARIANT_RANGE),
-        *(TaskSpec("two_curves", d, params={"degree": g, "offset": 1 / (2 * g), "noise": 0.01},
+        *(TaskSpec("hidden_manifold", d, params={"manifold_dimension": m, **VARIANT_DRAWS},
+                   variant="hidden_manifold_diff") for m in VARIANT_RANGE),
+        *(TaskSpec("two_curves", d, params={"degree": g, "offset": 1 / (2 * g), "noise": 0.01, **VARIANT_DRAWS},
                    variant="two_curves_diff") for g in VARIANT_RANGE),
     )  # fmt: skip
 

@@ -1,6 +1,7 @@
 import pytest
 
 from qnn.bench import presets
+from qnn.bench.datasets import load_split
 from qnn.bench.protocol import count_jobs, model_variants
 from qnn.bench.registry import MODELS
 
@@ -44,7 +45,7 @@ def test_paper_varies_the_difficulty_at_ten_features_as_its_generator_scripts():
     for task in presets.paper().tasks:
         if task.variant:
             assert task.dimensions == (10,) and task.n_samples == 300
-            variants.setdefault(task.variant, []).append((task.name, task.params))
+            variants.setdefault(task.variant, []).append((task.name, presets.published_params(task.params)))
     # qml-benchmarks' paper/benchmarks/generate_{hyperplanes,hidden_manifold,two_curves}.py
     assert variants == {
         "hyperplanes_diff": [("hyperplanes_parity", {"n_hyperplanes": k, "dim_hyperplanes": 3}) for k in range(2, 21)],
@@ -148,7 +149,7 @@ def test_paper_best_runs_each_published_row_on_its_own_task():
                                       for k, v in json.loads(row["hyperparameters"]).items()}]  # fmt: skip
     # The d-sweep's hidden manifold at d = 10 (manifold dimension 6) and the variant with manifold dimension 6 are
     # two tasks, each with its own published best configuration.
-    at_six = [t for t in config.tasks if t.name == "hidden_manifold" and t.params == {"manifold_dimension": 6}]
+    at_six = [t for t in config.tasks if t.name == "hidden_manifold" and t.params["manifold_dimension"] == 6]
     assert sorted(t.label for t in at_six if 10 in t.dimensions) == ["hidden_manifold", "hidden_manifold_diff"]
     assert count_jobs(config) == 5 * sum(len(model_variants(s)) for s in config.models)
 
@@ -158,9 +159,19 @@ def test_the_paper_presets_run_linearly_separable_on_the_papers_own_draws():
         task = next(t for t in config.tasks if t.label == "linearly_separable")
         assert task.params == {"draws": "paper"} and task.dimensions == tuple(range(2, 21))
         assert task.n_samples == 300
-    best = presets.paper_best()
-    task = next(t for t in best.tasks if t.label == "linearly_separable")
-    assert sum(spec.runs_on(task, 2) for spec in best.models) == 9  # every published model at d = 2
+
+
+def test_the_paper_presets_draw_no_synthetic_set_of_their_own():
+    sweeps = {"linearly_separable", "hidden_manifold", "two_curves"}
+    for config in (presets.paper(), presets.paper_best()):
+        synthetic = [t for t in config.tasks if t.name in sweeps | {"hyperplanes_parity"}]
+        for task in synthetic:
+            assert task.params["draws"] == ("paper" if task.label in sweeps else "paper_diff"), task.label
+            assert task.n_samples == 300 and task.test_size in (None, 0.2)
+            for dimension in task.dimensions:  # every set the preset asks for is one the paper drew
+                load_split(task.name, dimension, task.n_samples, params=task.params)
+    paper_synthetic = [t for t in presets.paper().tasks if t.name in sweeps | {"hyperplanes_parity"}]
+    assert len(paper_synthetic) == 3 + 3 * 19  # the three d-sweeps and the 57 variants at d = 10
 
 
 def test_paper_best_retrains_the_quanvolutional_classifier_on_bars_and_stripes():
