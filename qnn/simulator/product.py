@@ -7,8 +7,9 @@ A Pauli word's expectation is then the product of its letters' one-wire values
 
     ⟨X⟩ = 2 Re(ā b),   ⟨Y⟩ = 2 Im(ā b),   ⟨Z⟩ = |a|² − |b|²,
 
-so n qubits cost O(n) per sample instead of O(2^n), in a few dozen tensor operations that autograd
-differentiates. This is the separable model and every model's ablation without entanglement.
+so n qubits cost O(n) per sample instead of O(2^n), in a few dozen tensor operations: autograd differentiates
+the gate matrices and the Pauli sums, and the chain of moments with its one-wire values is one node whose
+backward is written out. This is the separable model and every model's ablation without entanglement.
 
 Example:
     >>> import circuits, torch
