@@ -222,8 +222,7 @@ def restricted(config: SweepConfig, task_names: list[str]) -> SweepConfig:
     them (to run a large sweep in parts)."""
     _check_among("tasks", task_names, [task.label for task in config.tasks])
     tasks = tuple(task for task in config.tasks if task.label in task_names)
-    models = tuple(model for model in config.models if any(model.runs_on(t, d) for t in tasks for d in t.dimensions))
-    return replace(config, tasks=tasks, models=models)
+    return replace(config, tasks=tasks, models=_models_on(config.models, tasks))
 
 
 def restricted_to_models(config: SweepConfig, model_names: list[str]) -> SweepConfig:
@@ -232,7 +231,7 @@ def restricted_to_models(config: SweepConfig, model_names: list[str]) -> SweepCo
     _check_among("models", model_names, [model.name for model in config.models])
     models = tuple(model for model in config.models if model.name in model_names)
     tasks = tuple(task for task in config.tasks if any(m.runs_on(task, d) for m in models for d in task.dimensions))
-    return replace(config, tasks=tasks, models=models)
+    return replace(config, tasks=tasks, models=_models_on(models, tasks))
 
 
 def restricted_to_dimensions(config: SweepConfig, dimensions: list[int]) -> SweepConfig:
@@ -245,8 +244,15 @@ def restricted_to_dimensions(config: SweepConfig, dimensions: list[int]) -> Swee
         for task in config.tasks
         if any(d in dimensions for d in task.dimensions)
     )
-    models = tuple(model for model in config.models if any(model.runs_on(t, d) for t in tasks for d in t.dimensions))
-    return replace(config, tasks=tasks, models=models)
+    return replace(config, tasks=tasks, models=_models_on(config.models, tasks))
+
+
+def _models_on(models: tuple[ModelSpec, ...], tasks: tuple[TaskSpec, ...]) -> tuple[ModelSpec, ...]:
+    """The models that run on some of `tasks`, each naming only those of its `tasks` that are left (a variant no
+    task of the sweep carries any more is refused by the sweep's checks)."""
+    labels = {task.label for task in tasks}
+    kept = (model for model in models if any(model.runs_on(t, d) for t in tasks for d in t.dimensions))
+    return tuple(replace(m, tasks=tuple(label for label in m.tasks if label in labels)) for m in kept)
 
 
 def _check_among(what: str, wanted: list[str], available: list[str]) -> None:

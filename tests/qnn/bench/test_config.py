@@ -120,6 +120,20 @@ def test_restricted_to_models_keeps_them_and_the_tasks_they_run_on():
         restricted_to_models(full, ["SVM"])
 
 
+def test_restricting_the_paper_sweep_to_some_variants_narrows_each_models_tasks():
+    # The paper preset's quantum models name every tabular task; a part without some of them must still be a
+    # valid sweep (it was refused for naming variants the part no longer has).
+    from qnn.bench.config import restricted, restricted_to_dimensions, restricted_to_models
+    from qnn.bench.presets import paper
+
+    part = restricted(paper(), ["hyperplanes_diff", "two_curves"])
+    assert {task.label for task in part.tasks} == {"hyperplanes_diff", "two_curves"}
+    reuploading = next(m for m in part.models if m.name == "DataReuploadingClassifier")
+    assert set(reuploading.tasks) == {"hyperplanes_diff", "two_curves"}
+    assert {m.name for m in restricted_to_models(part, ["SVC"]).models} == {"SVC"}
+    assert all(set(m.tasks) <= {"two_curves"} for m in restricted_to_dimensions(part, [2]).models)
+
+
 HARDER = TaskSpec("hidden_manifold", (10,), params={"manifold_dimension": 4}, variant="hidden_manifold_diff")
 EASIER = TaskSpec("hidden_manifold", (10,), params={"manifold_dimension": 2}, variant="hidden_manifold_diff")
 SWEEP = TaskSpec("hidden_manifold", (2, 10), params={"manifold_dimension": 4})
