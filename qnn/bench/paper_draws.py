@@ -122,13 +122,13 @@ def _sets(task: str) -> tuple[int, list[tuple[str, int, dict]]]:
     raise ValueError(f"the paper's own draws exist for {', '.join(PAPER_TASKS)}; got task {task!r}")
 
 
-PAPER_TASKS = ("linearly_separable", "hidden_manifold", "two_curves", "hyperplanes_parity")
 _GENERATORS = {
     "linearly_separable": _linearly_separable,
     "hidden_manifold": _hidden_manifold,
     "two_curves": _two_curves,
     "hyperplanes_parity": _hyperplanes_parity,
 }
+PAPER_TASKS = tuple(_GENERATORS)
 
 
 def paper_split(task: str, dimension: int, params: dict, draws: str = "paper"):

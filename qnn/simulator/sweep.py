@@ -45,14 +45,8 @@ class LayerEntanglers:
     def conjugate_phases(self) -> torch.Tensor | None:
         return None if self.phases is None else self.phases.conj().resolve_conj()
 
-    def forward(self, k: int, state: torch.Tensor) -> torch.Tensor:
-        """(rows, D) states after layer k's entanglers."""
-        if self.permutations is not None:
-            state = state[:, self.permutations[k]]
-        return state if self.phases is None else state * self.phases[k]
-
     def forward_into(self, k: int, state: torch.Tensor, out: torch.Tensor) -> None:
-        """`forward` written into `out` (rows, D), one op where there is one thing to do."""
+        """(rows, D) states after layer k's entanglers, written into `out`: one op where there is one thing to do."""
         if self.permutations is not None:
             torch.index_select(state, 1, self.permutations[k], out=out)
             if self.phases is not None:
@@ -113,7 +107,7 @@ class _Sweep(torch.autograd.Function):
         upper, lower, inputs, halfway = ctx.saved_tensors
         n_layers, rows, high = upper.shape[:3]
         low = lower.shape[-1]
-        # Conjugates for all layers at once: four ops, not four a layer.
+        # Conjugates for all layers at once: two ops, not two a layer.
         upper_h = upper.conj().transpose(-1, -2).resolve_conj()
         lower_c = lower.conj().resolve_conj()
         outputs = grad.new_empty(n_layers, rows, high, low)  # G: ∂ each layer's U_hi M U_loᵀ

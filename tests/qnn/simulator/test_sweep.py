@@ -27,7 +27,11 @@ def autograd_sweep(state, upper, lower, layer_entanglers):
     rows, high, low = state.shape[0], upper.shape[-1], lower.shape[-1]
     for k in range(upper.shape[0]):
         matrix = upper[k] @ state.reshape(rows, high, low) @ lower[k].transpose(-1, -2)
-        state = layer_entanglers.forward(k, matrix.reshape(rows, high * low))
+        state = matrix.reshape(rows, high * low)
+        if layer_entanglers.permutations is not None:  # new[i] = phases[k, i] · old[permutations[k, i]]
+            state = state[:, layer_entanglers.permutations[k]]
+        if layer_entanglers.phases is not None:
+            state = state * layer_entanglers.phases[k]
     return state
 
 
