@@ -8,6 +8,8 @@ import torch
 from qnn.observables import PauliSum
 from qnn.simulator.workspace import TEMPORARY, scratch
 
+SMALL_STATE_QUBITS = 6  # up to here Z-only observables are read from one table of every basis state's values
+
 
 def probabilities(state: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
     """(batch, 2, …, 2) complex → (batch, 2**n) real.
@@ -53,13 +55,17 @@ def word_expectation(state: torch.Tensor, word: str) -> torch.Tensor:
 def expectations(state: torch.Tensor, observables: tuple[PauliSum, ...], scratch_name: str = TEMPORARY) -> torch.Tensor:
     """(batch, len(observables)) real expectation values of a (batch, 2, …, 2) or (batch, 2**n) state.
 
-    All Z-only words are measured together from the probabilities (see `z_signs`); other words flip
-    the state once each.
+    All Z-only words are measured together from the probabilities (see `z_signs`, or `z_table` for
+    states of a few qubits); other words flip the state once each.
     """
     n = state[0].numel().bit_length() - 1
-    state = state.reshape(state.shape[0], *[2] * n)
     coefficients, words = term_matrix(observables)
     diagonal = [i for i, w in enumerate(words) if set(w) <= {"I", "Z"}]
+    if len(diagonal) == len(words) and n <= SMALL_STATE_QUBITS:
+        # A few amplitudes: the probabilities times one (2**n, n_observables) table, two autograd steps.
+        probs = torch.view_as_real(state.reshape(state.shape[0], -1).resolve_conj()).square().sum(-1)
+        return probs @ z_table(observables, probs.dtype, state.device)
+    state = state.reshape(state.shape[0], *[2] * n)
     values = [None] * len(words)
     if diagonal:
         high, low = z_signs(tuple(words[i] for i in diagonal), state.real.dtype, state.device)
@@ -93,6 +99,14 @@ def term_matrix(observables: tuple[PauliSum, ...]) -> tuple[torch.Tensor, tuple[
         for c, w in obs.terms:
             coefficients[where[w], k] += c
     return coefficients, tuple(words)
+
+
+@lru_cache(maxsize=32)
+def z_table(observables: tuple[PauliSum, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """(2**n, n_observables): each Z-only observable's value on each basis state, for `expectations`."""
+    coefficients, words = term_matrix(observables)
+    signs = _parity_signs(list(words), torch.float64, device)  # (n_words, 2**n)
+    return (signs.T @ coefficients.to(device)).to(dtype)
 
 
 @lru_cache(maxsize=32)

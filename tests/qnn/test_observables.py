@@ -40,3 +40,18 @@ def test_expectations_agree_with_the_reference(word):
     for b in range(2):
         expected = 0.5 * reference_expval(reference_state(circuit, x[b], w), word)
         assert ours[b, 0].item() == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("n_qubits", [3, 7])  # read from one table of basis-state values, and from two halves
+def test_z_only_sums_agree_with_the_reference(n_qubits):
+    circuit = circuits.angle_encoding(n_qubits) + circuits.strongly_entangling(n_qubits, n_layers=2)
+    rng = np.random.default_rng(5)
+    x, w = rng.uniform(-2, 2, (2, n_qubits)), rng.uniform(-2, 2, circuit.n_weights)
+    words = ["Z" + "I" * (n_qubits - 1), "IZ" + "Z" * (n_qubits - 2), "I" * n_qubits]
+    observables = (PauliSum(((0.5, words[0]), (-1.5, words[1]))), PauliSum(((2.0, words[2]),)))
+    state = simulate(circuit, torch.tensor(x), torch.tensor(w), dtype=torch.complex128)
+    ours = expectations(state, observables)
+    for b in range(2):
+        reference = reference_state(circuit, x[b], w)
+        first = 0.5 * reference_expval(reference, words[0]) - 1.5 * reference_expval(reference, words[1])
+        assert ours[b].tolist() == pytest.approx([first, 2.0], abs=1e-12)
