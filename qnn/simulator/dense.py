@@ -436,7 +436,13 @@ def _embed_torch(gate: torch.Tensor, wires: tuple[int, ...], n_qubits: int, d: i
 
 
 def _ordered_product(layers: torch.Tensor) -> torch.Tensor:
-    """(…, K, D, D) → (…, D, D): layers[K-1] ··· layers[1] layers[0], in log₂ K batched products."""
+    """(…, K, D, D) → (…, D, D): layers[K-1] ··· layers[1] layers[0], in log₂ K batched products, or one
+    after another for a few layers (where the tree's slices and padding cost more than the products)."""
+    if layers.shape[-3] <= 4:
+        first, *later = layers.unbind(-3)
+        for layer in later:
+            first = layer @ first
+        return first
     while layers.shape[-3] > 1:
         if layers.shape[-3] % 2:
             d = layers.shape[-1]
