@@ -112,7 +112,7 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     out: list = [None] * len(plan.ops)
     for (_, batched), op_indices in recipe.kron_groups.items():
         products = _wire_products(table.joined if batched else table.shared, recipe.tensor(op_indices, device))
-        matrices = _kron_wires(products)
+        matrices = kron_wires(products)
         for i, matrix in zip(op_indices, matrices.unbind(-3), strict=True):
             out[i] = matrix
     for i in recipe.other_blocks:
@@ -220,7 +220,7 @@ def _wire_products(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return product
 
 
-def _kron_wires(products: torch.Tensor) -> torch.Tensor:
+def kron_wires(products: torch.Tensor) -> torch.Tensor:
     """(..., width, 2, 2) → (..., 2**width, 2**width): the Kronecker product over the wires, wire 0 first.
 
     One broadcast product of the wires' matrices, each viewed with its two axes in place, rather

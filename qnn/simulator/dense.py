@@ -29,18 +29,22 @@ Example:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from circuits.gates import STATE_PREP
-from qnn.simulator.blocks import one_qubit_table
+from qnn.simulator.blocks import kron_wires, one_qubit_table
 from qnn.simulator.matrices import gate_matrix
 from qnn.simulator.program import Program, Step
 from qnn.simulator.recipe import table_layout
 from qnn.simulator.sweep import LayerEntanglers, sweep_layers
 
+# Kronecker products of up to this many entries in all are one broadcast product, larger ones a tree of
+# outer products: the two cost the same for 16 layers of 4 qubits (forward and backward, one core).
+BROADCAST_KRON_MAX = 4096
 DENSE_MAX_QUBITS = 5  # above this the per-layer 2^n × 2^n products cost more than the gate-by-gate engine
 
 
@@ -377,11 +381,15 @@ def _is_identity(permutation: np.ndarray) -> bool:
 
 
 def _kron(chains: torch.Tensor) -> torch.Tensor:
-    """(…, n, 2, 2) one-qubit factors → (…, 2^n, 2^n) Kronecker product, the first factor on the top bit.
+    """(…, n, 2, 2) one-qubit factors, or their (…, n, 2, 1) first columns → (…, 2^n, 2^n) or (…, 2^n, 1)
+    Kronecker product, the first factor on the top bit.
 
     Pairs of factors are joined by an outer product (a batched matmul, whose backward is a matmul too,
-    where a broadcast multiply's backward sums over strided copies), in a tree of log₂ n levels.
+    where a broadcast multiply's backward sums over strided copies), in a tree of log₂ n levels. A few
+    matrices (the layers of a shared run) are one broadcast product instead, fewer steps for autograd.
     """
+    if chains.shape[-1] == 2 and math.prod(chains.shape[:-3]) * 4 ** chains.shape[-3] <= BROADCAST_KRON_MAX:
+        return kron_wires(chains)
     factors = list(chains.unbind(-3))
     while len(factors) > 1:
         paired = [_kron2(a, b) for a, b in zip(factors[0::2], factors[1::2], strict=False)]
@@ -392,6 +400,8 @@ def _kron(chains: torch.Tensor) -> torch.Tensor:
 def _kron2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """kron(a, b) for (…, r, c) and (…, s, t) → (…, r·s, c·t)."""
     lead, (r, c), (s_, t) = a.shape[:-2], a.shape[-2:], b.shape[-2:]
+    if c == t == 1:  # columns: their outer product, flattened, is already in order
+        return (a @ b.transpose(-1, -2)).reshape(*lead, r * s_, 1)
     outer = a.reshape(*lead, r * c, 1) @ b.reshape(*lead, 1, s_ * t)  # [(i, j), (k, l)] = a[i, j] b[k, l]
     return outer.reshape(*lead, r, c, s_, t).transpose(-3, -2).reshape(*lead, r * s_, c * t)
 

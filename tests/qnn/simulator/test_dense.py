@@ -11,7 +11,7 @@ from qnn import QuantumLayer
 from qnn.backends import SimulatorBackend
 from qnn.models.reuploading import reuploading_circuit
 from qnn.simulator import compile_circuit
-from qnn.simulator.dense import dense_recipe, dense_states, supports
+from qnn.simulator.dense import _kron, dense_recipe, dense_states, supports
 from qnn.simulator.fusion import make_plan
 from tests.qnn.simulator.test_agreement import BUILDERS, values_for
 from tests.reference import reference_state
@@ -173,3 +173,18 @@ def test_chain_positions_from_either_part_of_the_table_match_the_adjoint_engine(
 def test_zero_amplitudes_are_refused():
     with pytest.raises(ValueError, match="non-zero feature vector"):
         dense(circuits.amplitude_encoding(2), np.zeros((1, 4)), np.zeros(0))
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [(3, 4, 2, 2), (40, 4, 2, 2), (5, 3, 2, 1)],  # one broadcast product, a tree of outer products, columns
+)
+def test_kronecker_products_agree_with_torch(shape):
+    factors = torch.randn(*shape, dtype=torch.complex128)
+    expected = []
+    for row in factors:
+        product = row[0]
+        for factor in row[1:]:
+            product = torch.kron(product, factor)
+        expected.append(product)
+    torch.testing.assert_close(_kron(factors), torch.stack(expected))
