@@ -156,12 +156,14 @@ def dense_recipe(program: Program) -> DenseRecipe:
     change places act on different wires, so they commute and the product is unchanged. Where starting a
     new layer after any entangler gives fewer chain slots (layers × longest chain), that grouping is used:
     in data re-uploading with CZs on alternating pairs, the untouched end wires would otherwise gather
-    two layers' gates, and every chain would be padded to twice its length.
+    two layers' gates, and every chain would be padded to twice its length. Gates without inputs at the end
+    of a layer with inputs move into the shared run after it (`_move_to_shared_runs`).
     """
     steps = list(program.steps)
     state_prep = steps.pop(0) if steps and steps[0].gate == STATE_PREP else None
     groupings = [_layers(steps, program.n_qubits, after_any) for after_any in (False, True)]
     one_qubit, layers, entanglers = min(groupings, key=lambda g: len(g[1]) * _longest(g[1]))
+    _move_to_shared_runs(one_qubit, layers, entanglers)
     longest = _longest(layers)
     chains = np.full((len(layers), program.n_qubits, longest), -1, dtype=np.int64)
     for k, layer in enumerate(layers):
@@ -218,6 +220,28 @@ def _layers(steps, n_qubits: int, after_any: bool):
         layers[-1][step.wires[0]].append(len(one_qubit))
         one_qubit.append(step)
     return one_qubit, layers, entanglers
+
+
+def _move_to_shared_runs(one_qubit: list[Step], layers: list, entanglers: list) -> None:
+    """Where a layer that reads inputs comes just before one that does not, split it in place: its chains' gates
+    up to the last that reads inputs stay; the rest, and its entanglers (if they read none), become a layer of
+    their own, which joins the shared run after it. In an encoding followed by an ansatz, the ansatz's first
+    gates are then multiplied once for the batch instead of once per sample."""
+
+    def reads_inputs(k: int) -> bool:
+        return any(one_qubit[i].batched for chain in layers[k] for i in chain) or any(s.batched for s in entanglers[k])
+
+    k = 0
+    while k < len(layers) - 1:
+        if reads_inputs(k) and not reads_inputs(k + 1) and not any(s.batched for s in entanglers[k]):
+            cuts = [max((j + 1 for j, i in enumerate(chain) if one_qubit[i].batched), default=0) for chain in layers[k]]
+            if any(cut < len(chain) for cut, chain in zip(cuts, layers[k], strict=True)):
+                heads = [chain[:cut] for cut, chain in zip(cuts, layers[k], strict=True)]
+                tails = [chain[cut:] for cut, chain in zip(cuts, layers[k], strict=True)]
+                layers[k : k + 1] = [heads, tails]
+                entanglers[k : k + 1] = [[], entanglers[k]]
+                k += 1
+        k += 1
 
 
 def _longest(layers) -> int:

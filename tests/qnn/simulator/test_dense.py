@@ -69,15 +69,33 @@ def test_gradients_match_finite_differences():
 
 
 def test_layers_are_regrouped_in_order():
-    # Strongly entangling layers: the encoding and each layer's Rot form one layer, the CNOT ring its entanglers.
+    # Strongly entangling layers: each layer's Rot forms one layer, the CNOT ring its entanglers. The encoding
+    # would join the first Rot; it is a layer of its own, so that Rot joins the layers without inputs.
     recipe = dense_recipe(compile_circuit(circuits.angle_encoding(4) + circuits.strongly_entangling(4, 3)))
-    assert recipe.chains.shape == (3, 4, 2) and recipe.runs == (("batched", (0,)), ("shared", (1, 2)))
+    assert recipe.chains.shape == (4, 4, 1) and recipe.runs == (("batched", (0,)), ("shared", (1, 2, 3)))
+    assert recipe.entanglers[0] == () and len(recipe.entanglers[1]) == 4
     assert recipe.monomial_entanglers is not None  # CNOTs: a permutation of the state, no matrix product
     # A one-qubit gate after an entangler on its wire starts a new layer; one on another wire does not.
     c = Circuit.of(2, [Operation("H", (0,)), Operation("CNOT", (0, 1)), Operation("RX", (1,), (Input(0),))], n_inputs=1)
     assert dense_recipe(compile_circuit(c)).chains.shape == (2, 2, 1)
     c = Circuit.of(3, [Operation("H", (0,)), Operation("CNOT", (0, 1)), Operation("RX", (2,), (Input(0),))], n_inputs=1)
     assert dense_recipe(compile_circuit(c)).chains.shape == (1, 3, 1)
+
+
+def test_gates_after_the_last_input_join_the_shared_run_in_order():
+    # Wire 0: a weight gate, the input, two weight gates; wire 1: weights only. Then a layer without inputs.
+    w, x = Weight, Input
+    ops = [Operation("RY", (0,), (w(0),)), Operation("RX", (0,), (x(0),)), Operation("RZ", (0,), (w(1),))]
+    ops += [Operation("RY", (0,), (w(2),)), Operation("RX", (1,), (w(3),)), Operation("CNOT", (0, 1))]
+    ops += [Operation("RY", (0,), (w(4),)), Operation("RY", (1,), (w(5),)), Operation("CZ", (0, 1))]
+    c = Circuit.of(2, ops, n_inputs=1)
+    recipe = dense_recipe(compile_circuit(c))
+    assert recipe.runs == (("batched", (0,)), ("shared", (1, 2)))
+    assert (recipe.chains[0] >= 0).sum(-1).tolist() == [2, 0] and recipe.entanglers[0] == ()  # up to the input
+    x_values, weights = np.array([[0.4], [-1.3]]), np.linspace(0.2, 1.7, 6)
+    ours = dense(c, x_values, weights).numpy()
+    for b in range(2):
+        np.testing.assert_allclose(ours[b], reference_state(c, x_values[b], weights), atol=1e-12, rtol=0)
 
 
 def test_the_grouping_with_fewer_chain_slots_is_chosen():
