@@ -15,7 +15,8 @@ over halves of the wires, and their entanglers as a gather and a phase (2^(2n) w
 entanglers are constant (CZ, CNOT, …), a run of such layers is one autograd node whose backward is written
 out (`qnn.simulator.sweep`). A 15-layer re-uploading step is then about a hundred tensor operations where
 the gate-by-gate engine needs thousands.
-The path suits n ≤ `DENSE_MAX_QUBITS`, which `SimulatorBackend` takes as its default `dense_max_qubits`.
+The path suits n ≤ `DENSE_MAX_QUBITS` (`DENSE_MAX_QUBITS_ENTANGLING_INPUTS` where entanglers read inputs),
+which `SimulatorBackend` takes as its default `dense_max_qubits`.
 
 Example:
     >>> import circuits, torch
@@ -45,7 +46,8 @@ from qnn.simulator.sweep import LayerEntanglers, sweep_layers
 # Kronecker products of up to this many entries in all are one broadcast product, larger ones a tree of
 # outer products: the two cost the same for 16 layers of 4 qubits (forward and backward, one core).
 BROADCAST_KRON_MAX = 4096
-DENSE_MAX_QUBITS = 5  # above this the per-layer 2^n × 2^n products cost more than the gate-by-gate engine
+DENSE_MAX_QUBITS = 6  # above this the per-layer 2^n × 2^n products cost more than the gate-by-gate engine
+DENSE_MAX_QUBITS_ENTANGLING_INPUTS = 4  # as far where entanglers read inputs (a 2^n × 2^n matrix per sample)
 
 
 @dataclass(eq=False)  # compared and hashed by identity: one recipe per compiled circuit
@@ -130,6 +132,10 @@ class DenseRecipe:
     def identity_row(self) -> int:
         """The identity's row in the one-qubit table: after the shared steps, before the batched ones."""
         return sum(len(members) for _, members in self.shared_groups)
+
+    @property
+    def entanglers_read_inputs(self) -> bool:
+        return any(step.batched for block in self.entanglers for step in block)
 
     @property
     def n_batched_layers(self) -> int:

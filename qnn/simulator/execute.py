@@ -31,7 +31,13 @@ from circuits.circuit import Circuit
 from qnn.observables import PauliSum, Probabilities
 from qnn.simulator.adjoint import AdjointRun, adjoint_measure
 from qnn.simulator.checkpoints import checkpoints
-from qnn.simulator.dense import DENSE_MAX_QUBITS, dense_bytes, dense_recipe, dense_states
+from qnn.simulator.dense import (
+    DENSE_MAX_QUBITS,
+    DENSE_MAX_QUBITS_ENTANGLING_INPUTS,
+    dense_bytes,
+    dense_recipe,
+    dense_states,
+)
 from qnn.simulator.dense import supports as dense_supports
 from qnn.simulator.engine import COMPLEX_DTYPE, measure_in_slices, run_plan
 from qnn.simulator.fusion import Plan, make_plan
@@ -151,12 +157,15 @@ def choose_path(
     if method == "auto" and pauli_sums and not keep_state and compiled.product_recipe is not None:
         return "product"
     # Measured on one core, forward + backward against the gate-by-gate engine: 5.7x faster for a 4-qubit,
-    # 15-layer re-uploading step; 1.1-1.6x for one encoding layer and constant entanglers (angle or amplitude
-    # encoding with strongly entangling or basic entangler layers, 3-5 qubits, batch 1-256); but 0.84-0.88x
-    # where entanglers read inputs in one layer (an IQP encoding, 4 qubits), each then a D x D matrix per sample.
-    if method == "auto" and compiled.plan.n_qubits <= dense_max_qubits:
+    # 15-layer re-uploading step and 9.8x for a 6-qubit one; 1.1-1.6x for one encoding layer and constant
+    # entanglers (angle or amplitude encoding with strongly entangling or basic entangler layers, 3-6 qubits,
+    # batch 1-1024). Entanglers that read inputs are a D x D matrix per sample and gate: 0.84-0.88x in one
+    # layer (an IQP encoding, 4 qubits); with 10 repeats of 15 layers, 1.6x at 4 qubits but 0.14x at 5.
+    n_qubits = compiled.plan.n_qubits
+    if method == "auto" and n_qubits <= dense_max_qubits:
         recipe = compiled.dense_recipe
-        if recipe is not None and (recipe.n_batched_layers >= 2 or recipe.constant_entanglers is not None):
+        layered = recipe is not None and (recipe.n_batched_layers >= 2 or recipe.constant_entanglers is not None)
+        if layered and (not recipe.entanglers_read_inputs or n_qubits <= DENSE_MAX_QUBITS_ENTANGLING_INPUTS):
             return "dense"
     if not differentiable:
         return "forward"
