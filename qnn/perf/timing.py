@@ -21,7 +21,9 @@ Slow peers are bounded: after a warm-up, one sample and then a small batch are t
 full batch would not finish `2 + repeats` times (warm-up, timed steps, memory step) within the time
 limit, the batch (then the repeats) shrinks to fit; samples per second are then those of the smaller
 batch, and the measurement says so in `note`. A peer with fewer repeats sits out the last turns. A
-short step (under a second) is preceded by an untimed one in its turn (see `SETTLE_SECONDS`).
+short step (under a second) is preceded by an untimed one in its turn (see `SETTLE_SECONDS`), and a
+step of a few milliseconds is timed as the mean of a block of steps filling `TURN_SECONDS`, as one step
+that short is at the mercy of any other process waking up.
 """
 
 from __future__ import annotations
@@ -132,6 +134,8 @@ def _add_pair_ratios(results: dict[str, Measurement], turn_seconds: dict[str, di
 # pause, 1.13x with it; the next steps were as fast as those of qnn alone.
 SETTLE_SECONDS = 0.1
 REWARM_BELOW_SECONDS = 1.0
+TURN_SECONDS = 0.05  # a turn's timed steps fill at least this long (at most `MAX_STEPS_PER_TURN` of them)
+MAX_STEPS_PER_TURN = 100
 
 
 class _Runner:
@@ -222,21 +226,22 @@ class _Worker:
             _timed(self.run, workload.inputs(probe), self.sync)
         per_sample = _timed(self.run, workload.inputs(probe), self.sync) / probe if probe > 1 else one
         self.batch, self.repeats, self.note = _fit(workload.batch, repeats, per_sample, time_limit)
+        self.steps_per_turn = steps_per_turn(per_sample * self.batch)
         self.x = workload.inputs(self.batch)
         self.baseline: int | None = None  # memory before the warm-up step
         self.warm_up = 0.0  # its seconds
         self.seconds: list[float] = []
 
     def step(self) -> float:
-        """One step's seconds; the first is the warm-up, not counted. A short step is preceded by an
-        untimed one (`REWARM_BELOW_SECONDS`)."""
+        """One step's seconds (the mean of `steps_per_turn`); the first is the warm-up, not counted. A
+        short step is preceded by an untimed one (`REWARM_BELOW_SECONDS`)."""
         if self.baseline is None:
             self.baseline = _memory_now(self.workload.device)
             self.warm_up = _timed(self.run, self.x, self.sync)
             return self.warm_up
         if self.warm_up < REWARM_BELOW_SECONDS:
             _timed(self.run, self.x, self.sync)
-        self.seconds.append(_timed(self.run, self.x, self.sync))
+        self.seconds.append(_timed(self.run, self.x, self.sync, self.steps_per_turn) / self.steps_per_turn)
         return self.seconds[-1]
 
     def result(self) -> Measurement:
@@ -294,9 +299,16 @@ def _fit(batch: int, repeats: int, one_sample: float, time_limit: float) -> tupl
     return fitted, repeats, f"batch {fitted} of {batch}, {repeats} repeats (time limit)"
 
 
-def _timed(step, x: torch.Tensor, sync) -> float:
+def steps_per_turn(step_seconds: float) -> int:
+    """How many steps of about `step_seconds` a turn times together: enough to fill `TURN_SECONDS`."""
+    return max(1, min(MAX_STEPS_PER_TURN, int(TURN_SECONDS / max(step_seconds, 1e-9))))
+
+
+def _timed(step, x: torch.Tensor, sync, steps: int = 1) -> float:
+    """Seconds for `steps` steps one after another."""
     start = time.perf_counter()
-    step(x)
+    for _ in range(steps):
+        step(x)
     sync()
     return time.perf_counter() - start
 

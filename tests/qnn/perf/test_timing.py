@@ -5,7 +5,7 @@ import circuits
 from qnn import QuantumLayer
 from qnn.backends import SimulatorBackend
 from qnn.perf import Measurement, Workload, measure, measure_together, median_round
-from qnn.perf.timing import _add_pair_ratios, _fit, _Runner, _tensor_peak
+from qnn.perf.timing import _add_pair_ratios, _fit, _Runner, _tensor_peak, _timed, steps_per_turn
 from qnn.simulator import compile_circuit, estimate_bytes
 from qnn.simulator.checkpoints import checkpoints
 from qnn.simulator.dense import dense_bytes, dense_recipe
@@ -99,6 +99,13 @@ def test_simulators_take_turns_and_each_turn_gives_qnn_over_the_peer():
     assert ours.pair_ratios == () and len(peer.pair_ratios) == 3
     for ratio, q, p in zip(peer.pair_ratios, ours.seconds, peer.seconds, strict=True):  # turn by turn
         assert ratio == pytest.approx((8 / q) / (8 / p))
+
+
+def test_steps_of_milliseconds_are_timed_in_blocks():
+    assert [steps_per_turn(s) for s in (2.0, 0.04, 0.002, 1e-6)] == [1, 1, 25, 100]
+    calls = []
+    seconds = _timed(lambda x: calls.append(x), torch.zeros(1), lambda: calls.append("sync"), steps=3)
+    assert len(calls) == 4 and calls[-1] == "sync" and seconds >= 0
 
 
 def test_pair_ratios_are_of_the_turns_both_took_part_in():
