@@ -47,7 +47,7 @@ from qnn.simulator.sweep import LayerEntanglers, sweep_layers
 # outer products: the two cost the same for 16 layers of 4 qubits (forward and backward, one core).
 BROADCAST_KRON_MAX = 4096
 DENSE_MAX_QUBITS = 6  # above this the per-layer 2^n × 2^n products cost more than the gate-by-gate engine
-DENSE_MAX_QUBITS_ENTANGLING_INPUTS = 4  # as far where entanglers read inputs (a 2^n × 2^n matrix per sample)
+DENSE_MAX_QUBITS_ENTANGLING_INPUTS = 5  # as far where entanglers read inputs (per-sample phases or matrices)
 
 
 @dataclass(eq=False)  # compared and hashed by identity: one recipe per compiled circuit
@@ -105,6 +105,16 @@ class DenseRecipe:
                 rows = [np.ones(d) if phase is None else phase for _, phase in chosen]
                 phases = torch.as_tensor(np.stack(rows), device=device).to(dtype)
             self._tensors[key] = LayerEntanglers(permutations, phases)
+        return self._tensors[key]
+
+    def parities(self, steps: tuple[Step, ...], dtype: torch.dtype, device) -> torch.Tensor:
+        """(len(steps), D) ±1: the Z⊗…⊗Z eigenvalue of each step's wires on each basis state, wire 0 the top bit."""
+        key = ("parities", tuple(map(id, steps)), dtype, str(device))  # the steps live as long as the recipe
+        if key not in self._tensors:
+            n = self.n_qubits
+            bits = (np.arange(2**n)[None, :] >> (n - 1 - np.arange(n))[:, None]) & 1  # (wires, D)
+            parity = np.stack([bits[list(step.wires)].sum(0) % 2 for step in steps])
+            self._tensors[key] = torch.as_tensor(1 - 2 * parity, dtype=dtype, device=device)
         return self._tensors[key]
 
     def run_positions(self, layers: tuple[int, ...], device) -> tuple[tuple[str, int | None, torch.Tensor], ...] | None:
@@ -390,8 +400,16 @@ def _with_entanglers(recipe: DenseRecipe, angles, unitaries: torch.Tensor, layer
 def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dtype) -> torch.Tensor:
     """(rows, D) states after layer k's entanglers: a gather and a phase where they permute (CNOT, CZ…)."""
     if recipe.constant_entanglers is None:
-        d = 2**recipe.n_qubits
-        for step in recipe.entanglers[k]:
+        d, pending = 2**recipe.n_qubits, []
+        for step in (*recipe.entanglers[k], None):
+            if step is not None and step.gate in Z_ROTATIONS and len(step.columns) == 1:
+                pending.append(step)  # diagonal: they commute, and join into one phase
+                continue
+            if pending:
+                state = state * _z_rotation_phases(recipe, tuple(pending), angles)
+                pending = []
+            if step is None:
+                break
             params = angles[:, list(step.columns)] if step.columns else torch.zeros(0, device=angles.device)
             gate = _embed_torch(gate_matrix(step.gate, params, len(step.wires), dtype), step.wires, recipe.n_qubits, d)
             state = state @ gate.transpose(-1, -2) if gate.dim() == 2 else (gate @ state[..., None])[..., 0]
@@ -404,6 +422,17 @@ def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dt
     if phases is not None:
         state = state * recipe.tensor("phases", k, dtype, state.device)
     return state
+
+
+Z_ROTATIONS = ("RZ", "RZZ", "MultiRZ")  # exp(-iθ/2 Z⊗…⊗Z) on their wires
+
+
+def _z_rotation_phases(recipe: DenseRecipe, steps: tuple[Step, ...], angles) -> torch.Tensor:
+    """(rows, D) diagonal of Z rotations applied together: exp(-i/2 Σ_g θ_g s_g(z)), s_g(z) = ±1 the parity of
+    gate g's wires in basis state z; one product of the angles with a table of parities, not a matrix a gate."""
+    theta = angles[:, [step.columns[0] for step in steps]]  # (rows, gates)
+    parities = recipe.parities(steps, theta.dtype, theta.device)
+    return torch.polar(torch.ones_like(theta[:, :1]), -0.5 * theta @ parities)
 
 
 def _is_identity(permutation: np.ndarray) -> bool:

@@ -116,7 +116,7 @@ def test_the_backend_chooses_the_dense_path_for_small_circuits_it_runs_faster():
     wide = compile_circuit(reuploading_circuit(7, 2))
     six = compile_circuit(reuploading_circuit(6, 2))
     iqp_repeated = {
-        n: compile_circuit(circuits.iqp_encoding(n, n_repeats=2) + circuits.strongly_entangling(n, 1)) for n in (4, 5)
+        n: compile_circuit(circuits.iqp_encoding(n, n_repeats=2) + circuits.strongly_entangling(n, 1)) for n in (5, 6)
     }
     encoded_once = compile_circuit(circuits.angle_encoding(4) + circuits.strongly_entangling(4, 2))
     iqp = compile_circuit(circuits.iqp_encoding(4) + circuits.strongly_entangling(4, 2))
@@ -126,7 +126,7 @@ def test_the_backend_chooses_the_dense_path_for_small_circuits_it_runs_faster():
     assert auto.path(prep, make_plan(prep, 4, True), True) == "dense"
     assert auto.path(wide, make_plan(wide, 4, True), True) == "adjoint"
     assert auto.path(six, make_plan(six, 4, True), True) == "dense"
-    # Entanglers that read inputs in several layers: dense up to 4 qubits only.
+    # Entanglers that read inputs in several layers: dense up to 5 qubits only.
     assert [auto.path(c, make_plan(c, 4, True), True) for c in iqp_repeated.values()] == ["dense", "adjoint"]
     assert auto.path(encoded_once, make_plan(encoded_once, 4, True), True) == "dense"  # constant entanglers
     assert auto.path(iqp, make_plan(iqp, 4, True), True) == "adjoint"  # one layer of entanglers reading inputs
