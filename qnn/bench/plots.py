@@ -47,7 +47,8 @@ def accuracy_vs_fit_time(summary, path: Path) -> Path:
     for family, group in summary.groupby("family"):
         style = FAMILY_STYLE[family]
         ax.scatter(group["fit_seconds"], group["test_mean"], label=family, marker=style["marker"], alpha=0.7)
-    ax.set(xscale="log", xlabel="fit time per final fit (s)", ylabel="test accuracy", title="accuracy against time")
+    ax.set(xscale=_log_if_positive(summary["fit_seconds"]), xlabel="fit time per final fit (s)",
+           ylabel="test accuracy", title="accuracy against time")  # fmt: skip
     ax.legend()
     return _save(fig, path)
 
@@ -67,10 +68,15 @@ def benefit_vs_cost(gains, path: Path) -> Path:
         for _, row in group.iterrows():
             ax.annotate(str(row["dimension"]), (row["joules"], row["gain"]), fontsize=6, alpha=0.6)
     ax.axhline(0.0, color="0.5", linewidth=0.8)
-    ax.set(xscale="log", xlabel="energy per final fit (J)", ylabel="accuracy points over best classical",
-           title="benefit against cost (labels: dimension)")  # fmt: skip
+    ax.set(xscale=_log_if_positive(gains["joules"]), xlabel="energy per final fit (J)",
+           ylabel="accuracy points over best classical", title="benefit against cost (labels: dimension)")  # fmt: skip
     ax.legend(fontsize=7)
     return _save(fig, path)
+
+
+def _log_if_positive(values) -> str:
+    """A log axis, or a linear one where some value is 0: a fit shorter than the CPU clock's tick measures 0 J."""
+    return "log" if (values > 0).all() else "linear"
 
 
 def _figure():

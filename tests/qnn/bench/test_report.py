@@ -100,6 +100,13 @@ def test_report_files_exist_and_quote_the_summary(out):
     assert "on 2 of 3" in summary_table(out / "results.sqlite")
 
 
+def test_a_report_of_fits_too_short_to_measure_energy_is_still_drawn(tmp_path):
+    # A fit shorter than the CPU clock's tick measures 0 J: the cost plot cannot be logarithmic then.
+    _write(tmp_path / "results.sqlite", [(*fit[:7], 0.0) for fit in FITS])
+    write_report(tmp_path)  # warnings are errors in the tests
+    assert (tmp_path / "benefit_vs_cost.png").stat().st_size > 1000
+
+
 def test_paper_comparison_joins_on_task_dimension_and_model(out):
     compared = paper_comparison(summarise(read_results(out / "results.sqlite")))
     assert list(compared["model"]) == ["MLPClassifier"]
