@@ -28,7 +28,8 @@ class SimulatorBackend:
             state (default True).
         dense_max_qubits: circuits of at most this many qubits run as a few batched unitaries
             (`qnn.simulator.dense`: a training step is a few dozen tensor operations, whatever the depth)
-            when ``method="auto"``; 0 turns the path off.
+            when ``method="auto"`` and their shape measured faster there (`DenseRecipe.max_qubits`: 5, 6
+            or 8 qubits); 0 turns the path off.
         settings: the tuning settings (`qnn.simulator.SimulatorSettings`: slice sizes, memory target,
             thresholds), which change speed and memory, never results.
 

@@ -15,8 +15,8 @@ over halves of the wires, and their entanglers as a gather and a phase (2^(2n) w
 entanglers are constant (CZ, CNOT, …), a run of such layers is one autograd node whose backward is written
 out (`qnn.simulator.sweep`). A 15-layer re-uploading step is then about a hundred tensor operations where
 the gate-by-gate engine needs thousands.
-The path suits n ≤ `DENSE_MAX_QUBITS` (`DENSE_MAX_QUBITS_ENTANGLING_INPUTS` where entanglers read inputs),
-which `SimulatorBackend` takes as its default `dense_max_qubits`.
+The path suits n ≤ `DENSE_MAX_QUBITS` where every layer reads inputs, fewer otherwise (the constants below);
+`SimulatorBackend` takes `DENSE_MAX_QUBITS` as its default `dense_max_qubits`.
 
 Example:
     >>> import circuits, torch
@@ -46,8 +46,10 @@ from qnn.simulator.sweep import LayerEntanglers, sweep_layers
 # Kronecker products of up to this many entries in all are one broadcast product, larger ones a tree of
 # outer products: the two cost the same for 16 layers of 4 qubits (forward and backward, one core).
 BROADCAST_KRON_MAX = 4096
-DENSE_MAX_QUBITS = 6  # above this the per-layer 2^n × 2^n products cost more than the gate-by-gate engine
-DENSE_MAX_QUBITS_ENTANGLING_INPUTS = 5  # as far where entanglers read inputs (per-sample phases or matrices)
+# How far the dense path beats the gate-by-gate engine (measured on one core; see `execute.choose_path`):
+DENSE_MAX_QUBITS = 8  # every layer reads inputs and entangles by permutations: per-sample work 2^(1.5n) a layer
+DENSE_MAX_QUBITS_SHARED = 6  # layers without inputs: one 2^n × 2^n product each, 2^(3n) work
+DENSE_MAX_QUBITS_ENTANGLING_INPUTS = 5  # entanglers that read inputs: per-sample phases or matrices
 
 
 @dataclass(eq=False)  # compared and hashed by identity: one recipe per compiled circuit
@@ -146,6 +148,15 @@ class DenseRecipe:
     @property
     def entanglers_read_inputs(self) -> bool:
         return any(step.batched for block in self.entanglers for step in block)
+
+    def max_qubits(self, differentiable: bool) -> int:
+        """The largest circuit of this shape the dense path measured faster on (the `DENSE_MAX_QUBITS…`). Without
+        gradients, sweeping every layer beyond 6 qubits was slower than the forward engine's slices (0.65-1.06x)."""
+        if self.entanglers_read_inputs:
+            return DENSE_MAX_QUBITS_ENTANGLING_INPUTS
+        if not differentiable or self.monomial_entanglers is None or any(kind == "shared" for kind, _ in self.runs):
+            return DENSE_MAX_QUBITS_SHARED
+        return DENSE_MAX_QUBITS
 
     @property
     def n_batched_layers(self) -> int:
@@ -286,11 +297,17 @@ def _constant_block(block: tuple[Step, ...], n_qubits: int) -> np.ndarray:
 
 
 def dense_bytes(recipe: DenseRecipe, batch: int, dtype: torch.dtype) -> int:
-    """A generous bound on the peak bytes of a dense training step: every per-sample tensor, kept by autograd."""
+    """A generous bound on the peak bytes of a dense training step: every per-sample tensor, kept by autograd.
+
+    A layer keeps its factors' products (4^h + 4^l entries) three times over and its states six times: the sweep
+    keeps two a layer, and its backward makes two more and conjugated copies of those kept (measured at 8 qubits,
+    where the states are as large as the products: 3 of each had been 20% short).
+    """
     n, n_layers = recipe.n_qubits, recipe.chains.shape[0]
     high = (n + 1) // 2
-    per_sample = 4 * (len(recipe.one_qubit) + recipe.chains.size) + n_layers * (4**high + 4 ** (n - high) + 2**n)
-    return 3 * per_sample * batch * dtype.itemsize
+    per_layer = 3 * (4**high + 4 ** (n - high)) + 6 * 2**n
+    per_sample = 12 * (len(recipe.one_qubit) + recipe.chains.size) + n_layers * per_layer
+    return per_sample * batch * dtype.itemsize
 
 
 def dense_states(recipe: DenseRecipe, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype) -> torch.Tensor:

@@ -31,13 +31,7 @@ from circuits.circuit import Circuit
 from qnn.observables import PauliSum, Probabilities
 from qnn.simulator.adjoint import AdjointRun, adjoint_measure
 from qnn.simulator.checkpoints import checkpoints
-from qnn.simulator.dense import (
-    DENSE_MAX_QUBITS,
-    DENSE_MAX_QUBITS_ENTANGLING_INPUTS,
-    dense_bytes,
-    dense_recipe,
-    dense_states,
-)
+from qnn.simulator.dense import DENSE_MAX_QUBITS, dense_bytes, dense_recipe, dense_states
 from qnn.simulator.dense import supports as dense_supports
 from qnn.simulator.engine import COMPLEX_DTYPE, measure_in_slices, run_plan
 from qnn.simulator.fusion import Plan, make_plan
@@ -161,12 +155,14 @@ def choose_path(
     # entanglers (angle or amplitude encoding with strongly entangling or basic entangler layers, 3-6 qubits,
     # batch 1-1024). Entanglers that read inputs: 0.84-0.88x in one layer (an IQP encoding, 4 qubits); an IQP
     # variational step (10 repeats, 15 layers, batch 32), whose Z rotations are one phase a layer, 5.1x faster
-    # at 4 qubits, 1.1x at 5, but 0.77x at 6.
+    # at 4 qubits, 1.1x at 5, but 0.77x at 6. Where every layer reads inputs (re-uploading, 4 and 15 layers,
+    # batch 32 and 256), 1.9-2.6x at 7 qubits, 1.3-1.9x at 8, 0.7-1.4x at 9; where some do not (an encoding
+    # and strongly entangling layers), 0.5-0.9x at 7. Each shape stops at its own limit (`recipe.max_qubits`).
     n_qubits = compiled.plan.n_qubits
     if method == "auto" and n_qubits <= dense_max_qubits:
         recipe = compiled.dense_recipe
         layered = recipe is not None and (recipe.n_batched_layers >= 2 or recipe.constant_entanglers is not None)
-        if layered and (not recipe.entanglers_read_inputs or n_qubits <= DENSE_MAX_QUBITS_ENTANGLING_INPUTS):
+        if layered and n_qubits <= recipe.max_qubits(differentiable):
             return "dense"
     if not differentiable:
         return "forward"

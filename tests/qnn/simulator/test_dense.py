@@ -113,8 +113,9 @@ def test_the_grouping_with_fewer_chain_slots_is_chosen():
 
 def test_the_backend_chooses_the_dense_path_for_small_circuits_it_runs_faster():
     small = compile_circuit(reuploading_circuit(4, 3))
-    wide = compile_circuit(reuploading_circuit(7, 2))
-    six = compile_circuit(reuploading_circuit(6, 2))
+    wide = compile_circuit(reuploading_circuit(9, 2))
+    eight = compile_circuit(reuploading_circuit(8, 2))  # every layer reads inputs: dense up to 8 qubits
+    shared_seven = compile_circuit(circuits.angle_encoding(7) + circuits.strongly_entangling(7, 2))  # up to 6
     iqp_repeated = {
         n: compile_circuit(circuits.iqp_encoding(n, n_repeats=2) + circuits.strongly_entangling(n, 1)) for n in (5, 6)
     }
@@ -125,14 +126,16 @@ def test_the_backend_chooses_the_dense_path_for_small_circuits_it_runs_faster():
     assert auto.path(small, make_plan(small, 4, True), True) == "dense"
     assert auto.path(prep, make_plan(prep, 4, True), True) == "dense"
     assert auto.path(wide, make_plan(wide, 4, True), True) == "adjoint"
-    assert auto.path(six, make_plan(six, 4, True), True) == "dense"
+    assert auto.path(eight, make_plan(eight, 4, True), True) == "dense"
+    assert auto.path(eight, make_plan(eight, 4, True), False) == "forward"  # without gradients: up to 6
+    assert auto.path(shared_seven, make_plan(shared_seven, 4, True), True) == "adjoint"
     # Entanglers that read inputs in several layers: dense up to 5 qubits only.
     assert [auto.path(c, make_plan(c, 4, True), True) for c in iqp_repeated.values()] == ["dense", "adjoint"]
     assert auto.path(encoded_once, make_plan(encoded_once, 4, True), True) == "dense"  # constant entanglers
     assert auto.path(iqp, make_plan(iqp, 4, True), True) == "adjoint"  # one layer of entanglers reading inputs
     assert SimulatorBackend(dense_max_qubits=0).path(small, make_plan(small, 4, True), True) == "adjoint"
     assert SimulatorBackend(method="adjoint").path(small, make_plan(small, 4, True), True) == "adjoint"
-    assert SimulatorBackend(dense_max_qubits=7).path(wide, make_plan(wide, 4, True), False) == "dense"
+    assert SimulatorBackend(dense_max_qubits=7).path(eight, make_plan(eight, 4, True), False) == "forward"
     assert dense_recipe(small).n_batched_layers == 4 and dense_recipe(encoded_once).n_batched_layers == 1
     with pytest.raises(ValueError, match="dense_max_qubits must be a non-negative integer"):
         SimulatorBackend(dense_max_qubits=-1)
