@@ -38,7 +38,7 @@ from qnn.simulator.fusion import Plan, make_plan
 from qnn.simulator.heisenberg import fold_final_permutation
 from qnn.simulator.identity import IdentityCache
 from qnn.simulator.measure import measure_exact, sampled_expectations, sampled_probabilities
-from qnn.simulator.memory import check_memory
+from qnn.simulator.memory import check_memory, fits
 from qnn.simulator.product import product_expectations, product_recipe
 from qnn.simulator.product import supports as product_supports
 from qnn.simulator.program import Program, compile_circuit
@@ -122,6 +122,9 @@ def execute(
     if path == "product":  # never builds the 2^n state: no memory check, no state to sample from
         return product_expectations(compiled.product_recipe, observables, shared, joined, batch, dtype)
     estimate = partial(dense_bytes, compiled.dense_recipe, dtype=dtype) if path == "dense" else None
+    if path == "dense" and not fits(estimate(batch), weights.device, max_memory, settings):
+        # Its per-sample products take far more memory than a few states: the gate-by-gate engine then.
+        path, estimate = gradient_method(method, compiled.plan) if differentiable else "forward", None
     check_memory(compiled.plan, batch, dtype, weights.device, path, max_memory, estimate, settings)
     run = Run(batch, dtype, keep_state, max_memory, settings)
     exact, state = measure_exactly(compiled, path, observables, (shared, joined), run)

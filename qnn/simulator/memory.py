@@ -85,6 +85,13 @@ def per_sample_bytes(plan: Plan, dtype: torch.dtype) -> int:
     return entries * dtype.itemsize
 
 
+def fits(needed: int, device: torch.device, limit: int | None, settings: SimulatorSettings = DEFAULT_SETTINGS) -> bool:
+    """Whether `needed` bytes fit within `limit` (default: free device memory)."""
+    if limit is None and needed <= settings.unchecked_bytes:
+        return True  # asking the system costs a file read per call, more than a small simulation's work
+    return needed <= (available_bytes(device) if limit is None else limit)
+
+
 def available_bytes(device: torch.device) -> int:
     """Free memory for the next call on `device`: on the CPU, the system's available memory plus the
     tensors `workspace` keeps for reuse; on CUDA, the device's free memory (what torch's caching
@@ -112,10 +119,8 @@ def check_memory(
     if estimate is None:
         estimate = partial(estimate_bytes, plan, dtype=dtype, method=method, device=device, settings=settings)
     needed = estimate(batch)
-    if limit is None and needed <= settings.unchecked_bytes:
-        return  # asking the system costs a file read per call, more than a small simulation's work
-    budget = available_bytes(device) if limit is None else limit
-    if needed > budget:
+    if not fits(needed, device, limit, settings):
+        budget = available_bytes(device) if limit is None else limit
         one = state_bytes(plan.n_qubits, 1, dtype)
         max_batch = _largest_batch(estimate, batch, budget)
         raise SimulatorMemoryError(

@@ -11,8 +11,9 @@ from qnn import QuantumLayer
 from qnn.backends import SimulatorBackend
 from qnn.models.reuploading import reuploading_circuit
 from qnn.simulator import compile_circuit
-from qnn.simulator.dense import _kron, dense_recipe, dense_states, supports
+from qnn.simulator.dense import _kron, dense_bytes, dense_recipe, dense_states, supports
 from qnn.simulator.fusion import make_plan
+from qnn.simulator.memory import estimate_bytes
 from tests.qnn.simulator.test_agreement import BUILDERS, values_for
 from tests.reference import reference_state
 from tests.strategies import circuit_with_values
@@ -216,3 +217,20 @@ def test_kronecker_products_agree_with_torch(shape):
             product = torch.kron(product, factor)
         expected.append(product)
     torch.testing.assert_close(_kron(factors), torch.stack(expected))
+
+
+def test_a_batch_whose_dense_step_does_not_fit_runs_on_the_adjoint_engine():
+    circuit = reuploading_circuit(7, 2)  # dense with gradients (every layer reads inputs)
+    program = compile_circuit(circuit)
+    dense_need = dense_bytes(dense_recipe(program), 64, torch.complex64)
+    adjoint_need = estimate_bytes(make_plan(program), 64, torch.complex64, "adjoint")
+    assert adjoint_need < dense_need
+    limited = QuantumLayer(circuit, backend=SimulatorBackend(max_memory=(adjoint_need + dense_need) // 2))
+    free = QuantumLayer(circuit)
+    free.load_state_dict(limited.state_dict())
+    x = torch.rand(64, circuit.n_inputs, requires_grad=True)
+    a, b = limited(x), free(x)
+    torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+    (grad_a,) = torch.autograd.grad(a.sum(), limited.weights)
+    (grad_b,) = torch.autograd.grad(b.sum(), free.weights)
+    torch.testing.assert_close(grad_a, grad_b, atol=1e-4, rtol=0)
