@@ -109,15 +109,10 @@ def check_memory(
     device: torch.device,
     method: str,
     limit: int | None = None,
-    estimate: Callable[[int], int] | None = None,
     settings: SimulatorSettings = DEFAULT_SETTINGS,
 ) -> None:
-    """Raise `SimulatorMemoryError` if the estimate for `method` exceeds `limit` (default: free device memory).
-
-    estimate: bytes as a function of the batch, for a path `estimate_bytes` does not cover (the dense one).
-    """
-    if estimate is None:
-        estimate = partial(estimate_bytes, plan, dtype=dtype, method=method, device=device, settings=settings)
+    """Raise `SimulatorMemoryError` if the estimate for `method` exceeds `limit` (default: free device memory)."""
+    estimate = partial(estimate_bytes, plan, dtype=dtype, method=method, device=device, settings=settings)
     needed = estimate(batch)
     if not fits(needed, device, limit, settings):
         budget = available_bytes(device) if limit is None else limit
