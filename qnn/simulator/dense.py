@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import groupby
 
 import numpy as np
 import torch
@@ -39,6 +40,7 @@ import torch
 from circuits.gates import STATE_PREP
 from qnn.simulator.blocks import kron_wires, one_qubit_table
 from qnn.simulator.matrices import gate_matrix
+from qnn.simulator.measure import word_signs
 from qnn.simulator.program import Program, Step
 from qnn.simulator.recipe import table_layout
 from qnn.simulator.sweep import LayerEntanglers, sweep_layers
@@ -113,10 +115,8 @@ class DenseRecipe:
         """(len(steps), D) ±1: the Z⊗…⊗Z eigenvalue of each step's wires on each basis state, wire 0 the top bit."""
         key = ("parities", tuple(map(id, steps)), dtype, str(device))  # the steps live as long as the recipe
         if key not in self._tensors:
-            n = self.n_qubits
-            bits = (np.arange(2**n)[None, :] >> (n - 1 - np.arange(n))[:, None]) & 1  # (wires, D)
-            parity = np.stack([bits[list(step.wires)].sum(0) % 2 for step in steps])
-            self._tensors[key] = torch.as_tensor(1 - 2 * parity, dtype=dtype, device=device)
+            words = ["".join("Z" if w in step.wires else "I" for w in range(self.n_qubits)) for step in steps]
+            self._tensors[key] = word_signs(words, dtype, device)
         return self._tensors[key]
 
     def run_positions(self, layers: tuple[int, ...], device) -> tuple[tuple[str, int | None, torch.Tensor], ...] | None:
@@ -200,10 +200,7 @@ def dense_recipe(program: Program) -> DenseRecipe:
     constant_blocks = None
     if all(not step.columns for block in entanglers for step in block):
         constant_blocks = np.stack([_constant_block(block, program.n_qubits) for block in entanglers])
-    batched = [
-        any(one_qubit[i].batched for i in chains[k].ravel() if i >= 0) or any(s.batched for s in entanglers[k])
-        for k in range(len(layers))
-    ]
+    batched = [_reads_inputs(one_qubit, layer, block) for layer, block in zip(layers, entanglers, strict=True)]
     runs = []
     for k, reads_inputs in enumerate(batched):
         kind = "batched" if reads_inputs else "shared"
@@ -255,12 +252,10 @@ def _move_to_shared_runs(one_qubit: list[Step], layers: list, entanglers: list) 
     their own, which joins the shared run after it. In an encoding followed by an ansatz, the ansatz's first
     gates are then multiplied once for the batch instead of once per sample."""
 
-    def reads_inputs(k: int) -> bool:
-        return any(one_qubit[i].batched for chain in layers[k] for i in chain) or any(s.batched for s in entanglers[k])
-
     k = 0
     while k < len(layers) - 1:
-        if reads_inputs(k) and not reads_inputs(k + 1) and not any(s.batched for s in entanglers[k]):
+        following = _reads_inputs(one_qubit, layers[k + 1], entanglers[k + 1])
+        if _reads_inputs(one_qubit, layers[k], []) and not following and not any(s.batched for s in entanglers[k]):
             cuts = [max((j + 1 for j, i in enumerate(chain) if one_qubit[i].batched), default=0) for chain in layers[k]]
             if any(cut < len(chain) for cut, chain in zip(cuts, layers[k], strict=True)):
                 heads = [chain[:cut] for cut, chain in zip(cuts, layers[k], strict=True)]
@@ -269,6 +264,11 @@ def _move_to_shared_runs(one_qubit: list[Step], layers: list, entanglers: list) 
                 entanglers[k : k + 1] = [[], entanglers[k]]
                 k += 1
         k += 1
+
+
+def _reads_inputs(one_qubit: list[Step], layer, block) -> bool:
+    """Whether a layer's chains (indices into `one_qubit`) or its entanglers `block` read inputs."""
+    return any(one_qubit[i].batched for chain in layer for i in chain) or any(step.batched for step in block)
 
 
 def _longest(layers) -> int:
@@ -417,19 +417,16 @@ def _with_entanglers(recipe: DenseRecipe, angles, unitaries: torch.Tensor, layer
 def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dtype) -> torch.Tensor:
     """(rows, D) states after layer k's entanglers: a gather and a phase where they permute (CNOT, CZ…)."""
     if recipe.constant_entanglers is None:
-        d, pending = 2**recipe.n_qubits, []
-        for step in (*recipe.entanglers[k], None):
-            if step is not None and step.gate in Z_ROTATIONS and len(step.columns) == 1:
-                pending.append(step)  # diagonal: they commute, and join into one phase
+        d = 2**recipe.n_qubits
+        for z_rotations, steps in groupby(recipe.entanglers[k], key=_is_z_rotation):
+            if z_rotations:  # diagonal: consecutive ones join into one phase
+                state = state * _z_rotation_phases(recipe, tuple(steps), angles)
                 continue
-            if pending:
-                state = state * _z_rotation_phases(recipe, tuple(pending), angles)
-                pending = []
-            if step is None:
-                break
-            params = angles[:, list(step.columns)] if step.columns else torch.zeros(0, device=angles.device)
-            gate = _embed_torch(gate_matrix(step.gate, params, len(step.wires), dtype), step.wires, recipe.n_qubits, d)
-            state = state @ gate.transpose(-1, -2) if gate.dim() == 2 else (gate @ state[..., None])[..., 0]
+            for step in steps:
+                params = angles[:, list(step.columns)] if step.columns else torch.zeros(0, device=angles.device)
+                gate = gate_matrix(step.gate, params, len(step.wires), dtype)
+                gate = _embed_torch(gate, step.wires, recipe.n_qubits, d)
+                state = state @ gate.transpose(-1, -2) if gate.dim() == 2 else (gate @ state[..., None])[..., 0]
         return state
     permutation, phases = recipe.monomial_entanglers[k] if recipe.monomial_entanglers else (None, None)
     if permutation is None:
@@ -441,7 +438,9 @@ def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dt
     return state
 
 
-Z_ROTATIONS = ("RZ", "RZZ", "MultiRZ")  # exp(-iθ/2 Z⊗…⊗Z) on their wires
+def _is_z_rotation(step: Step) -> bool:
+    """RZ, RZZ or MultiRZ with its angle: exp(-iθ/2 Z⊗…⊗Z) on its wires."""
+    return step.gate in ("RZ", "RZZ", "MultiRZ") and len(step.columns) == 1
 
 
 def _z_rotation_phases(recipe: DenseRecipe, steps: tuple[Step, ...], angles) -> torch.Tensor:

@@ -105,7 +105,7 @@ def term_matrix(observables: tuple[PauliSum, ...]) -> tuple[torch.Tensor, tuple[
 def z_table(observables: tuple[PauliSum, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """(2**n, n_observables): each Z-only observable's value on each basis state, for `expectations`."""
     coefficients, words = term_matrix(observables)
-    signs = _parity_signs(list(words), torch.float64, device)  # (n_words, 2**n)
+    signs = word_signs(list(words), torch.float64, device)  # (n_words, 2**n)
     return (signs.T @ coefficients.to(device)).to(dtype)
 
 
@@ -121,11 +121,12 @@ def z_signs(words: tuple[str, ...], dtype: torch.dtype, device: torch.device) ->
     # Half of the wires, but few enough that per sample the products with the high table,
     # 2**h · n_words values, stay at most an eighth of the 2**n amplitudes (at 8 qubits h = 2).
     h = max(0, min(n // 2, n - 3 - math.ceil(math.log2(len(words)))))
-    high = _parity_signs([w[:h] for w in words], dtype, device).T.contiguous()
-    return high, _parity_signs([w[h:] for w in words], dtype, device)
+    high = word_signs([w[:h] for w in words], dtype, device).T.contiguous()
+    return high, word_signs([w[h:] for w in words], dtype, device)
 
 
-def _parity_signs(words: list[str], dtype, device) -> torch.Tensor:
+def word_signs(words: list[str], dtype, device) -> torch.Tensor:
+    """(len(words), 2**n) ±1: each Z-only word's eigenvalue on each basis state, wire 0 the top bit."""
     n = len(words[0])
     basis = torch.arange(2**n, device=device)
     rows = []
