@@ -36,6 +36,7 @@ class AdjointRun:
     dtype: torch.dtype
     checkpoints: tuple[Checkpoint, ...] = ()  # copies of the state the forward pass keeps (`checkpoints`)
     settings: SimulatorSettings = DEFAULT_SETTINGS  # slices of the batch, chunks of the sweep
+    input_gradients: bool = True  # whether the inputs need a gradient (else an encoding's tensors need none)
 
 
 def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor | None, keep_state: bool = False):
@@ -48,7 +49,7 @@ def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor 
     """
     if run.plan.has_state_prep:
         raise ValueError("the adjoint method does not differentiate StatePrep; use method='backprop'")
-    factors, matrices = plan_matrices(run.plan, shared, joined, run.dtype)
+    factors, matrices = _untrained_detached(run, *plan_matrices(run.plan, shared, joined, run.dtype))
     where = tuple(i for i, m in enumerate(matrices) if m is not None)  # the operations with a tensor
     values, states = [], []
     for k, part in enumerate(batch_slices(run.plan.n_qubits, run.batch, run.dtype, shared.device, run.settings)):
@@ -62,6 +63,17 @@ def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor 
             states.append(part_state)
     values = values[0] if len(values) == 1 else torch.cat(values)
     return values, (torch.cat(states) if keep_state else None)
+
+
+def _untrained_detached(run: AdjointRun, factors, matrices: list) -> tuple[torch.Tensor | None, list]:
+    """The tensors that no gradient flows to (`Plan.trained`), detached: an encoding's while the inputs need
+    none, constant gates'. Their operations are then neither differentiated nor, before the first trained
+    one, undone by the backward pass (an IQP encoding's ten layers, say)."""
+    trained, prefix_trained = run.plan.trained(run.input_gradients)
+    if not trained and not prefix_trained:  # as any torch operation, the values keep a (zero) gradient
+        return factors, matrices
+    matrices = [m if m is None or i in trained else m.detach() for i, m in enumerate(matrices)]
+    return (factors if factors is None or prefix_trained else factors.detach()), matrices
 
 
 def _unpack(run: AdjointRun, where: tuple[int, ...], tensors) -> tuple[torch.Tensor | None, list]:
@@ -98,7 +110,8 @@ class _AdjointMeasure(torch.autograd.Function):
             state, kept = _final_state(run, factors, matrices, ctx.copies, ctx.device)
         needed = ctx.needs_input_grad[4:]  # per tensor: constant gates' matrices need no gradient
         wanted = {i for i, need in zip(ctx.where, needed, strict=False) if need}
-        bra, grads = _sweep(run, state, grad_values, matrices, kept, wanted)
+        to_start = factors is not None and needed[-1]  # the factors' gradient needs the adjoint state at the start
+        bra, grads = _sweep(run, state, grad_values, matrices, kept, wanted, to_start)
         grads = [grads[i] for i in ctx.where]
         if factors is not None:
             grads.append(_factor_gradient(bra, factors, run.settings) if needed[-1] else None)
@@ -173,7 +186,9 @@ def _right_products(factors: torch.Tensor) -> list[torch.Tensor]:
     return products[::-1]
 
 
-def _sweep(run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.Tensor], wanted: set[int]):
+def _sweep(
+    run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.Tensor], wanted: set[int], to_start: bool
+):
     """Walk back through the plan, undoing each operation on |ψ⟩ and on conj(|λ⟩); the R of each operation.
 
     The adjoint state is kept conjugated, μ = conj(λ): then R = Σ μ_a ψ_c is a plain product and
@@ -183,9 +198,11 @@ def _sweep(run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.
     overlap after it (`_gradient`). |ψ⟩ is then rewound past the run only when an earlier operation
     needs it: not past the first run with wanted tensors (4 of 47 block products fewer per slice for the
     standard workload at 16 qubits), and not where the forward pass `kept` a copy of it (which is
-    recycled once read).
-    Returns the conjugated adjoint state at the start and the gradient of each operation's tensor in
-    `wanted` (None for the others: constant gates, and operations without a tensor).
+    recycled once read). Nor is the adjoint state undone past the first run with wanted tensors unless
+    `to_start` (for the product state's factors).
+    Returns the conjugated adjoint state where the walk stopped (at the start where `to_start`) and the
+    gradient of each operation's tensor in `wanted` (None for the others: constant gates, and operations
+    without a tensor).
     """
     plan, n, settings = run.plan, run.plan.n_qubits, run.settings
     slices = _row_slices(state, settings)
@@ -205,6 +222,8 @@ def _sweep(run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.
             if i in wanted:
                 overlap = _overlap(plan.ops[i], bra, state, n, spare, settings)
                 terms[i] = _gradient(plan.ops[i], overlap, matrices[i])
+        if ops.start <= first and not to_start:  # no earlier operation has a gradient
+            break
         copy = kept.pop(ops.start, None)
         for i in reversed(ops):
             op, m = plan.ops[i], matrices[i]
@@ -216,6 +235,8 @@ def _sweep(run: AdjointRun, state, grad_values, matrices, kept: dict[int, torch.
         if copy is not None:
             state.copy_(copy)
             recycle(copy)
+    for copy in kept.values():  # copies before the first wanted tensor, not read
+        recycle(copy)
     return bra, terms
 
 

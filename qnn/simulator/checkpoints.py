@@ -30,13 +30,20 @@ class Checkpoint:
 
 
 def checkpoints(
-    plan: Plan, batch: int, dtype: torch.dtype, device, limit: int | None, settings: SimulatorSettings
+    plan: Plan,
+    batch: int,
+    dtype: torch.dtype,
+    device,
+    limit: int | None,
+    settings: SimulatorSettings,
+    input_gradients: bool = True,
 ) -> tuple[Checkpoint, ...]:
     """The copies to keep: the costliest runs to rewind first, each in as many slices as the room allows.
 
     The room is what keeps the step's estimate (`memory.estimate_bytes`, adjoint) within
     `settings.step_states` batched states or `settings.step_floor_bytes`, whichever is more, and within
-    `limit` (None: the device's free memory).
+    `limit` (None: the device's free memory). `input_gradients`: whether the inputs need a gradient
+    (`Plan.rewound_runs`).
     """
     device = torch.device(device)
     rows = min(batch, slice_rows(plan.n_qubits, dtype, device, settings))
@@ -44,7 +51,7 @@ def checkpoints(
     base = estimate_bytes(plan, batch, dtype, "adjoint", device, settings)
     target = max(settings.step_states * state_bytes(plan.n_qubits, batch, dtype), settings.step_floor_bytes)
     room = target - base
-    runs = plan.rewound_runs if room >= copy else ()
+    runs = plan.rewound_runs(input_gradients) if room >= copy else ()
     if not runs:
         return ()
     n_slices = -(-batch // rows)  # as `engine.batch_slices` cuts the batch

@@ -128,7 +128,7 @@ def execute(
         return product_expectations(compiled.product_recipe, observables, shared, joined, batch, dtype)
     if path != "dense":  # the dense path was chosen only where it fits
         check_memory(compiled.plan, batch, dtype, weights.device, path, max_memory, settings)
-    run = Run(batch, dtype, keep_state, max_memory, settings)
+    run = Run(batch, dtype, keep_state, max_memory, settings, inputs.requires_grad)
     exact, state = measure_exactly(compiled, path, observables, (shared, joined), run)
     if shots is None:
         return exact
@@ -198,6 +198,7 @@ class Run:
     keep_state: bool  # return the final states, to sample from
     max_memory: int | None
     settings: SimulatorSettings
+    input_gradients: bool = True  # whether the inputs need a gradient (else an encoding's tensors need none)
 
 
 def measure_exactly(compiled: CompiledCircuit, path: str, observables, angles, run: Run):
@@ -214,8 +215,8 @@ def measure_exactly(compiled: CompiledCircuit, path: str, observables, angles, r
     if not run.keep_state:
         plan, observables = compiled.folded(observables)
     if path == "adjoint":
-        kept = checkpoints(plan, batch, dtype, angles[0].device, run.max_memory, settings)
-        adjoint = AdjointRun(plan, observables, batch, dtype, kept, settings)
+        kept = checkpoints(plan, batch, dtype, angles[0].device, run.max_memory, settings, run.input_gradients)
+        adjoint = AdjointRun(plan, observables, batch, dtype, kept, settings, run.input_gradients)
         return adjoint_measure(adjoint, *angles, run.keep_state)
     measure = partial(measure_exact, observables=observables)
     if path == "forward":

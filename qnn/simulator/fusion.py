@@ -52,6 +52,7 @@ class Plan:
     n_qubits: int
     prefix: tuple[tuple[Step, ...], ...] | None  # per wire, the one-qubit steps of the product state
     ops: tuple[Operation, ...]
+    weight_columns: range  # `Program.weight_columns`: the steps' columns that hold weights; inputs follow them
 
     @property
     def has_state_prep(self) -> bool:
@@ -78,19 +79,45 @@ class Plan:
             runs.append(range(start, len(self.ops)))
         return tuple(runs)
 
-    @cached_property  # read by every adjoint training step (`checkpoints`)
-    def rewound_runs(self) -> tuple[range, ...]:
+    def trained(self, input_gradients: bool) -> tuple[frozenset[int], bool]:
+        """(the operations whose tensors a gradient flows to, whether it flows to the product state's factors):
+        those that read a weight, or an input where `input_gradients`. The others' tensors are constants of
+        the backward pass: an encoding's, while the inputs need no gradient."""
+        return self._trained[input_gradients]
+
+    @cached_property  # read on every adjoint call
+    def _trained(self) -> dict[bool, tuple[frozenset[int], bool]]:
+        weights, first_input = self.weight_columns, self.weight_columns.stop
+
+        def trained(steps, input_gradients: bool) -> bool:
+            columns = [c for step in steps for c in step.columns]
+            return any(c in weights or (input_gradients and c >= first_input) for c in columns)
+
+        steps = [op.steps if isinstance(op, Block | Permutation) else (op.step,) for op in self.ops]
+        prefix = [step for wire in self.prefix or () for step in wire]
+        return {
+            flag: (frozenset(i for i, s in enumerate(steps) if trained(s, flag)), trained(prefix, flag))
+            for flag in (False, True)
+        }
+
+    def rewound_runs(self, input_gradients: bool = True) -> tuple[range, ...]:
         """The commuting runs the backward pass rewinds the state past, costliest first, of those that cost
         more to rewind than a copy and its restoring (a block of 3 wires or more: 8 or more products per
-        amplitude)."""
-        tensors = [i for i, op in enumerate(self.ops) if not isinstance(op, Permutation)]
-        if not tensors:
+        amplitude). Only runs after the first operation with a gradient (`trained`) are rewound."""
+        return self._rewound_runs[input_gradients]
+
+    @cached_property  # read by every adjoint training step (`checkpoints`)
+    def _rewound_runs(self) -> dict[bool, tuple[range, ...]]:
+        return {flag: self._rewound_after(self.trained(flag)[0]) for flag in (False, True)}
+
+    def _rewound_after(self, trained: frozenset[int]) -> tuple[range, ...]:
+        if not trained:
             return ()
 
         def cost(run: range) -> int:
             return sum(2 ** len(operation_wires(self.ops[i])) for i in run if not isinstance(self.ops[i], Permutation))
 
-        rewound = [run for run in self.commuting_runs if run.start > tensors[0] and cost(run) >= 8]
+        rewound = [run for run in self.commuting_runs if run.start > min(trained) and cost(run) >= 8]
         return tuple(sorted(rewound, key=lambda run: (-cost(run), -run.start)))
 
 
@@ -110,7 +137,7 @@ def make_plan(program: Program, fuse: int = 4, product_state: bool = True) -> Pl
     if fuse:  # runs of diagonal gates become one phase per sample, wider than a block (which would absorb them)
         program = gather_phase_runs(program, min_wires=fuse + 1)
     prefix, rest = _split_prefix(program) if product_state else (None, program.steps)
-    return Plan(n, prefix, tuple(_fuse(rest, fuse)))
+    return Plan(n, prefix, tuple(_fuse(rest, fuse)), program.weight_columns)
 
 
 def _split_prefix(program: Program) -> tuple[tuple[tuple[Step, ...], ...], tuple[Step, ...]]:

@@ -71,6 +71,11 @@ class Program:
     def n_shared(self) -> int:
         return len(self.const_values) + len(self.weight_indices)
 
+    @property
+    def weight_columns(self) -> range:
+        """The angle columns that hold weights: shared, after the constants. Those after them are inputs."""
+        return range(len(self.const_values), self.n_shared)
+
     def angles(self, inputs: torch.Tensor | None, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Shared angles (n_shared,) and joined angles (batch, n_shared + n_batched) or None.
 

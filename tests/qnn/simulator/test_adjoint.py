@@ -293,6 +293,24 @@ def test_a_state_is_not_rewound_for_gradients_nobody_asked_for(generator, monkey
     assert len(products) == 6 + 6  # the forward pass, then the adjoint state undone past every block
 
 
+def test_an_encoding_is_not_undone_when_the_inputs_need_no_gradient(generator, monkeypatch):
+    """IQP encoding (two repeats) then two layers at 6 qubits: the blocks [0-3], [4-5] of H (then those of H and
+    the first layer's Rot), a permutation, the second layer's blocks. Without input gradients the walk back
+    stops at the first trained blocks: it undoes the adjoint state past the last two blocks only (the forward
+    pass kept the state before them). With them it goes on through the encoding."""
+    circuit = circuits.iqp_encoding(6, n_repeats=2) + circuits.strongly_entangling(6, n_layers=2)
+    plan = make_plan(compile_circuit(circuit))
+    assert plan.trained(False) == (frozenset({4, 5, 7, 8}), False)
+    assert plan.trained(True) == (frozenset({0, 3, 4, 5, 7, 8}), False)  # and the phase runs, reading inputs
+    x, w = values(circuit, generator, batch=2)
+    products = count_block_products(monkeypatch)
+    for inputs, leaves, undone in [(x.detach(), (w,), 2), (x, (x, w), 6)]:
+        out = run(circuit, None, inputs, w, method="adjoint", dense_max_qubits=0)
+        products.clear()
+        torch.autograd.grad(out.sum(), leaves)
+        assert len(products) == undone
+
+
 @pytest.mark.parametrize("copies", ["every slice", "two slices"])
 @pytest.mark.parametrize("name", ["layered", "reupload_deep", "iqp_layered"])
 @pytest.mark.parametrize("rows", [1, 3])

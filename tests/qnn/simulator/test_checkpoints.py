@@ -57,7 +57,7 @@ def test_small_states_keep_every_copy_within_the_floor():
     run the backward pass would rewind; a floor just below the estimate with one copy keeps one."""
     plan, dtype = standard_plan(8), torch.complex64
     kept = checkpoints(plan, 256, dtype, CPU, 2**40, DEFAULTS)
-    assert [c.op for c in kept] == [run.start for run in plan.rewound_runs] and len(kept) > 1
+    assert [c.op for c in kept] == [run.start for run in plan.rewound_runs()] and len(kept) > 1
     assert all(c.slices == 1 for c in kept)  # one slice is the whole batch
     base = memory.estimate_bytes(plan, 256, dtype, "adjoint", CPU)
     one_copy = SimulatorSettings(step_floor_bytes=base + memory.state_bytes(8, 256, dtype))

@@ -1,6 +1,7 @@
 """Folding a plan's final permutation into Z-only observables: the conjugation rules against dense
 matrices, and measurements with and without the fold against each other."""
 
+from dataclasses import replace
 from functools import reduce
 
 import numpy as np
@@ -57,7 +58,7 @@ def permutation_steps():
 @given(permutation_steps(), st.text("IZ", min_size=N, max_size=N))
 def test_folded_words_are_the_conjugated_observable(steps, word):
     plan = make_plan(compile_circuit(circuits.angle_encoding(N)))
-    plan = type(plan)(plan.n_qubits, plan.prefix, (Permutation(tuple(steps)),))
+    plan = replace(plan, ops=(Permutation(tuple(steps)),))
     folded_plan, (folded,) = fold_final_permutation(plan, (PauliSum(((0.5, word),)),))
     assert folded_plan.ops == ()
     permutation = reduce(lambda total, step: dense_gate(step) @ total, steps, np.eye(2**N))
