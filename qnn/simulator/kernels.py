@@ -147,6 +147,12 @@ def _wire_product(factors: torch.Tensor) -> torch.Tensor:
     return state
 
 
+WIDEST_PADDED = 32  # the largest U ⊗ I (side) that `apply_block` makes of a block with a few wires after it
+# A state up to this size is copied whole for `block_overlap`'s transposed product (two chunks cost 1.2-2x more
+# at 10 qubits, batch 32); above it, in two halves within the adjoint pass's spare state.
+WHOLE_COPIES_BYTES = 4 << 20
+
+
 def apply_block(state: torch.Tensor, matrix: torch.Tensor, lo: int, width: int, out=None) -> torch.Tensor:
     """Apply `matrix` (d, d) or (batch, d, d), d = 2**width, to wires lo .. lo + width - 1 of a flat state.
 
@@ -156,11 +162,13 @@ def apply_block(state: torch.Tensor, matrix: torch.Tensor, lo: int, width: int, 
     batch, size = state.shape
     d = 2**width
     right = size >> (lo + width)
-    if right == 2:
-        # In place, each of the (batch · left) products of a (d, d) by a (d, 2) matrix is too small to run near
-        # the machine's speed (18 qubits, 2 samples, d = 16: 9 ms shared, 25 ms per sample, 97x and 270x a copy
-        # of the state). As U ⊗ I₂ on the block's wires and the last one it is one large product (1.45 ms).
-        matrix, d, right = _with_identity_after(matrix), 2 * d, 1
+    if right > 1 and d * right <= WIDEST_PADDED:
+        # In place, each of the (batch · left) products of a (d, d) by a (d, right) matrix is too small to run
+        # near the machine's speed (18 qubits, 2 samples, d = 16, right = 2: 9 ms shared, 25 ms per sample, 97x
+        # and 270x a copy of the state). As U ⊗ I on the block's wires and those after it, it is one large
+        # product (1.45 ms), though of `right` times the arithmetic: 1.5-3.4x faster at d · right = 16 or 32
+        # (d = 2, 4, 8), slower at 64 (10 qubits batch 32, 8 qubits batch 256, 16 qubits batch 8).
+        matrix, d, right = _with_identity_after(matrix, right), d * right, 1
     if matrix.dim() == 2 and right == 1:
         a, b, shape = state.view(-1, d), matrix.transpose(0, 1), (-1, d)
     elif matrix.dim() == 2:
@@ -175,11 +183,11 @@ def apply_block(state: torch.Tensor, matrix: torch.Tensor, lo: int, width: int, 
     return out
 
 
-def _with_identity_after(matrix: torch.Tensor) -> torch.Tensor:
-    """U ⊗ I₂ for a (d, d) or (batch, d, d) matrix U: (2d, 2d) or (batch, 2d, 2d)."""
-    eye = torch.eye(2, dtype=matrix.dtype, device=matrix.device)
+def _with_identity_after(matrix: torch.Tensor, size: int) -> torch.Tensor:
+    """U ⊗ I for a (d, d) or (batch, d, d) matrix U and I of `size`: (d · size, d · size), batched likewise."""
+    eye = torch.eye(size, dtype=matrix.dtype, device=matrix.device)
     out = matrix[..., :, None, :, None] * eye[:, None, :]
-    return out.reshape(*matrix.shape[:-2], 2 * matrix.shape[-2], 2 * matrix.shape[-1])
+    return out.reshape(*matrix.shape[:-2], size * matrix.shape[-2], size * matrix.shape[-1])
 
 
 def block_overlap(
@@ -202,7 +210,13 @@ def block_overlap(
             else bra.view(-1, d).T @ ket.view(-1, d)
         )
     x, y = bra.view(rows, -1, d, right), ket.view(rows, -1, d, right)
-    if 4 * right >= d:
+    # The one product below has d · right products per amplitude; where that is few, it beats the small
+    # products, whose inner dimension is `right` (d · right = 8-16, or 32 with right < d: 1.2-8x faster
+    # at 10 qubits batch 32, 8 qubits batch 256, 16 qubits batch 8).
+    few = d * right <= 16 or (right < d and d * right <= 32)
+    if not batched and right < d and not few and x.shape[1] > 1:
+        out = _overlap_transposed(x[0], y[0], spare)[None]
+    elif 4 * right >= d and not few:
         # Contract the right wires in small products, (rows, left, d, d), then sum over the left
         # wires: d multiplications per amplitude. The products take d / right times the state, so
         # they are made a part of the left wires at a time, each no larger than the state.
@@ -227,6 +241,27 @@ def block_overlap(
         full = torch.matmul(x.reshape(rows, -1, d * right).transpose(1, 2), y.reshape(rows, -1, d * right))
         out = full.view(rows, d, right, d, right).diagonal(dim1=2, dim2=4).sum(-1)
     return out if batched else out[0]
+
+
+def _overlap_transposed(x: torch.Tensor, y: torch.Tensor, spare: torch.Tensor | None) -> torch.Tensor:
+    """Σ_p x[p] y[p]^T of (parts, d, right) views, the wires after the block copied before it: then (parts ·
+    right, d) matrices, one large product. Where right < d the small products' inner dimension is too short
+    (d = 16, right = 4 or 8: 1.1-4.7x faster at 6-16 qubits). The two copies take twice the state: above
+    `WHOLE_COPIES_BYTES`, half the parts at a time in `spare` (or a temporary) of the state's size."""
+    parts, d, right = x.shape
+    whole = x.numel() * x.element_size() <= WHOLE_COPIES_BYTES or spare is None
+    step = parts if whole else max(1, parts // 2)
+    size = step * right * d
+    buffer = scratch(TEMPORARY, (2 * size,), x.dtype, x.device) if whole else spare.view(-1)
+    out = None
+    for start in range(0, parts, step):
+        part = slice(start, min(start + step, parts))
+        n = (part.stop - part.start) * right * d
+        a = buffer[:n].view(-1, right, d).copy_(x[part].transpose(1, 2))
+        b = buffer[size : size + n].view(-1, right, d).copy_(y[part].transpose(1, 2))
+        product = a.view(-1, d).T @ b.view(-1, d)
+        out = product if out is None else out.add_(product)
+    return out
 
 
 def apply_permutation(state: torch.Tensor, index: torch.Tensor, out=None) -> torch.Tensor:

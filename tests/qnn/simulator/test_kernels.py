@@ -20,10 +20,13 @@ def _reference_overlap(bra, ket, lo, width, n, batched):
     return torch.einsum("blar,blcr->bac" if batched else "blar,blcr->ac", x, y)
 
 
-# Every (lo, width) on 7 wires: right = 1, right ≥ d/4 and right < d/4 are contracted differently.
+# Every (lo, width) on 7 wires: right = 1, few products in all (d · right ≤ 16, or 32 with right < d), right < d
+# (shared blocks: transposed copies, whole or in halves), right ≥ d/4 and right < d/4 are contracted differently.
+@pytest.mark.parametrize("whole_copies_bytes", [kernels.WHOLE_COPIES_BYTES, 0], ids=["whole", "halves"])
 @pytest.mark.parametrize("batched", [False, True])
-@pytest.mark.parametrize(("lo", "width"), [(lo, w) for w in (1, 2, 4) for lo in range(0, 8 - w)])
-def test_block_overlap_matches_einsum(lo, width, batched):
+@pytest.mark.parametrize(("lo", "width"), [(lo, w) for w in (1, 2, 3, 4) for lo in range(0, 8 - w)])
+def test_block_overlap_matches_einsum(lo, width, batched, whole_copies_bytes, monkeypatch):
+    monkeypatch.setattr(kernels, "WHOLE_COPIES_BYTES", whole_copies_bytes)
     n = 7
     bra, ket = _random_state(3, n, 0), _random_state(3, n, 1)
     expected = _reference_overlap(bra, ket, lo, width, n, batched)
@@ -69,9 +72,9 @@ def _kron_all(vectors: torch.Tensor) -> torch.Tensor:
     return state
 
 
-# Every (lo, width) on 7 wires: in place, before one wire (as U ⊗ I₂) and on the last wires differ.
+# Every (lo, width) on 7 wires: in place, before a few wires (as U ⊗ I) and on the last wires differ.
 @pytest.mark.parametrize("batched", [False, True])
-@pytest.mark.parametrize(("lo", "width"), [(lo, w) for w in (1, 2, 4) for lo in range(0, 8 - w)])
+@pytest.mark.parametrize(("lo", "width"), [(lo, w) for w in (1, 2, 3, 4) for lo in range(0, 8 - w)])
 def test_apply_block_matches_einsum(lo, width, batched):
     n, d = 7, 2**width
     state = _random_state(3, n, 0)
