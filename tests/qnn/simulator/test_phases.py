@@ -11,7 +11,14 @@ from qnn.backends import SimulatorBackend
 from qnn.simulator import SimulatorSettings, compile_circuit, simulate
 from qnn.simulator.blocks import plan_matrices
 from qnn.simulator.fusion import Diagonal, PhaseRun, make_plan
-from qnn.simulator.phases import PHASE_RUN, _phase, coefficient_gradient, gather_phase_runs, phase_diagonal
+from qnn.simulator.phases import (
+    DIRECT_PHASE_WIRES,
+    PHASE_RUN,
+    _phase,
+    coefficient_gradient,
+    gather_phase_runs,
+    phase_diagonal,
+)
 from tests.reference import reference_state
 from tests.strategies import circuit_with_values
 
@@ -70,7 +77,7 @@ def test_an_unused_weight_does_not_make_a_constant_run_differentiable():
     assert not state.requires_grad
 
 
-@pytest.mark.parametrize("k", [1, 2, 5, 8])
+@pytest.mark.parametrize("k", [1, 2, 5, 8, DIRECT_PHASE_WIRES + 1])  # cos and sin of each phase, then products
 def test_the_diagonal_built_as_products_is_exp_i_phase(k, generator):
     coefficients = torch.randn(3, 1 + k + k * k, dtype=torch.float64, generator=generator)
     expected = torch.polar(torch.ones(3, 2**k, dtype=torch.float64), _phase(coefficients, k))
