@@ -91,67 +91,86 @@ def product_expectations(
         state = torch.zeros(1, n, 2, dtype=dtype, device=device)
         state[..., 0] = 1
         return _pauli_values(_one_wire_values(state), observables, n).expand(batch, -1)
-    table = _matrix_table(recipe, shared, joined, dtype)  # (1 or batch, n_rows, 2, 2)
+    table = _matrix_table(recipe, shared, joined, dtype)  # (n_rows, 1 or batch, 2, 2)
     one_wire = _OneWireValues.apply(table, constant(recipe.moments, torch.long, device))  # (…, n, 4): I X Y Z
     return _pauli_values(one_wire, observables, n).expand(batch, -1)
 
 
 class _OneWireValues(torch.autograd.Function):
-    """Table rows (…, n_rows, 2, 2) and each moment's rows (n_moments, n) → every wire's ⟨I⟩ ⟨X⟩ ⟨Y⟩ ⟨Z⟩
-    (…, n, 4) from |0⟩, as one autograd node. Recorded op by op, the chain's selects, broadcast products and
-    one-wire values cost several times its few batched 2×2 products; here each moment is one `bmm` over
-    contiguous (wire, sample) rows. The backward walks the moments in reverse with torch's conventions for
-    complex gradients (those of `torch.matmul`): for s' = M s, ∂M = g s^H and ∂s = M^H g; for (a, b) the
-    last state, ∂a = 2(g_Z a + (g_X − i g_Y) b) and ∂b = 2((g_X + i g_Y) a − g_Z b)."""
+    """Table rows (n_rows, 1 or batch, 2, 2) and each moment's rows (n_moments, n) → every wire's ⟨I⟩ ⟨X⟩
+    ⟨Y⟩ ⟨Z⟩ (1 or batch, n, 4) from |0⟩, as one autograd node. Recorded op by op, the chain's selects,
+    broadcast products and one-wire values cost several times its few batched 2×2 products; here each
+    moment is one `bmm` over contiguous (wire, sample) rows. The backward walks the moments in reverse
+    with torch's conventions for complex gradients (those of `torch.matmul`): for s' = M s, ∂M = g s^H and
+    ∂s = M^H g; for the last state as reals v = (Re a, Im a, Re b, Im b), each value is vᵀQv (`_FORMS`),
+    so ∂v = 2 Σ_k g_k Q_k v."""
 
     @staticmethod
     def forward(ctx, table, moments):
-        rows = table.shape[0]  # 1 or batch
+        rows = table.shape[1]  # 1 or batch
         n_moments, n = moments.shape
         # (n_moments, n · rows, 2, 2), wire-major, so that every moment is a contiguous block of 2×2 matrices.
-        matrices = table.transpose(0, 1)[moments].reshape(n_moments, n * rows, 2, 2)
+        matrices = table.index_select(0, moments.flatten()).view(n_moments, n * rows, 2, 2)
         states = matrices.new_empty(n_moments, n * rows, 2, 1)  # each moment's output
-        states[0] = matrices[0, :, :, :1]  # the first moment applied to |0⟩: its first column
+        outputs, later = states.unbind(0), matrices.unbind(0)
+        outputs[0].copy_(later[0][:, :, :1])  # the first moment applied to |0⟩: its first column
         for k in range(1, n_moments):
-            torch.bmm(matrices[k], states[k - 1], out=states[k])
+            torch.bmm(later[k], outputs[k - 1], out=outputs[k])
         ctx.save_for_backward(matrices, states, moments)
         ctx.table_shape = table.shape
-        return _one_wire_values(states[-1].reshape(n, rows, 2).transpose(0, 1))
+        return _one_wire_values(states[-1].view(n, rows, 2).transpose(0, 1))
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad):
         matrices, states, moments = ctx.saved_tensors
         n_moments, n = moments.shape
-        rows = ctx.table_shape[0]
+        rows = ctx.table_shape[1]
         grad = grad.transpose(0, 1).reshape(n * rows, 4)
-        a, b = states[-1, :, 0, 0], states[-1, :, 1, 0]
-        g_x, g_y, g_z = grad[:, 1], grad[:, 2], grad[:, 3]
+        last = torch.view_as_real(states[-1]).view(n * rows, 4, 1)
+        forms = (grad @ _quadratic(grad.dtype, grad.device).view(4, 16)).view(n * rows, 4, 4)  # Σ_k g_k Q_k
         grads = torch.empty_like(states)  # ∂ each moment's output
-        grads[-1, :, 0, 0] = 2 * (g_z * a + torch.complex(g_x, -g_y) * b)
-        grads[-1, :, 1, 0] = 2 * (torch.complex(g_x, g_y) * a - g_z * b)
-        adjoints = matrices[1:].conj().transpose(-1, -2).resolve_conj()
+        torch.bmm(forms, last, out=torch.view_as_real(grads[-1]).view(n * rows, 4, 1)).mul_(2)
+        adjoints = matrices[1:].conj().transpose(-1, -2).resolve_conj().unbind(0)
+        steps = grads.unbind(0)
         for k in range(n_moments - 1, 0, -1):
-            torch.bmm(adjoints[k - 1], grads[k], out=grads[k - 1])
+            torch.bmm(adjoints[k - 1], steps[k], out=steps[k - 1])
         grad_matrices = torch.zeros_like(matrices)
         later = grad_matrices[1:].view(-1, 2, 2)
         torch.bmm(grads[1:].view(-1, 2, 1), states[:-1].view(-1, 2, 1).conj().transpose(-1, -2), out=later)
         grad_matrices[0, :, :, :1] = grads[0]
-        grad_table = grad_matrices.new_zeros(ctx.table_shape[1], rows, 2, 2)
+        grad_table = grad_matrices.new_zeros(ctx.table_shape)
         grad_table.index_add_(0, moments.flatten(), grad_matrices.view(n_moments * n, rows, 2, 2))
-        return grad_table.transpose(0, 1), None
+        return grad_table, None
+
+
+# ⟨X⟩ = 2(pr + qs), ⟨Y⟩ = 2(ps − qr), ⟨Z⟩ = p² + q² − r² − s² for a = p + iq, b = r + is: each vᵀ Q v with
+# v = (p, q, r, s) and Q symmetric; ⟨I⟩'s form is zero (its value is set to 1).
+_FORMS = (
+    ((0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0)),
+    ((0, 0, 1, 0), (0, 0, 0, 1), (1, 0, 0, 0), (0, 1, 0, 0)),
+    ((0, 0, 0, 1), (0, 0, -1, 0), (0, -1, 0, 0), (1, 0, 0, 0)),
+    ((1, 0, 0, 0), (0, 1, 0, 0), (0, 0, -1, 0), (0, 0, 0, -1)),
+)
+
+
+def _quadratic(dtype: torch.dtype, device) -> torch.Tensor:
+    """The forms of I, X, Y, Z as a (4, 4, 4) real tensor: [letter, i, j]."""
+    return constant(_FORMS, dtype, device)
 
 
 def _one_wire_values(state: torch.Tensor) -> torch.Tensor:
-    """(…, n, 2) per-wire states (a, b) → (…, n, 4) real: 1, ⟨X⟩ = 2 Re(ā b), ⟨Y⟩ = 2 Im(ā b), |a|² − |b|²."""
-    a, b = state[..., 0], state[..., 1]
-    overlap = a.conj() * b
-    z = a.real**2 + a.imag**2 - b.real**2 - b.imag**2
-    return torch.stack([torch.ones_like(z), 2 * overlap.real, 2 * overlap.imag, z], -1)
+    """(…, n, 2) per-wire states (a, b) → (…, n, 4) real: 1, ⟨X⟩, ⟨Y⟩, ⟨Z⟩ as quadratic forms of (Re a, Im a,
+    Re b, Im b): one outer product and one matrix product."""
+    v = torch.view_as_real(state).flatten(-2)  # (…, n, 4)
+    forms = _quadratic(v.dtype, v.device).view(4, 16)
+    values = (v[..., :, None] * v[..., None, :]).flatten(-2) @ forms.T
+    values[..., 0] = 1
+    return values
 
 
 def _matrix_table(recipe: ProductRecipe, shared, joined, dtype) -> torch.Tensor:
-    """Every step's 2×2 matrix, group by group, then the identity: (1 or batch, n_steps + 1, 2, 2)."""
+    """Every step's 2×2 matrix, group by group, then the identity: (n_steps + 1, 1 or batch, 2, 2)."""
     pieces = []
     for group in recipe.groups:
         angles = joined if group.batched else shared
@@ -161,16 +180,34 @@ def _matrix_table(recipe: ProductRecipe, shared, joined, dtype) -> torch.Tensor:
         pieces.append(matrices if matrices.dim() == 4 else matrices.unsqueeze(0))
     pieces.append(torch.eye(2, dtype=dtype, device=shared.device).expand(1, 1, 2, 2))
     batch = max(p.shape[0] for p in pieces)
-    return torch.cat([p.expand(batch, -1, -1, -1) for p in pieces], dim=1)
+    return torch.cat([p.expand(batch, -1, -1, -1).transpose(0, 1) for p in pieces])
 
 
 def _pauli_values(one_wire: torch.Tensor, observables: tuple[PauliSum, ...], n: int) -> torch.Tensor:
     """Σ_terms c · Π_w ⟨letter_w⟩ from the one-wire values (…, n, 4): (…, len(observables)) real."""
-    letters, coefficients = _term_tables(observables, n)
     device, real = one_wire.device, one_wire.dtype
+    linear = _linear_map(observables, n)
+    if linear is not None:  # every term one letter or none (⟨Z_i⟩, their mean): a linear map of the values
+        return one_wire.flatten(-2) @ constant(linear, real, device)
+    letters, coefficients = _term_tables(observables, n)
     # Each term's letter on each wire, picked by a one-hot product (a gather's backward costs more).
     picked = torch.einsum("...wl,wtl->...wt", one_wire, constant(letters, real, device))  # (…, n, n_terms)
     return picked.prod(-2) @ constant(coefficients, real, device)
+
+
+@lru_cache(maxsize=256)
+def _linear_map(observables: tuple[PauliSum, ...], n: int) -> tuple | None:
+    """(n · 4, n_observables) as nested tuples: where every term has at most one letter, each observable is
+    Σ c · (wire w's value of that letter), the identity's being 1 on any wire. None where a term has more."""
+    table = [[0.0] * len(observables) for _ in range(4 * n)]
+    for k, observable in enumerate(observables):
+        for c, word in observable.terms:
+            letters = [(w, letter) for w, letter in enumerate(word) if letter != "I"]
+            if len(letters) > 1:
+                return None
+            w, letter = letters[0] if letters else (0, "I")
+            table[4 * w + _LETTERS.index(letter)][k] += c
+    return tuple(map(tuple, table))
 
 
 @lru_cache(maxsize=256)

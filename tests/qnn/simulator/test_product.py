@@ -98,7 +98,7 @@ def test_one_wire_values_backward_passes_gradcheck(rows):
     from qnn.simulator.product import _OneWireValues
 
     generator = torch.Generator().manual_seed(0)
-    table = torch.randn(rows, 4, 2, 2, dtype=torch.complex128, generator=generator, requires_grad=True)
+    table = torch.randn(4, rows, 2, 2, dtype=torch.complex128, generator=generator, requires_grad=True)
     moments = torch.tensor([[0, 1, 3], [2, 1, 0], [1, 1, 2]])  # (n_moments, n_wires)
     weights = torch.randn(rows, 3, 4, dtype=torch.float64, generator=generator)
 
