@@ -27,6 +27,27 @@ def words(n: int):
     return st.text("IXYZ", min_size=n, max_size=n)
 
 
+def one_letter_words(n: int):
+    """Words with at most one letter other than I: their sums are a linear map of the one-wire values."""
+    return st.tuples(st.integers(0, n - 1), st.sampled_from("IXYZ")).map(
+        lambda wl: "I" * wl[0] + wl[1] + "I" * (n - wl[0] - 1)
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(circuit_with_values(gates=ONE_WIRE_GATES, allow_state_prep=False), st.data())
+def test_sums_of_one_letter_words_agree_with_the_reference(case, data):
+    circuit, x, w = case
+    n = circuit.n_qubits
+    draw_terms = st.lists(st.tuples(st.floats(-2, 2), one_letter_words(n)), min_size=1, max_size=4)
+    observables = tuple(PauliSum(tuple(data.draw(draw_terms))) for _ in range(2))
+    ours = product(circuit, observables, x, w).numpy()
+    for b in range(len(x)):
+        state = reference_state(circuit, x[b], w)
+        expected = [sum(c * reference_expval(state, word) for c, word in o.terms) for o in observables]
+        np.testing.assert_allclose(ours[b], expected, atol=1e-9)
+
+
 @settings(max_examples=80, deadline=None)
 @given(circuit_with_values(gates=ONE_WIRE_GATES, allow_state_prep=False), st.data())
 def test_random_product_circuits_agree_with_the_reference(case, data):
