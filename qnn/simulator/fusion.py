@@ -137,7 +137,29 @@ def make_plan(program: Program, fuse: int = 4, product_state: bool = True) -> Pl
     if fuse:  # runs of diagonal gates become one phase per sample, wider than a block (which would absorb them)
         program = gather_phase_runs(program, min_wires=fuse + 1)
     prefix, rest = _split_prefix(program) if product_state else (None, program.steps)
-    return Plan(n, prefix, tuple(_fuse(rest, fuse)), program.weight_columns)
+    return Plan(n, prefix, tuple(_fuse(_last_wire_first(rest), fuse)), program.weight_columns)
+
+
+def _last_wire_first(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """Each run of consecutive one-wire steps ordered from the last wire to the first: a stable sort, so each
+    wire's steps keep their order (steps on different wires commute).
+
+    Blocks grow from the first gate they take, so a layer's blocks then tile the wires from the last one
+    ([6-9], [2-5], [0-1] at 10 qubits, not [0-3], [4-7], [8-9]): no block has a few wires after it, where
+    its products are small and slow (`kernels.apply_block`). Measured forward and backward on the adjoint
+    engine, one thread (angle or IQP encoding, or ZZ feature map, with strongly entangling, hardware
+    efficient or basic entangler layers): 1.03-1.37x faster at 9, 10, 11, 13 and 14 qubits, the same
+    (0.97-1.06x) at 5-8 and 12."""
+    out: list[Step] = []
+    run: list[Step] = []
+    for step in steps:
+        if len(step.wires) == 1 and step_kind(step.gate) != "state_prep":
+            run.append(step)
+            continue
+        out += sorted(run, key=lambda s: -s.wires[0])
+        run = []
+        out.append(step)
+    return tuple(out + sorted(run, key=lambda s: -s.wires[0]))
 
 
 def _split_prefix(program: Program) -> tuple[tuple[tuple[Step, ...], ...], tuple[Step, ...]]:

@@ -294,10 +294,10 @@ def test_a_state_is_not_rewound_for_gradients_nobody_asked_for(generator, monkey
 
 
 def test_an_encoding_is_not_undone_when_the_inputs_need_no_gradient(generator, monkeypatch):
-    """IQP encoding (two repeats) then two layers at 6 qubits: the blocks [0-3], [4-5] of H (then those of H and
-    the first layer's Rot), a permutation, the second layer's blocks. Without input gradients the walk back
-    stops at the first trained blocks: it undoes the adjoint state past the last two blocks only (the forward
-    pass kept the state before them). With them it goes on through the encoding."""
+    """IQP encoding (two repeats) then two layers at 6 qubits: a phase run, the second repeat's H blocks [2-5]
+    and [0-1], a phase run, then each layer's Rot blocks and a permutation. Without input gradients the walk
+    back stops at the first trained blocks: it undoes the adjoint state past the last two blocks only (the
+    forward pass kept the state before them). With them it goes on through the encoding."""
     circuit = circuits.iqp_encoding(6, n_repeats=2) + circuits.strongly_entangling(6, n_layers=2)
     plan = make_plan(compile_circuit(circuit))
     assert plan.trained(False) == (frozenset({4, 5, 7, 8}), False)

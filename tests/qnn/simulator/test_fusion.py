@@ -79,3 +79,17 @@ def test_operations_sharing_a_wire_start_a_new_run():
     for before, after in zip(plan.commuting_runs, plan.commuting_runs[1:], strict=False):
         taken = {w for i in before for w in operation_wires(plan.ops[i])}
         assert taken & operation_wires(plan.ops[after.start])  # maximal: the next one could not join
+
+
+def test_a_layer_of_one_qubit_gates_is_tiled_from_the_last_wire():
+    """At 10 qubits the blocks are [6-9], [2-5], [0-1]: none with two to eight wires after it. Each wire's
+    gates keep their order (RY before RZ), those of different wires are free to move."""
+    Op, W = circuits.circuit.Operation, circuits.circuit.Weight
+    layer = [Op(gate, (w,), (W(2 * w + k),)) for w in range(10) for k, gate in enumerate(("RY", "RZ"))]
+    c = circuits.circuit.Circuit.of(10, [Op("CNOT", (0, 1)), *layer], weight_shapes=[(20,)])
+    plan = make_plan(compile_circuit(c), fuse=4, product_state=False)
+    blocks = [op for op in plan.ops if isinstance(op, Block)]
+    assert [(b.lo, b.width) for b in blocks] == [(6, 4), (2, 4), (0, 2)]
+    for block in blocks:
+        for w in range(block.lo, block.lo + block.width):
+            assert [s.gate for s in block.steps if s.wires == (w,)] == ["RY", "RZ"]
