@@ -31,6 +31,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from qnn.simulator.identity import IdentityCache
 from qnn.simulator.program import PHASE_RUN, Program, Step
 
 # Each gate's phase as (constant, coefficient of s_a, of s_b, of s_a s_b) per unit angle (wires a, b in
@@ -100,21 +101,37 @@ def run_diagonal(step: Step, shared: torch.Tensor, joined, dtype: torch.dtype) -
     return phase_diagonal(run_coefficients(step, shared, joined), len(step.wires), dtype)
 
 
-@lru_cache(maxsize=256)
+# Per step (by identity: hashing a run of dozens of gates cost more than using its tables), its tensors.
+_RUN_TENSORS = IdentityCache(size=1024)
+
+
 def constant_run_diagonal(step: Step, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """The (2^k,) diagonal of a `PHASE_RUN` step without parameters (a layer of CZs, say), made once: it is the
     same every call (15 CZ layers of an IQP variational step at 10 qubits were 3.5 ms of its forward pass).
     Shared by every caller, so never written into."""
-    return run_diagonal(step, torch.zeros(0, dtype=torch.float64, device=device), None, dtype)
+    zero = torch.zeros(0, dtype=torch.float64, device=device)
+    return _RUN_TENSORS.get(step, lambda: run_diagonal(step, zero, None, dtype), "diagonal", dtype, device)
 
 
 def run_coefficients(step: Step, shared: torch.Tensor, joined) -> torch.Tensor:
     """The (1 + k + k²,) or (batch, 1 + k + k²) coefficients c₀, c_i, c_ij of a `PHASE_RUN` step's phase."""
-    table = _coefficient_table(step)  # (n_gates + 1, 1 + k + k²): rows per gate, last row the constants
     source = joined if step.batched else shared
-    angles = _gate_angles(step, source)  # (…, n_gates)
-    ones = torch.ones(*angles.shape[:-1], 1, dtype=angles.dtype, device=angles.device)
-    return torch.cat([angles, ones], -1) @ torch.as_tensor(table, dtype=angles.dtype, device=angles.device)
+    dtype, device = source.dtype, source.device
+    columns, rows, constants = _RUN_TENSORS.get(step, lambda: _run_tables(step, dtype, device), dtype, device)
+    if columns is None:  # no gate with an angle: nothing to differentiate
+        return constants.expand(*source.shape[:-1], -1)
+    return source[..., columns] @ rows + constants
+
+
+def _run_tables(step: Step, dtype: torch.dtype, device) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
+    """(the angle columns of the gates that have one, or None; their rows of the coefficient table; its row
+    of constants): the coefficients are angles @ rows + constants."""
+    table = torch.as_tensor(_coefficient_table(step), dtype=dtype, device=device)
+    with_angle = [g for g, part in enumerate(step.parts) if part.columns]
+    if not with_angle:
+        return None, table[:0], table[-1]
+    columns = torch.tensor([step.parts[g].columns[0] for g in with_angle], device=device)
+    return columns, table[with_angle], table[-1]
 
 
 def phase_diagonal(coefficients: torch.Tensor, k: int, dtype: torch.dtype) -> torch.Tensor:
@@ -171,15 +188,6 @@ def coefficient_gradient(phase_gradient: torch.Tensor, k: int) -> torch.Tensor:
 def _spin_moments(weights: torch.Tensor, signs: torch.Tensor) -> torch.Tensor:
     """Σ_z w(z) s_i(z) s_j(z) for (…, 2^m) weights and (2^m, m) spins: (…, m, m)."""
     return signs.T @ (weights[..., :, None] * signs)
-
-
-def _gate_angles(step: Step, source: torch.Tensor) -> torch.Tensor:
-    """Each part's angle (1 for a gate without one): (…, n_gates)."""
-    ones = torch.ones(*source.shape[:-1], 1, dtype=source.dtype, device=source.device)
-    if not any(s.columns for s in step.parts):  # no angle: nothing to differentiate
-        return ones.expand(*source.shape[:-1], len(step.parts))
-    with_one = torch.cat([source, ones], -1)  # the last column stands in for a missing angle
-    return with_one[..., [s.columns[0] if s.columns else -1 for s in step.parts]]
 
 
 @lru_cache(maxsize=256)
