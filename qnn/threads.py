@@ -23,18 +23,58 @@ import torch
 # Below this many amplitudes (batch × 2^n) in a call, one thread is as fast as several even on an idle
 # machine: operations are too short to split.
 PARALLEL_AMPLITUDES = 2**18
-_LOAD_SECONDS = 1.0  # how long a reading of the load average is reused
+# How long a reading of how busy the machine is holds. On Linux the two latest readings are kept (`busy_elsewhere`).
+_READING_SECONDS = 0.1
+_LOAD_SECONDS = 1.0  # the load average changes slowly: its reading is reused for longer
 _load: tuple[float, float] = (-float("inf"), 0.0)  # (when read, one-minute load average)
+_readings: tuple[tuple[float, int], ...] = ()  # (when read, threads of other processes ready to run)
 
 
 def idle_cores() -> int:
-    """Cores not used by other processes: the cores torch may use less the load average beyond this process."""
-    global _load
+    """Cores not used by other processes: the cores torch may use less those others keep busy."""
+    return max(1, int(os.cpu_count() or 1) - busy_elsewhere())
+
+
+def busy_elsewhere() -> int:
+    """Cores that other processes keep busy now.
+
+    On Linux, from the threads ready to run (`/proc`), less this process's own (its intra-op threads spin
+    between operations): the smaller of the last two readings, a tenth of a second apart or more, so that
+    one passing process does not count (a reading costs about 0.1 ms). Elsewhere, the one-minute load
+    average less this process, which takes about a minute to follow a process that starts: with one
+    spinning process started a moment before, a 10-qubit step (batch 256) on two threads took 5-7x as long
+    as on a quiet machine.
+    """
+    global _load, _readings
     now = time.monotonic()
+    if not _readings or now - _readings[-1][0] > _READING_SECONDS:
+        others = _other_threads_ready()
+        if others is not None:
+            _readings = (*_readings[-1:], (now, others))
+    if _readings:
+        return min(others for _, others in _readings)
     if now - _load[0] > _LOAD_SECONDS:
         _load = (now, os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
-    others = max(0.0, _load[1] - 1.0)  # this process, busy with the step, counts for about one
-    return max(1, int(os.cpu_count() or 1) - round(others))
+    return round(max(0.0, _load[1] - 1.0))  # this process, busy with the step, counts for about one
+
+
+def _other_threads_ready() -> int | None:
+    """Threads of other processes running or ready to run (Linux: /proc/loadavg's count less this process's
+    threads in state R); None where /proc cannot be read."""
+    try:
+        with open("/proc/loadavg") as f:
+            ready = int(f.read().split()[3].split("/")[0])
+        own = 0
+        for task in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{task}/stat") as f:
+                    stat = f.read()
+            except OSError:  # the thread ended meanwhile
+                continue
+            own += stat[stat.rindex(")") + 2] == "R"
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0, ready - own)
 
 
 def threads_for(amplitudes: int, limit: int | None = None) -> int:

@@ -46,12 +46,14 @@ def busy_slowdown(workload: Workload, turns: int = 7, steps_per_turn: int = 3) -
     # fork: the spinner needs nothing but a loop, and a spawned child would spend seconds importing torch
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     for _ in range(turns):
+        _settle(step, x)
         q = _median_step(step, x, steps_per_turn)
         stop = context.Event()
         spinner = context.Process(target=_spin, args=(stop,), daemon=True)
         spinner.start()
         time.sleep(0.3)  # let it reach its loop
         try:
+            _settle(step, x)
             b = _median_step(step, x, steps_per_turn)
         finally:
             stop.set()
@@ -64,6 +66,15 @@ def busy_slowdown(workload: Workload, turns: int = 7, steps_per_turn: int = 3) -
     return BusyResult(
         workload.n_qubits, workload.batch, statistics.median(quiet), statistics.median(busy), statistics.median(ratios)
     )
+
+
+def _settle(step, x: torch.Tensor) -> None:
+    """One untimed step, then a pause: a training loop sees another process start or stop within two readings
+    of the load a tenth of a second apart (`qnn.threads.busy_elsewhere`); the steps timed after are those of
+    a machine that has been busy, or quiet, for a while."""
+    step(x)
+    time.sleep(0.1)
+    step(x)
 
 
 def _median_step(step, x: torch.Tensor, n: int) -> float:

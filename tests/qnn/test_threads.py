@@ -1,3 +1,5 @@
+import os
+
 import pytest
 import torch
 
@@ -14,7 +16,10 @@ def two_threads():
 
 
 def load(monkeypatch, value: float, cores: int = 4):
+    """A machine whose one-minute load average is `value`, where the threads ready to run cannot be read."""
     monkeypatch.setattr(threads_module, "_load", (-float("inf"), 0.0))
+    monkeypatch.setattr(threads_module, "_readings", ())
+    monkeypatch.setattr(threads_module, "_other_threads_ready", lambda: None)
     monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (value, value, value))
     monkeypatch.setattr(threads_module.os, "cpu_count", lambda: cores)
 
@@ -28,6 +33,27 @@ def test_small_work_gets_one_thread_and_large_work_the_idle_cores(monkeypatch):
     assert threads_for(PARALLEL_AMPLITUDES, limit=4) == 2
     load(monkeypatch, 9.0)
     assert threads_for(10 * PARALLEL_AMPLITUDES, limit=4) == 1
+
+
+def test_threads_ready_elsewhere_count_at_once_unless_only_one_reading_saw_them(monkeypatch):
+    """Where they can be read, the threads of other processes ready to run decide, not the load average (which
+    lags a minute behind): the smaller of the last two readings, taken a tenth of a second apart or more."""
+    load(monkeypatch, 1.0)
+    clock = [100.0]
+    ready = iter([0, 2, 2, 0, 3])
+    monkeypatch.setattr(threads_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(threads_module, "_other_threads_ready", lambda: next(ready))
+    chosen = []
+    for _ in range(5):
+        chosen.append(threads_for(PARALLEL_AMPLITUDES, limit=4))
+        assert threads_for(PARALLEL_AMPLITUDES, limit=4) == chosen[-1]  # within 0.1 s: the same readings
+        clock[0] += 0.2
+    assert chosen == [4, 4, 2, 4, 4]  # readings 0; 0, 2; 2, 2; 2, 0; 0, 3
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/loadavg"), reason="reads Linux's /proc")
+def test_threads_ready_elsewhere_are_read_from_proc():
+    assert threads_module._other_threads_ready() >= 0
 
 
 class Recorder(torch.autograd.Function):
