@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qnn.simulator.dense import DENSE_MAX_QUBITS
+from qnn.simulator.dense_recipe import DENSE_MAX_QUBITS
 from qnn.simulator.execute import METHODS, CompiledCircuit, choose_path, execute
 from qnn.simulator.settings import SimulatorSettings
 from qnn.validation import check_int

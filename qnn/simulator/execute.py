@@ -32,8 +32,9 @@ from circuits.circuit import Circuit
 from qnn.observables import PauliSum, Probabilities
 from qnn.simulator.adjoint import AdjointRun, adjoint_measure
 from qnn.simulator.checkpoints import checkpoints
-from qnn.simulator.dense import DENSE_MAX_QUBITS, DenseRecipe, dense_bytes, dense_recipe, dense_states
-from qnn.simulator.dense import supports as dense_supports
+from qnn.simulator.dense import dense_states
+from qnn.simulator.dense_recipe import DENSE_MAX_QUBITS, DenseRecipe, dense_bytes, dense_recipe
+from qnn.simulator.dense_recipe import supports as dense_supports
 from qnn.simulator.engine import COMPLEX_DTYPE, measure_in_slices, run_plan
 from qnn.simulator.fusion import Plan, make_plan
 from qnn.simulator.heisenberg import fold_final_permutation

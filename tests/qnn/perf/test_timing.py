@@ -8,7 +8,7 @@ from qnn.perf import Measurement, Workload, measure, measure_together, median_ro
 from qnn.perf.timing import _add_pair_ratios, _fit, _Runner, _tensor_peak, _timed, steps_per_turn
 from qnn.simulator import compile_circuit, estimate_bytes
 from qnn.simulator.checkpoints import checkpoints
-from qnn.simulator.dense import dense_bytes, dense_recipe
+from qnn.simulator.dense_recipe import dense_bytes, dense_recipe
 from qnn.simulator.engine import slice_rows
 from qnn.simulator.fusion import make_plan
 from qnn.simulator.memory import state_bytes

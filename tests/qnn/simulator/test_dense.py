@@ -11,7 +11,8 @@ from qnn import QuantumLayer
 from qnn.backends import SimulatorBackend
 from qnn.models.reuploading import reuploading_circuit
 from qnn.simulator import compile_circuit
-from qnn.simulator.dense import _kron, dense_bytes, dense_recipe, dense_states, supports
+from qnn.simulator.dense import _kron, dense_states
+from qnn.simulator.dense_recipe import dense_bytes, dense_recipe, supports
 from qnn.simulator.fusion import make_plan
 from qnn.simulator.memory import estimate_bytes
 from tests.qnn.simulator.test_agreement import BUILDERS, values_for
