@@ -149,8 +149,9 @@ def _wire_product(factors: torch.Tensor) -> torch.Tensor:
 
 WIDEST_PADDED = 32  # the largest U ⊗ I (side) that `apply_block` makes of a block with a few wires after it
 # A state up to this size is copied whole for `block_overlap`'s transposed product (two chunks cost 1.2-2x more
-# at 10 qubits, batch 32); above it, in two halves within the adjoint pass's spare state.
-WHOLE_COPIES_BYTES = 4 << 20
+# at 10 qubits, batch 32), into a scratch tensor of twice its size that stays allocated (`workspace`, up to
+# 4 MiB); above it, in two halves within the adjoint pass's spare state.
+WHOLE_COPIES_BYTES = 2 << 20
 
 
 def apply_block(state: torch.Tensor, matrix: torch.Tensor, lo: int, width: int, out=None) -> torch.Tensor:
