@@ -28,6 +28,7 @@ _READING_SECONDS = 0.1
 _LOAD_SECONDS = 1.0  # the load average changes slowly: its reading is reused for longer
 _load: tuple[float, float] = (-float("inf"), 0.0)  # (when read, one-minute load average)
 _readings: tuple[tuple[float, int], ...] = ()  # (when read, threads of other processes ready to run)
+_last_reading = -float("inf")  # when the threads ready to run were last read, or tried
 
 
 def idle_cores() -> int:
@@ -45,12 +46,13 @@ def busy_elsewhere() -> int:
     spinning process started a moment before, a 10-qubit step (batch 256) on two threads took 5-7x as long
     as on a quiet machine.
     """
-    global _load, _readings
+    global _load, _readings, _last_reading
     now = time.monotonic()
-    if not _readings or now - _readings[-1][0] > _READING_SECONDS:
+    if now - _last_reading > _READING_SECONDS:
+        _last_reading = now
         others = _other_threads_ready()
-        if others is not None:
-            _readings = (*_readings[-1:], (now, others))
+        # Where they cannot be read (no /proc, or too many threads of its own), none are kept: the load average decides.
+        _readings = () if others is None else (*_readings[-1:], (now, others))
     if _readings:
         return min(others for _, others in _readings)
     if now - _load[0] > _LOAD_SECONDS:

@@ -19,6 +19,7 @@ def load(monkeypatch, value: float, cores: int = 4):
     """A machine whose one-minute load average is `value`, where the threads ready to run cannot be read."""
     monkeypatch.setattr(threads_module, "_load", (-float("inf"), 0.0))
     monkeypatch.setattr(threads_module, "_readings", ())
+    monkeypatch.setattr(threads_module, "_last_reading", -float("inf"))
     monkeypatch.setattr(threads_module, "_other_threads_ready", lambda: None)
     monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (value, value, value))
     monkeypatch.setattr(threads_module.os, "cpu_count", lambda: cores)
@@ -49,6 +50,10 @@ def test_threads_ready_elsewhere_count_at_once_unless_only_one_reading_saw_them(
         assert threads_for(PARALLEL_AMPLITUDES, limit=4) == chosen[-1]  # within 0.1 s: the same readings
         clock[0] += 0.2
     assert chosen == [4, 4, 2, 4, 4]  # readings 0; 0, 2; 2, 2; 2, 0; 0, 3
+    # Once they cannot be read (the process grew past its thread limit, say), old readings no longer count.
+    monkeypatch.setattr(threads_module, "_other_threads_ready", lambda: None)
+    monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (3.0, 3.0, 3.0))  # two other busy processes
+    assert threads_for(PARALLEL_AMPLITUDES, limit=4) == 2  # the last readings (0, 3) would have given 4
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/loadavg"), reason="reads Linux's /proc")
