@@ -190,7 +190,6 @@ def _spin_moments(weights: torch.Tensor, signs: torch.Tensor) -> torch.Tensor:
     return signs.T @ (weights[..., :, None] * signs)
 
 
-@lru_cache(maxsize=256)
 def _coefficient_table(step: Step) -> np.ndarray:
     """(n_gates + 1, 1 + k + k²): how each part's angle (and, last row, the angle-free gates) enters c₀, c_i, c_ij."""
     k = len(step.wires)
