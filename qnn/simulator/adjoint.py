@@ -23,7 +23,8 @@ from qnn.simulator.checkpoints import Checkpoint
 from qnn.simulator.engine import apply_op, batch_slices, run_ops, state_buffers
 from qnn.simulator.fusion import Block, Diagonal, Permutation, PhaseRun, Plan
 from qnn.simulator.measure import adjoint_start, measure_exact
-from qnn.simulator.phases import coefficient_gradient, phase_diagonal
+from qnn.simulator.phases import coefficient_gradient, constant_run_diagonal, phase_diagonal
+from qnn.simulator.program import PHASE_RUN
 from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 from qnn.simulator.workspace import ADJOINT, STATE, recycle, reused, scratch
 
@@ -213,8 +214,8 @@ def _sweep(
         spare = scratch(STATE, state.shape, state.dtype, state.device)
     else:
         bra, spare = torch.empty_like(state), None
-        for rows in slices:
-            bra[rows] = adjoint_start(state[rows], run.observables, grad_values[rows])
+        for rows in slices:  # into bra's rows: a fresh state-sized temporary for each costs its page faults
+            adjoint_start(state[rows], run.observables, grad_values[rows], out=bra[rows])
     first = min(wanted, default=len(plan.ops))
     terms = [None] * len(plan.ops)
     for ops in reversed(plan.commuting_runs):
@@ -258,7 +259,11 @@ def _inverse(op, matrix, conjugated: bool):
     if matrix is None:
         return None
     if isinstance(op, Diagonal):
-        return matrix if conjugated else matrix.conj().resolve_conj()
+        if conjugated:
+            return matrix
+        if op.step.gate == PHASE_RUN and not op.step.columns:  # a constant run's conjugate is made once
+            return constant_run_diagonal(op.step, matrix.dtype, matrix.device, conjugate=True)
+        return matrix.conj().resolve_conj()
     return matrix.transpose(-1, -2) if conjugated else matrix.mH.resolve_conj()
 
 

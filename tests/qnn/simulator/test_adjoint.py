@@ -148,6 +148,20 @@ def assert_adjoint_matches_backprop(circuit, x, w, generator, tuning=DEFAULTS):
     return reference
 
 
+def test_constant_phases_between_trained_layers_are_undone_by_their_conjugate(generator):
+    """S, T and a ring of CZs (a constant phase run with complex phases, on all 6 wires) between trained layers.
+    Without copies of the state (the default memory target, no floor), the state is rewound past the second
+    run with its conjugate, which is made once; a CZ-only run, real, could not tell it from the run itself."""
+    n = 6
+    gates = [("S", (0,)), ("T", (3,)), *[("CZ", (i, (i + 1) % n)) for i in range(n)], ("T", (5,))]
+    phases = circuits.Circuit.of(n, [circuits.Operation(gate, wires) for gate, wires in gates])
+    layer = circuits.strongly_entangling(n, 1)
+    circuit = circuits.angle_encoding(n) + layer + phases + layer + phases + layer
+    x, w = values(circuit, generator, batch=2)
+    for _ in range(2):  # the second call reads the conjugate made by the first
+        assert_adjoint_matches_backprop(circuit, x, w, generator, SimulatorSettings(step_floor_bytes=0))
+
+
 @pytest.mark.parametrize("rows", [1, 2])
 @pytest.mark.parametrize("name", ["reupload", "iqp_strongly_entangling", "weights_first"])
 def test_slices_of_the_batch_give_the_whole_batch_gradients(name, rows, generator):
