@@ -188,13 +188,13 @@ def _prefix_factors(recipe: Recipe, table: OneQubitTable, device) -> torch.Tenso
 
 def _group_matrices(gate: str, members: tuple[Step, ...], angles: torch.Tensor, dtype) -> torch.Tensor:
     """(m, 2, 2) for shared `angles` (n_shared,), (batch, m, 2, 2) for joined ones (batch, n_joined)."""
-    matrices = gate_matrix(gate, _columns(tuple(s.columns for s in members), angles), 1, dtype)
+    matrices = gate_matrix(gate, angle_columns(tuple(s.columns for s in members), angles), 1, dtype)
     if matrices.dim() == 2:  # a gate without parameters
         return matrices.expand(*angles.shape[:-1], len(members), 2, 2)
     return matrices
 
 
-def _columns(columns: tuple[tuple[int, ...], ...], angles: torch.Tensor) -> torch.Tensor:
+def angle_columns(columns: tuple[tuple[int, ...], ...], angles: torch.Tensor) -> torch.Tensor:
     """angles[..., columns]: (…, m, p); a view where the columns are consecutive (an index's backward costs more)."""
     first = _first_of_consecutive(columns)
     if first is None:

@@ -124,9 +124,10 @@ def execute(
         return fits(dense_bytes(recipe, batch, dtype), weights.device, max_memory, settings)
 
     path = choose_path(compiled, method, dense_max_qubits, differentiable, observables, keep_state, dense_fits)
-    shared, joined = compiled.program.angles(inputs, weights)
     if path == "product":  # never builds the 2^n state: no memory check, no state to sample from
-        return product_expectations(compiled.product_recipe, observables, shared, joined, batch, dtype)
+        shared, batched = compiled.program.split_angles(inputs, weights)
+        return product_expectations(compiled.product_recipe, observables, shared, batched, batch, dtype)
+    shared, joined = compiled.program.angles(inputs, weights)
     if path != "dense":  # the dense path was chosen only where it fits
         check_memory(compiled.plan, batch, dtype, weights.device, path, max_memory, settings)
     run = Run(batch, dtype, keep_state, max_memory, settings, inputs.requires_grad)

@@ -8,16 +8,17 @@ A Pauli word's expectation is then the product of its letters' one-wire values
     ⟨X⟩ = 2 Re(ā b),   ⟨Y⟩ = 2 Im(ā b),   ⟨Z⟩ = |a|² − |b|²,
 
 so n qubits cost O(n) per sample instead of O(2^n), in a few dozen tensor operations: autograd differentiates
-the gate matrices and the Pauli sums, and the chain of moments with its one-wire values is one node whose
-backward is written out. This is the separable model and every model's ablation without entanglement.
+the gate matrices and the Pauli sums, and from the gate types' matrices to the one-wire values (their table, the
+chain of moments) is one node whose backward is written out. This is the separable model and every model's
+ablation without entanglement.
 
 Example:
     >>> import circuits, torch
     >>> from qnn.observables import z_on_each_wire
     >>> from qnn.simulator import compile_circuit
     >>> program = compile_circuit(circuits.angle_encoding(3))
-    >>> shared, joined = program.angles(torch.zeros(2, 3), torch.zeros(0))
-    >>> product_expectations(product_recipe(program), z_on_each_wire(3), shared, joined, 2, torch.complex64)
+    >>> shared, batched = program.split_angles(torch.zeros(2, 3), torch.zeros(0))
+    >>> product_expectations(product_recipe(program), z_on_each_wire(3), shared, batched, 2, torch.complex64)
     tensor([[1., 1., 1.],
             [1., 1., 1.]])
 """
@@ -32,6 +33,7 @@ from torch.autograd.function import once_differentiable
 
 from circuits.gates import STATE_PREP
 from qnn.observables import PauliSum
+from qnn.simulator.blocks import angle_columns
 from qnn.simulator.constants import constant
 from qnn.simulator.matrices import gate_matrix
 from qnn.simulator.program import Program
@@ -44,8 +46,8 @@ class GateGroup:
     """Steps of one gate type, all reading inputs or none: their angle columns, one tuple per step."""
 
     gate: str
-    columns: tuple[tuple[int, ...], ...]
-    batched: bool  # whether they read inputs (then `columns` index the joined angles, else the shared ones)
+    columns: tuple[tuple[int, ...], ...]  # into the angles of `source`
+    source: str  # "shared" (no inputs), "batched" (inputs only: no join needed) or "joined" (shared | batched)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one recipe per program
@@ -66,9 +68,7 @@ def product_recipe(program: Program) -> ProductRecipe:
     by_gate: dict[tuple[str, bool], list] = {}
     for step in program.steps:
         by_gate.setdefault((step.gate, step.batched), []).append(step)
-    groups = tuple(
-        GateGroup(gate, tuple(s.columns for s in steps), batched) for (gate, batched), steps in by_gate.items()
-    )
+    groups = tuple(_group(gate, steps, batched, program.n_shared) for (gate, batched), steps in by_gate.items())
     row = {id(s): i for i, s in enumerate(s for steps in by_gate.values() for s in steps)}
     identity = len(row)
     per_wire = [[row[id(s)] for s in program.steps if s.wires[0] == w] for w in range(program.n_qubits)]
@@ -77,38 +77,67 @@ def product_recipe(program: Program) -> ProductRecipe:
     return ProductRecipe(program.n_qubits, groups, moments)
 
 
+def _group(gate: str, steps: list, batched: bool, n_shared: int) -> GateGroup:
+    """The steps' group, reading the batched angles alone where none of its columns is shared."""
+    columns = tuple(s.columns for s in steps)
+    if not batched:
+        return GateGroup(gate, columns, "shared")
+    if all(c >= n_shared for step in columns for c in step):
+        return GateGroup(gate, tuple(tuple(c - n_shared for c in step) for step in columns), "batched")
+    return GateGroup(gate, columns, "joined")
+
+
 def product_expectations(
     recipe: ProductRecipe,
     observables: tuple[PauliSum, ...],
     shared: torch.Tensor,
-    joined: torch.Tensor | None,
+    batched: torch.Tensor | None,
     batch: int,
     dtype: torch.dtype,
 ) -> torch.Tensor:
-    """(batch, len(observables)) real expectation values; `shared`, `joined` from `Program.angles`."""
+    """(batch, len(observables)) real expectation values; `shared`, `batched` from `Program.split_angles`."""
     n, device = recipe.n_qubits, shared.device
     if not recipe.moments:
         state = torch.zeros(1, n, 2, dtype=dtype, device=device)
         state[..., 0] = 1
         return _pauli_values(_one_wire_values(state), observables, n).expand(batch, -1)
-    table = _matrix_table(recipe, shared, joined, dtype)  # (n_rows, 1 or batch, 2, 2)
-    one_wire = _OneWireValues.apply(table, constant(recipe.moments, torch.long, device))  # (…, n, 4): I X Y Z
+    matrices = _group_matrices(recipe, shared, batched, dtype)  # (m, 2, 2) shared, (batch, m, 2, 2) batched
+    one_wire = _OneWireValues.apply(constant(recipe.moments, torch.long, device), *matrices)  # (…, n, 4): I X Y Z
     return _pauli_values(one_wire, observables, n).expand(batch, -1)
 
 
+def _group_matrices(recipe: ProductRecipe, shared, batched, dtype) -> list[torch.Tensor]:
+    """Each group's matrices: (m, 2, 2) from the shared angles, (batch, m, 2, 2) from the batched or joined ones."""
+    sources = {"shared": shared, "batched": batched}
+    if any(group.source == "joined" for group in recipe.groups):
+        sources["joined"] = torch.cat([shared.expand(batched.shape[0], -1), batched], dim=1)
+    out = []
+    for group in recipe.groups:
+        matrices = gate_matrix(group.gate, angle_columns(group.columns, sources[group.source]), 1, dtype)
+        if matrices.dim() == 2:  # a gate without parameters
+            matrices = matrices.expand(len(group.columns), 2, 2)
+        out.append(matrices)
+    return out
+
+
 class _OneWireValues(torch.autograd.Function):
-    """Table rows (n_rows, 1 or batch, 2, 2) and each moment's rows (n_moments, n) → every wire's ⟨I⟩ ⟨X⟩
-    ⟨Y⟩ ⟨Z⟩ (1 or batch, n, 4) from |0⟩, as one autograd node. Recorded op by op, the chain's selects,
-    broadcast products and one-wire values cost several times its few batched 2×2 products; here each
-    moment is one `bmm` over contiguous (wire, sample) rows. The backward walks the moments in reverse
-    with torch's conventions for complex gradients (those of `torch.matmul`): for s' = M s, ∂M = g s^H and
-    ∂s = M^H g; for the last state as reals v = (Re a, Im a, Re b, Im b), each value is vᵀQv (`_FORMS`),
-    so ∂v = 2 Σ_k g_k Q_k v."""
+    """Each moment's table rows (n_moments, n) and the gate groups' matrices, (m, 2, 2) shared or (batch, m, 2, 2)
+    per sample → every wire's ⟨I⟩ ⟨X⟩ ⟨Y⟩ ⟨Z⟩ (1 or batch, n, 4) from |0⟩, as one autograd node. Recorded op by op,
+    the table's join, the chain's selects, broadcast products and one-wire values cost several times its few
+    batched 2×2 products; here each moment is one `bmm` over contiguous (wire, sample) rows. The backward walks
+    the moments in reverse with torch's conventions for complex gradients (those of `torch.matmul`): for
+    s' = M s, ∂M = g s^H and ∂s = M^H g; for the last state as reals v = (Re a, Im a, Re b, Im b), each value
+    is vᵀQv (`_FORMS`), so ∂v = 2 Σ_k g_k Q_k v; each table row's gradient is then summed over its uses (and
+    over the batch for shared rows)."""
 
     @staticmethod
-    def forward(ctx, table, moments):
-        rows = table.shape[1]  # 1 or batch
+    def forward(ctx, moments, *groups):
+        rows = max((g.shape[0] for g in groups if g.dim() == 4), default=1)  # 1 or batch
         n_moments, n = moments.shape
+        eye = torch.eye(2, dtype=groups[0].dtype, device=groups[0].device)
+        # (n_rows, rows, 2, 2): each group's matrices for every row, then the identity.
+        parts = [g.transpose(0, 1) if g.dim() == 4 else g[:, None].expand(-1, rows, 2, 2) for g in groups]
+        table = torch.cat([*parts, eye.expand(1, rows, 2, 2)])
         # (n_moments, n · rows, 2, 2), wire-major, so that every moment is a contiguous block of 2×2 matrices.
         matrices = table.index_select(0, moments.flatten()).view(n_moments, n * rows, 2, 2)
         states = matrices.new_empty(n_moments, n * rows, 2, 1)  # each moment's output
@@ -117,7 +146,7 @@ class _OneWireValues(torch.autograd.Function):
         for k in range(1, n_moments):
             torch.bmm(later[k], outputs[k - 1], out=outputs[k])
         ctx.save_for_backward(matrices, states, moments)
-        ctx.table_shape = table.shape
+        ctx.table_shape, ctx.group_shapes = table.shape, [g.shape for g in groups]
         return _one_wire_values(states[-1].view(n, rows, 2).transpose(0, 1))
 
     @staticmethod
@@ -141,7 +170,13 @@ class _OneWireValues(torch.autograd.Function):
         grad_matrices[0, :, :, :1] = grads[0]
         grad_table = grad_matrices.new_zeros(ctx.table_shape)
         grad_table.index_add_(0, moments.flatten(), grad_matrices.view(n_moments * n, rows, 2, 2))
-        return grad_table, None
+        out, start = [], 0
+        for shape in ctx.group_shapes:
+            m = shape[1] if len(shape) == 4 else shape[0]
+            part = grad_table[start : start + m]
+            out.append(part.transpose(0, 1) if len(shape) == 4 else part.sum(1))
+            start += m
+        return None, *out
 
 
 # ⟨X⟩ = 2(pr + qs), ⟨Y⟩ = 2(ps − qr), ⟨Z⟩ = p² + q² − r² − s² for a = p + iq, b = r + is: each vᵀ Q v with
@@ -167,20 +202,6 @@ def _one_wire_values(state: torch.Tensor) -> torch.Tensor:
     values = (v[..., :, None] * v[..., None, :]).flatten(-2) @ forms.T
     values[..., 0] = 1
     return values
-
-
-def _matrix_table(recipe: ProductRecipe, shared, joined, dtype) -> torch.Tensor:
-    """Every step's 2×2 matrix, group by group, then the identity: (n_steps + 1, 1 or batch, 2, 2)."""
-    pieces = []
-    for group in recipe.groups:
-        angles = joined if group.batched else shared
-        index = constant(group.columns, torch.long, shared.device)  # (n_steps, n_params)
-        matrices = gate_matrix(group.gate, angles[..., index], 1, dtype)  # (…, n_steps, 2, 2), or (2, 2) without angles
-        matrices = matrices.expand(len(group.columns), 2, 2) if matrices.dim() == 2 else matrices
-        pieces.append(matrices if matrices.dim() == 4 else matrices.unsqueeze(0))
-    pieces.append(torch.eye(2, dtype=dtype, device=shared.device).expand(1, 1, 2, 2))
-    batch = max(p.shape[0] for p in pieces)
-    return torch.cat([p.expand(batch, -1, -1, -1).transpose(0, 1) for p in pieces])
 
 
 def _pauli_values(one_wire: torch.Tensor, observables: tuple[PauliSum, ...], n: int) -> torch.Tensor:

@@ -81,27 +81,34 @@ class Program:
 
         `inputs`: (batch, n_inputs) real; `weights`: (n_weights,) real of the same dtype.
         """
+        shared, batched = self.split_angles(inputs, weights)
+        if batched is None:
+            return shared, None
+        return shared, torch.cat([shared.expand(batched.shape[0], -1), batched], dim=1)
+
+    def split_angles(
+        self, inputs: torch.Tensor | None, weights: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Shared angles (n_shared,) and batched angles (batch, n_batched) or None: `angles` before joining them."""
         # Where angles are the weights or inputs as they are, no index is taken: its backward pass (a
         # scatter into zeros) cost more than the rest of a small circuit's angles.
         shared = weights if self.weights_as_they_are else self._shared_angles(weights)
         if not self.input_scales:
             return shared, None
+        if self.inputs_as_they_are:
+            return shared, inputs
         dev, dt = weights.device, weights.dtype
         idx = constant(self.factor_indices, torch.long, dev)  # (n_batched, n_factors)
         scale = constant(self.factor_scales, dt, dev)
         shift = constant(self.factor_shifts, dt, dev)
         outer = constant(self.input_scales, dt, dev)
-        if self.inputs_as_they_are:
-            batched = inputs
-        elif idx.shape[1] == 1:  # one input per angle (the common case): one affine map, fewer autograd steps
+        if idx.shape[1] == 1:  # one input per angle (the common case): one affine map, fewer autograd steps
             batched = inputs[:, idx[:, 0]]
             if not self.plain_inputs:
                 batched = batched * (scale[:, 0] * outer) + shift[:, 0] * outer
-        else:
-            factors = inputs[:, idx] * scale + shift  # (batch, n_batched, n_factors)
-            batched = factors.prod(-1) * outer
-        joined = torch.cat([shared.expand(inputs.shape[0], -1), batched], dim=1)
-        return shared, joined
+            return shared, batched
+        factors = inputs[:, idx] * scale + shift  # (batch, n_batched, n_factors)
+        return shared, factors.prod(-1) * outer
 
     def _shared_angles(self, weights: torch.Tensor) -> torch.Tensor:
         """The constants, then the weights as the gates read them (picked, repeated, scaled)."""

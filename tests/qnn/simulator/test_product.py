@@ -19,8 +19,8 @@ ONE_WIRE_GATES = tuple(gate for gate, spec in GATES.items() if spec.n_wires == 1
 
 def product(circuit, observables, x, w):
     program = compile_circuit(circuit)
-    shared, joined = program.angles(torch.as_tensor(x), torch.as_tensor(w))
-    return product_expectations(product_recipe(program), observables, shared, joined, len(x), torch.complex128)
+    shared, batched = program.split_angles(torch.as_tensor(x), torch.as_tensor(w))
+    return product_expectations(product_recipe(program), observables, shared, batched, len(x), torch.complex128)
 
 
 def words(n: int):
@@ -107,26 +107,33 @@ def test_no_inputs_gives_one_row_per_sample(n):
     circuit = circuits.strongly_entangling(n, 2) if n == 1 else circuits.angle_encoding(n)
     program = compile_circuit(circuit)
     x, w = torch.zeros(4, circuit.n_inputs, dtype=torch.float64), torch.rand(circuit.n_weights, dtype=torch.float64)
-    shared, joined = program.angles(x, w)
-    out = product_expectations(product_recipe(program), parse_observables(["Z" * n], n), shared, joined, 4,
+    shared, batched = program.split_angles(x, w)
+    out = product_expectations(product_recipe(program), parse_observables(["Z" * n], n), shared, batched, 4,
                                torch.complex128)  # fmt: skip
     assert out.shape == (4, 1)
 
 
 @pytest.mark.parametrize("rows", [1, 3])
 def test_one_wire_values_backward_passes_gradcheck(rows):
-    # Rows of the table repeat across moments and wires, so the backward must add their gradients up.
+    # Rows of the table repeat across moments and wires, so the backward must add their gradients up, and a
+    # shared group's over the batch too.
     from qnn.simulator.product import _OneWireValues
 
     generator = torch.Generator().manual_seed(0)
-    table = torch.randn(4, rows, 2, 2, dtype=torch.complex128, generator=generator, requires_grad=True)
-    moments = torch.tensor([[0, 1, 3], [2, 1, 0], [1, 1, 2]])  # (n_moments, n_wires)
+
+    def matrices(*shape):
+        return torch.randn(*shape, 2, 2, dtype=torch.complex128, generator=generator, requires_grad=True)
+
+    if rows == 1:  # table: two shared rows, then the identity
+        groups, moments = (matrices(2),), torch.tensor([[0, 1, 2], [2, 1, 0], [1, 1, 2]])
+    else:  # two shared rows, two per-sample ones, then the identity
+        groups, moments = (matrices(2), matrices(rows, 2)), torch.tensor([[0, 3, 4], [2, 1, 0], [1, 3, 2]])
     weights = torch.randn(rows, 3, 4, dtype=torch.float64, generator=generator)
 
-    def weighted(t):
-        return (_OneWireValues.apply(t, moments) * weights).sum((-1, -2))
+    def weighted(*g):
+        return (_OneWireValues.apply(moments, *g) * weights).sum((-1, -2))
 
-    assert torch.autograd.gradcheck(weighted, (table,))
+    assert torch.autograd.gradcheck(weighted, groups)
 
 
 @settings(max_examples=25, deadline=None)
