@@ -36,7 +36,7 @@ from qnn.observables import PauliSum
 from qnn.simulator.blocks import angle_columns
 from qnn.simulator.constants import constant
 from qnn.simulator.matrices import gate_matrix
-from qnn.simulator.program import Program
+from qnn.simulator.program import Program, join_angles
 
 _LETTERS = "IXYZ"
 
@@ -110,7 +110,7 @@ def _group_matrices(recipe: ProductRecipe, shared, batched, dtype) -> list[torch
     """Each group's matrices: (m, 2, 2) from the shared angles, (batch, m, 2, 2) from the batched or joined ones."""
     sources = {"shared": shared, "batched": batched}
     if any(group.source == "joined" for group in recipe.groups):
-        sources["joined"] = torch.cat([shared.expand(batched.shape[0], -1), batched], dim=1)
+        sources["joined"] = join_angles(shared, batched)
     out = []
     for group in recipe.groups:
         matrices = gate_matrix(group.gate, angle_columns(group.columns, sources[group.source]), 1, dtype)
@@ -171,11 +171,14 @@ class _OneWireValues(torch.autograd.Function):
         grad_table = grad_matrices.new_zeros(ctx.table_shape)
         grad_table.index_add_(0, moments.flatten(), grad_matrices.view(n_moments * n, rows, 2, 2))
         out, start = [], 0
-        for shape in ctx.group_shapes:
+        for shape, wanted in zip(ctx.group_shapes, ctx.needs_input_grad[1:], strict=True):
             m = shape[1] if len(shape) == 4 else shape[0]
             part = grad_table[start : start + m]
-            out.append(part.transpose(0, 1) if len(shape) == 4 else part.sum(1))
             start += m
+            if not wanted:  # constant gates, or gates of inputs that need no gradient
+                out.append(None)
+            else:
+                out.append(part.transpose(0, 1) if len(shape) == 4 else part.sum(1))
         return None, *out
 
 

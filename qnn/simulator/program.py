@@ -82,9 +82,7 @@ class Program:
         `inputs`: (batch, n_inputs) real; `weights`: (n_weights,) real of the same dtype.
         """
         shared, batched = self.split_angles(inputs, weights)
-        if batched is None:
-            return shared, None
-        return shared, torch.cat([shared.expand(batched.shape[0], -1), batched], dim=1)
+        return shared, None if batched is None else join_angles(shared, batched)
 
     def split_angles(
         self, inputs: torch.Tensor | None, weights: torch.Tensor
@@ -117,6 +115,12 @@ class Program:
         if self.scaled_weights:
             picked = picked * constant(self.weight_scales, weights.dtype, weights.device)
         return torch.cat([consts, picked])
+
+
+def join_angles(shared: torch.Tensor, batched: torch.Tensor) -> torch.Tensor:
+    """The joined angles (batch, n_shared + n_batched) that batched steps' columns index: the shared ones for
+    every sample, then the batched ones."""
+    return torch.cat([shared.expand(batched.shape[0], -1), batched], dim=1)
 
 
 @lru_cache(maxsize=256)

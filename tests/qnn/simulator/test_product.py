@@ -83,6 +83,36 @@ def test_gradients_agree_with_the_state_vector_engine():
         torch.testing.assert_close(ours, theirs, atol=1e-10, rtol=0)
 
 
+def test_groups_read_the_shared_the_batched_or_the_joined_angles():
+    """A gate of weights reads the shared angles, one of inputs alone the batched ones (its columns shifted past
+    the shared ones), one of both the joined angles: each agrees with the reference, values and gradients."""
+    from circuits.circuit import Const, Input, Operation, Weight
+    from qnn.simulator.execute import compiled_circuit, execute
+
+    ops = [
+        Operation("Rot", (0,), (Input(0), Weight(0), Const(0.3))),
+        Operation("RY", (1,), (Input(1),)),
+        Operation("RX", (0,), (Weight(1),)),
+        Operation("U3", (1,), (Weight(2), Input(0), Const(0.1))),
+    ]
+    circuit = circuits.Circuit.of(2, ops, n_inputs=2, weight_shapes=[(3,)])
+    sources = {(g.gate, g.source) for g in compiled_circuit(circuit).product_recipe.groups}
+    assert sources == {("Rot", "joined"), ("RY", "batched"), ("RX", "shared"), ("U3", "joined")}
+    observables = parse_observables(["ZI", {"XY": 0.5, "IZ": 1.0}], 2)
+    x = torch.rand(3, 2, dtype=torch.float64, requires_grad=True)
+    w = torch.rand(3, dtype=torch.float64, requires_grad=True)
+    results = []
+    for method in ("auto", "adjoint"):
+        out = execute(circuit, observables, x, w, method=method)
+        results.append((out, *torch.autograd.grad(out.sum(), (x, w))))
+    for ours, theirs in zip(*results, strict=True):
+        torch.testing.assert_close(ours, theirs, atol=1e-10, rtol=0)
+    for b in range(3):
+        state = reference_state(circuit, x[b].detach().numpy(), w.detach().numpy())
+        expected = [sum(c * reference_expval(state, word) for c, word in o.terms) for o in observables]
+        np.testing.assert_allclose(results[0][0][b].detach().numpy(), expected, atol=1e-10)
+
+
 def test_supports_only_one_wire_gates():
     assert supports(compile_circuit(circuits.angle_encoding(3)))
     assert not supports(compile_circuit(circuits.angle_encoding(3) + circuits.strongly_entangling(3, 1)))
