@@ -118,9 +118,11 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     for i in recipe.other_blocks:
         op = plan.ops[i]
         out[i] = block_matrix(op, step_matrices(op.steps, shared, joined, dtype))
+    coefficients = {}  # by step: an encoding's repeats share one (`phases.gather_phase_runs`)
     for i, op in enumerate(plan.ops):
         if isinstance(op, PhaseRun):
-            out[i] = run_coefficients(op.step, shared, joined)
+            found = coefficients.get(id(op.step))
+            out[i] = coefficients[id(op.step)] = run_coefficients(op.step, shared, joined) if found is None else found
         elif isinstance(op, Diagonal):
             out[i] = step_diagonal(op.step, shared, joined, dtype)
         elif isinstance(op, StatePrep):
@@ -134,10 +136,12 @@ def slice_batch(plan: Plan, factors, matrices: list, part: slice) -> tuple[torch
     """The factors and per-operation tensors of `plan_matrices` for the samples `part`; shared ones as they are."""
     if factors is not None and factors.dim() == 3:
         factors = factors[part]
-    sliced = []
+    sliced, parts = [], {}  # one slice per tensor: operations that share a tensor share its slice
     for op, tensor in zip(plan.ops, matrices, strict=True):
         per_sample = tensor is not None and tensor.dim() == (2 if isinstance(op, Diagonal | StatePrep) else 3)
-        sliced.append(tensor[part] if per_sample else tensor)
+        if per_sample and id(tensor) not in parts:
+            parts[id(tensor)] = tensor[part]
+        sliced.append(parts[id(tensor)] if per_sample else tensor)
     return factors, sliced
 
 

@@ -31,6 +31,52 @@ def test_an_iqp_repeat_becomes_its_hadamards_then_one_phase():
     assert len(steps[5].parts) == 5 + 10 and steps[5].wires == (0, 1, 2, 3, 4)
 
 
+def test_repeats_reading_equal_angles_share_one_step_and_others_keep_their_own():
+    steps = gather_phase_runs(compile_circuit(circuits.iqp_encoding(5, n_repeats=3))).steps
+    runs = [s for s in steps if s.gate == PHASE_RUN]
+    assert len(runs) == 3 and runs[1] is runs[0] and runs[2] is runs[0]
+
+    def run(scale):
+        return [Operation("RZ", (w,), (Input(w, scale=scale),)) for w in range(3)] + [Operation("CZ", (0, 2))]
+
+    twice = Circuit.of(3, run(1.0) + [Operation("H", (w,)) for w in range(3)] + run(2.0), n_inputs=3)
+    first, second = [s for s in gather_phase_runs(compile_circuit(twice)).steps if s.gate == PHASE_RUN]
+    assert first is not second and first != second  # x and 2x: different phases
+
+
+def test_a_forward_pass_makes_a_repeated_phase_once(monkeypatch, generator):
+    from qnn.simulator import engine
+
+    made = []
+    monkeypatch.setattr(engine, "phase_diagonal", lambda *args: made.append(1) or phase_diagonal(*args))
+    circuit = circuits.iqp_encoding(6, n_repeats=3) + circuits.strongly_entangling(6, 1)
+    x = torch.rand(4, 6, dtype=torch.float64, generator=generator)
+    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
+    SimulatorBackend(method="adjoint", dense_max_qubits=0).run(circuit, circuits_z0(6), x, w).sum().backward()
+    assert len(made) == 1
+
+
+def circuits_z0(n):
+    from qnn.observables import parse_observables
+
+    return parse_observables([{"Z" + "I" * (n - 1): 1.0}], n)
+
+
+@pytest.mark.parametrize("method", ["adjoint", "backprop"])
+def test_shared_repeats_without_input_gradients_match_gate_by_gate_autograd(method, generator):
+    """The training case: inputs without a gradient, so the encoding's tensors are constants of the sweep."""
+    circuit = circuits.iqp_encoding(6, n_repeats=3) + circuits.strongly_entangling(6, 2)
+    x = torch.rand(5, 6, dtype=torch.float64, generator=generator)
+    w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
+    obs = circuits_z0(6)
+    ours = SimulatorBackend(method=method, dense_max_qubits=0).run(circuit, obs, x, w)
+    plain = SimulatorBackend(method="backprop", fuse=0, product_state=False, dense_max_qubits=0).run(circuit, obs, x, w)
+    torch.testing.assert_close(ours, plain, atol=1e-10, rtol=0)
+    torch.testing.assert_close(
+        torch.autograd.grad(ours.sum(), w)[0], torch.autograd.grad(plain.sum(), w)[0], atol=1e-9, rtol=0
+    )
+
+
 def test_a_gate_on_the_runs_wires_closes_it_and_others_move_before_it():
     ops = [Operation("RZ", (0,), (Input(0),)), Operation("RZ", (1,), (Input(1),)), Operation("RX", (2,), (Weight(0),)),
            Operation("CZ", (0, 1)), Operation("H", (1,)), Operation("RZ", (1,), (Input(0),))]  # fmt: skip
@@ -102,6 +148,7 @@ def test_a_plan_keeps_a_runs_coefficients_not_its_diagonal():
     _, tensors = plan_matrices(plan, shared, joined, torch.complex64)
     runs = [tensor for op, tensor in zip(plan.ops, tensors, strict=True) if isinstance(op, PhaseRun)]
     assert len(runs) == 3 and all(tensor.shape == (7, 1 + 10 + 100) for tensor in runs)
+    assert runs[1] is runs[0] and runs[2] is runs[0]  # the repeats read equal angles: one tensor
 
 
 @pytest.mark.parametrize("chunked", [False, True])
