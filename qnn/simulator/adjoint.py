@@ -73,10 +73,7 @@ def _untrained_detached(run: AdjointRun, factors, matrices: list) -> tuple[torch
     trained, prefix_trained = run.plan.trained(run.input_gradients)
     if not trained and not prefix_trained:  # as any torch operation, the values keep a (zero) gradient
         return factors, matrices
-    detached = {id(m): m.detach() for i, m in enumerate(matrices) if m is not None and i not in trained}
-    matrices = [
-        m if m is None or i in trained else detached[id(m)] for i, m in enumerate(matrices)
-    ]  # shared stay shared
+    matrices = [m if m is None or i in trained else m.detach() for i, m in enumerate(matrices)]
     return (factors if factors is None or prefix_trained else factors.detach()), matrices
 
 

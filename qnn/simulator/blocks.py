@@ -121,8 +121,9 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     coefficients = {}  # by step: an encoding's repeats share one (`phases.gather_phase_runs`)
     for i, op in enumerate(plan.ops):
         if isinstance(op, PhaseRun):
-            found = coefficients.get(id(op.step))
-            out[i] = coefficients[id(op.step)] = run_coefficients(op.step, shared, joined) if found is None else found
+            if id(op.step) not in coefficients:
+                coefficients[id(op.step)] = run_coefficients(op.step, shared, joined)
+            out[i] = coefficients[id(op.step)]
         elif isinstance(op, Diagonal):
             out[i] = step_diagonal(op.step, shared, joined, dtype)
         elif isinstance(op, StatePrep):
@@ -136,12 +137,10 @@ def slice_batch(plan: Plan, factors, matrices: list, part: slice) -> tuple[torch
     """The factors and per-operation tensors of `plan_matrices` for the samples `part`; shared ones as they are."""
     if factors is not None and factors.dim() == 3:
         factors = factors[part]
-    sliced, parts = [], {}  # one slice per tensor: operations that share a tensor share its slice
+    sliced = []
     for op, tensor in zip(plan.ops, matrices, strict=True):
         per_sample = tensor is not None and tensor.dim() == (2 if isinstance(op, Diagonal | StatePrep) else 3)
-        if per_sample and id(tensor) not in parts:
-            parts[id(tensor)] = tensor[part]
-        sliced.append(parts[id(tensor)] if per_sample else tensor)
+        sliced.append(tensor[part] if per_sample else tensor)
     return factors, sliced
 
 

@@ -103,14 +103,14 @@ def run_ops(plan: Plan, factors, matrices: list, batch: int, dtype, device, sett
     out = None if buffers is None else buffers[0]
     state = initial_state(plan, factors, batch, dtype, device, settings.split_product_above_bytes, out)
     current = 0  # which buffer holds the state
-    phase = (None, None)  # the last phase run's coefficients and diagonal, kept for its repeats (an IQP encoding's)
+    phase = (None, None)  # the last phase run's step and diagonal, kept for its repeats (an IQP encoding's)
     for i, (op, matrix) in enumerate(zip(plan.ops, matrices, strict=True)):
         if copies and i in copies:
             copies[i].copy_(state)
         if isinstance(op, PhaseRun):
-            if phase[0] is not matrix:  # another run: its diagonal replaces the last, which is freed first
+            if phase[0] is not op.step:  # another run: its diagonal replaces the last, which is freed first
                 phase = (None, None)
-                phase = (matrix, phase_diagonal(matrix, len(op.step.wires), state.dtype))
+                phase = (op.step, phase_diagonal(matrix, len(op.step.wires), state.dtype))
             op, matrix = Diagonal(op.step), phase[1]
         spare = None if buffers is None else buffers[1 - current]
         state = apply_op(state, op, plan.n_qubits, matrix, settings.gather_above, out=spare)

@@ -52,11 +52,11 @@ def test_a_forward_pass_makes_a_repeated_phase_once(monkeypatch, generator):
     circuit = circuits.iqp_encoding(6, n_repeats=3) + circuits.strongly_entangling(6, 1)
     x = torch.rand(4, 6, dtype=torch.float64, generator=generator)
     w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
-    SimulatorBackend(method="adjoint", dense_max_qubits=0).run(circuit, circuits_z0(6), x, w).sum().backward()
+    SimulatorBackend(method="adjoint", dense_max_qubits=0).run(circuit, z_on_first_wire(6), x, w).sum().backward()
     assert len(made) == 1
 
 
-def circuits_z0(n):
+def z_on_first_wire(n):
     from qnn.observables import parse_observables
 
     return parse_observables([{"Z" + "I" * (n - 1): 1.0}], n)
@@ -68,7 +68,7 @@ def test_shared_repeats_without_input_gradients_match_gate_by_gate_autograd(meth
     circuit = circuits.iqp_encoding(6, n_repeats=3) + circuits.strongly_entangling(6, 2)
     x = torch.rand(5, 6, dtype=torch.float64, generator=generator)
     w = torch.rand(circuit.n_weights, dtype=torch.float64, generator=generator, requires_grad=True)
-    obs = circuits_z0(6)
+    obs = z_on_first_wire(6)
     ours = SimulatorBackend(method=method, dense_max_qubits=0).run(circuit, obs, x, w)
     plain = SimulatorBackend(method="backprop", fuse=0, product_state=False, dense_max_qubits=0).run(circuit, obs, x, w)
     torch.testing.assert_close(ours, plain, atol=1e-10, rtol=0)
