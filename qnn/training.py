@@ -26,6 +26,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from qnn.energy import EnergyMeasurement, measure_energy
+from qnn.optimiser_steps import optimiser_steps
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class TrainResult:
         return len(self.losses)
 
 
-def has_converged(losses: list[float], interval: int) -> bool:
+def has_converged(losses: list[float] | np.ndarray, interval: int) -> bool:
     """The stopping rule of qml-benchmarks' `train`: once more than 2·`interval` + 1 losses are in, stop when the
     mean loss of the last `interval` steps differs from the mean of the `interval` before by no more than half the
     last window's standard error (its population standard deviation, NumPy's default, over √interval)."""
@@ -129,24 +130,28 @@ def train(
     device = torch.device(config.device)
     model.to(device).train()
     inputs, targets = inputs.to(device), targets.to(device)
-    optimiser = _optimiser(config, list(model.parameters()))
+    zero_grad, step = optimiser_steps(_optimiser(config, list(model.parameters())))
     batch_size = min(config.batch_size, len(inputs))
     batches = _minibatches(len(inputs), batch_size, generator)
     losses: list[float] = []
+    window = np.empty(min(config.max_steps, 1024))  # the losses again: the stopping rule reads them without a copy
     converged = False
     meter = measure_energy(device=device) if config.measure_energy else nullcontext()
     with meter as energy, tqdm(total=config.max_steps, disable=not config.verbose, desc="training", leave=False) as bar:
         for _ in range(config.max_steps):
             index = next(batches).to(device)
-            optimiser.zero_grad()
+            zero_grad()
             loss = loss_fn(model(inputs[index]), targets[index])
             loss.backward()
-            optimiser.step()
+            step()
             losses.append(loss.item())
+            if len(losses) > len(window):
+                window = np.concatenate([window, np.empty_like(window)])
+            window[len(losses) - 1] = losses[-1]
             if config.verbose:
                 bar.update()
                 bar.set_postfix(loss=f"{losses[-1]:.4f}")
-            if has_converged(losses, config.convergence_interval):
+            if has_converged(window[: len(losses)], config.convergence_interval):
                 converged = True
                 break
     model.eval()

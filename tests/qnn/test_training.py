@@ -91,6 +91,14 @@ def test_flat_loss_converges_before_max_steps():
     assert result.converged and result.n_steps == 22
 
 
+def test_the_stopping_rule_reads_every_loss_of_a_long_run():
+    # Past the first 1024 steps the loop's copy of the losses grows; the rule must still see them all.
+    model = nn.Linear(2, 2)
+    config = TrainConfig(learning_rate=1e-12, max_steps=2000, convergence_interval=550)
+    result = train(model, torch.ones(8, 2), torch.zeros(8, dtype=torch.long), config)
+    assert result.converged and result.n_steps == 1102
+
+
 def test_convergence_rule():
     assert not has_converged([1.0] * 21, 10)
     assert has_converged([1.0] * 22, 10)
