@@ -79,6 +79,24 @@ class Plan:
             runs.append(range(start, len(self.ops)))
         return tuple(runs)
 
+    @cached_property  # read twice a call, by the memory estimates
+    def per_sample_entries(self) -> int:
+        """Numbers per sample in the plan's input-dependent tensors (see `blocks.plan_matrices`)."""
+        entries = 0
+        for op in self.ops:
+            if isinstance(op, Block) and op.batched:
+                entries += 4**op.width
+            elif isinstance(op, PhaseRun) and op.step.batched:
+                k = len(op.step.wires)
+                entries += (1 + k + k * k + 1) // 2  # its real coefficients; the diagonal is made where applied
+            elif isinstance(op, Diagonal | StatePrep) and op.step.batched:
+                entries += 2 ** len(op.step.wires)  # a diagonal, or StatePrep's amplitudes
+            elif isinstance(op, Single) and op.step.batched:
+                entries += 4 ** len(op.step.wires)  # its matrix
+        if self.prefix is not None and any(step.batched for wire in self.prefix for step in wire):
+            entries += 4 * self.n_qubits  # a 2×2 matrix per wire
+        return entries
+
     def trained(self, input_gradients: bool) -> tuple[frozenset[int], bool]:
         """(the operations whose tensors a gradient flows to, whether it flows to the product state's factors):
         those that read a weight, or an input where `input_gradients`. The others' tensors are constants of

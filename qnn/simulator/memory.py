@@ -8,7 +8,7 @@ import torch
 
 from qnn.simulator import workspace
 from qnn.simulator.engine import slice_rows
-from qnn.simulator.fusion import Block, Diagonal, PhaseRun, Plan, Single, StatePrep
+from qnn.simulator.fusion import PhaseRun, Plan
 from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 
 
@@ -67,22 +67,7 @@ def estimate_bytes(
 
 def per_sample_bytes(plan: Plan, dtype: torch.dtype) -> int:
     """Bytes per sample of the plan's input-dependent matrices and diagonals (see `blocks.plan_matrices`)."""
-    entries = 0
-    for op in plan.ops:
-        if isinstance(op, Block) and op.batched:
-            entries += 4**op.width
-        elif isinstance(op, PhaseRun) and op.step.batched:
-            k = len(op.step.wires)
-            entries += (1 + k + k * k + 1) // 2  # its real coefficients; the diagonal is made where applied
-        elif isinstance(op, Diagonal) and op.step.batched:
-            entries += 2 ** len(op.step.wires)
-        elif isinstance(op, StatePrep) and op.step.batched:
-            entries += 2 ** len(op.step.wires)  # its amplitudes
-        elif isinstance(op, Single) and op.step.batched:
-            entries += 4 ** len(op.step.wires)  # its matrix
-    if plan.prefix is not None and any(step.batched for wire in plan.prefix for step in wire):
-        entries += 4 * plan.n_qubits  # a 2×2 matrix per wire
-    return entries * dtype.itemsize
+    return plan.per_sample_entries * dtype.itemsize
 
 
 def fits(needed: int, device: torch.device, limit: int | None, settings: SimulatorSettings = DEFAULT_SETTINGS) -> bool:
