@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from qnn.simulator.program import Step
 
@@ -15,7 +16,7 @@ class Block:
     width: int
     steps: tuple[Step, ...]
 
-    @property
+    @cached_property  # read several times per operation on every call
     def batched(self) -> bool:
         return any(s.batched for s in self.steps)
 
