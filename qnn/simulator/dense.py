@@ -36,7 +36,7 @@ from itertools import groupby
 
 import torch
 
-from qnn.simulator.blocks import kron_wires, one_qubit_table
+from qnn.simulator.blocks import kron_wires, matrix_product, one_qubit_table
 from qnn.simulator.dense_recipe import DenseRecipe, embed_gate, is_identity
 from qnn.simulator.matrices import gate_matrix
 from qnn.simulator.program import Step
@@ -117,23 +117,24 @@ def _chain_by_position(table, positions) -> torch.Tensor:
             gates = table.batched[:, first : first + rows.numel()].unflatten(1, rows.shape)
         else:
             gates = table.batched[:, rows]
-        product = gates if product is None else gates @ product  # later positions act after earlier ones
+        # Later positions act after earlier ones.
+        product = gates if product is None else matrix_product(gates, product)
     return product if product.dim() == 5 else product[None]
 
 
 def _apply_split(u_high: torch.Tensor, u_low: torch.Tensor | None, state: torch.Tensor) -> torch.Tensor:
     """(rows, 2^h, 2^h) ⊗ (rows, 2^l, 2^l) applied to (rows, 2^(h+l)) states without forming the product."""
     if u_low is None:
-        return (u_high @ state[..., None])[..., 0]
+        return matrix_product(u_high, state[..., None])[..., 0]
     matrix = state.reshape(state.shape[0], u_high.shape[-1], u_low.shape[-1])
-    return (u_high @ matrix @ u_low.transpose(-1, -2)).reshape(-1, state.shape[-1])
+    return matrix_product(matrix_product(u_high, matrix), u_low.transpose(-1, -2)).reshape(-1, state.shape[-1])
 
 
 def _apply(product: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
     """(1 or batch, D, D) unitaries times (1 or batch, D) states."""
     if product.shape[0] == 1:
         return state @ product[0].transpose(0, 1)
-    return (product @ state[..., None])[..., 0]
+    return matrix_product(product, state[..., None])[..., 0]
 
 
 def _prepared_state(step: Step, angles: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -148,7 +149,10 @@ def _with_entanglers(recipe: DenseRecipe, angles, unitaries: torch.Tensor, layer
     """(rows, L, D, D) Kronecker products of layers → each times its layer's entanglers."""
     if recipe.constant_entanglers is None:
         return _entangle(recipe, angles, unitaries, layers, dtype)
-    return recipe.tensor("entanglers", None, dtype, angles.device)[layers[0] : layers[-1] + 1] @ unitaries
+    entanglers = recipe.tensor("entanglers", None, dtype, angles.device)[layers[0] : layers[-1] + 1]
+    if unitaries.shape[0] == 1:  # a shared run: its layers as the batch of one `bmm`
+        return matrix_product(entanglers, unitaries[0])[None]
+    return entanglers @ unitaries
 
 
 def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dtype) -> torch.Tensor:
@@ -209,8 +213,9 @@ def _kron2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """kron(a, b) for (…, r, c) and (…, s, t) → (…, r·s, c·t)."""
     lead, (r, c), (s_, t) = a.shape[:-2], a.shape[-2:], b.shape[-2:]
     if c == t == 1:  # columns: their outer product, flattened, is already in order
-        return (a @ b.transpose(-1, -2)).reshape(*lead, r * s_, 1)
-    outer = a.reshape(*lead, r * c, 1) @ b.reshape(*lead, 1, s_ * t)  # [(i, j), (k, l)] = a[i, j] b[k, l]
+        return matrix_product(a, b.transpose(-1, -2)).reshape(*lead, r * s_, 1)
+    # [(i, j), (k, l)] = a[i, j] b[k, l]
+    outer = matrix_product(a.reshape(*lead, r * c, 1), b.reshape(*lead, 1, s_ * t))
     return outer.reshape(*lead, r, c, s_, t).transpose(-3, -2).reshape(*lead, r * s_, c * t)
 
 
@@ -222,7 +227,7 @@ def _chain_products(chain: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
             chain = torch.cat([chain, eye], dim=-3)
         # Pairs by unbind, not strided slices: a slice's backward fills a zero tensor the size of the chain.
         earlier, later = chain.unflatten(-3, (-1, 2)).unbind(-3)
-        chain = later @ earlier  # later gates act after earlier ones
+        chain = matrix_product(later, earlier)  # later gates act after earlier ones
     return chain[..., 0, :, :]
 
 
@@ -246,12 +251,12 @@ def _ordered_product(layers: torch.Tensor) -> torch.Tensor:
     if layers.shape[-3] <= 4:
         first, *later = layers.unbind(-3)
         for layer in later:
-            first = layer @ first
+            first = matrix_product(layer, first)
         return first
     while layers.shape[-3] > 1:
         if layers.shape[-3] % 2:
             d = layers.shape[-1]
             eye = torch.eye(d, dtype=layers.dtype, device=layers.device).expand(*layers.shape[:-3], 1, d, d)
             layers = torch.cat([layers, eye], dim=-3)
-        layers = layers[..., 1::2, :, :] @ layers[..., 0::2, :, :]
+        layers = matrix_product(layers[..., 1::2, :, :], layers[..., 0::2, :, :])
     return layers[..., 0, :, :]

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 
 from circuits.circuit import Circuit, Const, Operation
 from qnn.simulator import compile_circuit
-from qnn.simulator.blocks import block_matrix, permutation_index, plan_matrices, step_matrices
+from qnn.simulator.blocks import block_matrix, matrix_product, permutation_index, plan_matrices, step_matrices
 from qnn.simulator.fusion import Block, make_plan
 from tests.reference import full_matrix
 from tests.strategies import circuit_with_values
@@ -82,3 +82,26 @@ def test_plan_matrices_agree_with_the_step_by_step_products(case):
         for g in step_matrices(steps, shared, joined, torch.complex128):
             vector = (g @ vector[..., None])[..., 0]
         torch.testing.assert_close(*torch.broadcast_tensors(factors[..., wire, :], vector), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ((2, 3), (3, 4)),
+        ((5, 2, 3), (5, 3, 1)),
+        ((2, 4, 2, 2), (2, 4, 2, 2)),
+        ((4, 2, 2), (3, 4, 2, 2)),
+        ((0, 3, 2, 2), (0, 3, 2, 2)),
+    ],
+    ids=["matrices", "one-lead", "two-leads", "broadcast", "empty"],
+)
+def test_matrix_product_is_matmul_with_its_gradients(left, right):
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(left, dtype=torch.complex128, generator=generator, requires_grad=True)
+    b = torch.randn(right, dtype=torch.complex128, generator=generator, requires_grad=True)
+    expected = a @ b
+    got = matrix_product(a.transpose(-1, -2).transpose(-1, -2), b)  # a strided view of the same numbers
+    torch.testing.assert_close(got, expected, rtol=1e-14, atol=1e-14)
+    g = torch.randn(expected.shape, dtype=torch.complex128, generator=generator)
+    for want, have in zip(torch.autograd.grad(expected, (a, b), g), torch.autograd.grad(got, (a, b), g), strict=True):
+        torch.testing.assert_close(have, want, rtol=1e-14, atol=1e-14)
