@@ -59,16 +59,7 @@ def apply_diagonal(state: torch.Tensor, diagonal: torch.Tensor, wires: tuple[int
 
     `out`: a tensor of the state's size to write into (no new state is allocated then).
     """
-    n, k = state.dim() - 1, len(wires)
-    batch = diagonal.shape[:-1]
-    d = diagonal.reshape(*batch, *[2] * k)
-    # Put the gate's axes in increasing wire order, then insert size-1 axes for the other wires.
-    order = sorted(range(k), key=lambda i: wires[i])
-    d = d.permute(*range(len(batch)), *[len(batch) + i for i in order])
-    shape = [1] * n
-    for w in wires:
-        shape[w] = 2
-    d = d.reshape(*(batch or (1,)), *shape)
+    d = diagonal_view(diagonal, wires, state.dim() - 1)
     return state * d if out is None else torch.mul(state, d, out=out.view(state.shape))
 
 
@@ -277,8 +268,11 @@ def apply_permutation(state: torch.Tensor, index: torch.Tensor, out=None) -> tor
 def diagonal_view(diagonal: torch.Tensor, wires: tuple[int, ...], n_qubits: int) -> torch.Tensor:
     """A (2**k,) or (batch, 2**k) diagonal on `wires`, shaped to broadcast against a (batch, 2, …, 2) state."""
     batch = diagonal.shape[:-1]
+    if wires == tuple(range(n_qubits)):  # every wire in order (a CZ ring, an IQP phase): one view
+        return diagonal.reshape(*(batch or (1,)), *[2] * n_qubits)
     k = len(wires)
     d = diagonal.reshape(*batch, *[2] * k)
+    # Put the gate's axes in increasing wire order, then insert size-1 axes for the other wires.
     order = sorted(range(k), key=lambda i: wires[i])
     d = d.permute(*range(len(batch)), *[len(batch) + i for i in order])
     shape = [1] * n_qubits
