@@ -103,7 +103,8 @@ def product_expectations(
         return _pauli_values(_one_wire_values(state), observables, n).expand(batch, -1)
     matrices = _group_matrices(recipe, shared, batched, dtype)  # (m, 2, 2) shared, (batch, m, 2, 2) batched
     one_wire = _OneWireValues.apply(constant(recipe.moments, torch.long, device), *matrices)  # (…, n, 4): I X Y Z
-    return _pauli_values(one_wire, observables, n).expand(batch, -1)
+    values = _pauli_values(one_wire, observables, n)
+    return values if values.shape[0] == batch else values.expand(batch, -1)  # shared gates only: one row
 
 
 def _group_matrices(recipe: ProductRecipe, shared, batched, dtype) -> list[torch.Tensor]:
@@ -134,7 +135,7 @@ class _OneWireValues(torch.autograd.Function):
     def forward(ctx, moments, *groups):
         rows = max((g.shape[0] for g in groups if g.dim() == 4), default=1)  # 1 or batch
         n_moments, n = moments.shape
-        eye = torch.eye(2, dtype=groups[0].dtype, device=groups[0].device)
+        eye = constant(((1, 0), (0, 1)), groups[0].dtype, groups[0].device)
         # (n_rows, rows, 2, 2): each group's matrices for every row, then the identity.
         parts = [g.transpose(0, 1) if g.dim() == 4 else g[:, None].expand(-1, rows, 2, 2) for g in groups]
         table = torch.cat([*parts, eye.expand(1, rows, 2, 2)])
