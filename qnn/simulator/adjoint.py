@@ -309,12 +309,13 @@ def _overlap(op, bra, ket, n: int, spare, settings: SimulatorSettings):
         return None
     # A slice of the batch at a time, so that temporaries stay small.
     batched = op.batched if isinstance(op, Block) else op.step.batched
-    parts = []
-    for rows in _row_slices(bra, settings):
+    parts, slices = [], _row_slices(bra, settings)
+    for rows in slices:
+        b, k = (bra, ket) if len(slices) == 1 else (bra[rows], ket[rows])
         if isinstance(op, Block):
-            part = kernels.block_overlap(bra[rows], ket[rows], op.lo, op.width, batched, spare)
+            part = kernels.block_overlap(b, k, op.lo, op.width, batched, spare)
         else:
-            b, k = bra[rows].view(-1, *[2] * n), ket[rows].view(-1, *[2] * n)
+            b, k = b.view(-1, *[2] * n), k.view(-1, *[2] * n)
             part = _wire_overlap(b, k, op.step.wires, n, diagonal=isinstance(op, Diagonal))
             part = part if batched else part.sum(0)
         parts.append(part)

@@ -67,7 +67,10 @@ def reused(shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> 
     nbytes = math.prod(shape) * dtype.itemsize
     recycled = _LOCAL.__dict__.get("recycled", {}).get(nbytes)
     if torch.device(device).type == "cpu" and recycled:
-        return recycled.pop().view(dtype).view(shape)
+        tensor = recycled.pop()
+        if tensor.dtype == dtype and tensor.shape == shape:  # the common case: the same kind of copy again
+            return tensor
+        return tensor.view(-1).view(torch.uint8).view(dtype).view(shape)
     return torch.empty(shape, dtype=dtype, device=device)
 
 
@@ -82,7 +85,7 @@ def recycle(tensor: torch.Tensor, at_most_bytes: int = RECYCLE_AT_MOST_BYTES) ->
     if any(buffer.untyped_storage().data_ptr() == storage.data_ptr() for buffer in kept):
         return
     if _recycled_bytes() + nbytes <= at_most_bytes:
-        _LOCAL.__dict__.setdefault("recycled", {}).setdefault(nbytes, []).append(tensor.view(-1).view(torch.uint8))
+        _LOCAL.__dict__.setdefault("recycled", {}).setdefault(nbytes, []).append(tensor)
 
 
 def _recycled_bytes() -> int:
