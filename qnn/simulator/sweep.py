@@ -36,36 +36,44 @@ class LayerEntanglers:
     permutations: torch.Tensor | None  # (layers, D) long; None where every layer keeps the order
     phases: torch.Tensor | None  # (layers, D) complex; None where every phase is 1
 
-    @cached_property
-    def inverse(self) -> torch.Tensor | None:
-        """(layers, D): where each amplitude came from, to send gradients back."""
-        return None if self.permutations is None else self.permutations.argsort(dim=1)
+    @cached_property  # the per-layer rows below are read once a layer on every call: views made once
+    def _forward_rows(self) -> tuple[tuple | None, tuple | None]:
+        return _rows(self.permutations), _rows(self.phases)
 
     @cached_property
-    def conjugate_phases(self) -> torch.Tensor | None:
-        return None if self.phases is None else self.phases.conj().resolve_conj()
+    def _backward_rows(self) -> tuple[tuple | None, tuple | None]:
+        """(where each amplitude came from, to send gradients back; the conjugate phases), per layer."""
+        inverse = None if self.permutations is None else self.permutations.argsort(dim=1)
+        conjugate = None if self.phases is None else self.phases.conj().resolve_conj()
+        return _rows(inverse), _rows(conjugate)
 
     def forward_into(self, k: int, state: torch.Tensor, out: torch.Tensor) -> None:
         """(rows, D) states after layer k's entanglers, written into `out`: one op where there is one thing to do."""
-        if self.permutations is not None:
-            torch.index_select(state, 1, self.permutations[k], out=out)
-            if self.phases is not None:
-                out.mul_(self.phases[k])
-        elif self.phases is not None:
-            torch.mul(state, self.phases[k], out=out)
+        permutations, phases = self._forward_rows
+        if permutations is not None:
+            torch.index_select(state, 1, permutations[k], out=out)
+            if phases is not None:
+                out.mul_(phases[k])
+        elif phases is not None:
+            torch.mul(state, phases[k], out=out)
         else:
             out.copy_(state)
 
     def backward_into(self, k: int, grad: torch.Tensor, out: torch.Tensor) -> None:
         """(rows, D) gradient before layer k's entanglers from the one after them, written into `out`."""
-        if self.phases is not None and self.permutations is not None:
-            torch.index_select(grad * self.conjugate_phases[k], 1, self.inverse[k], out=out)
-        elif self.phases is not None:
-            torch.mul(grad, self.conjugate_phases[k], out=out)
-        elif self.permutations is not None:
-            torch.index_select(grad, 1, self.inverse[k], out=out)
+        inverse, conjugate_phases = self._backward_rows
+        if conjugate_phases is not None and inverse is not None:
+            torch.index_select(grad * conjugate_phases[k], 1, inverse[k], out=out)
+        elif conjugate_phases is not None:
+            torch.mul(grad, conjugate_phases[k], out=out)
+        elif inverse is not None:
+            torch.index_select(grad, 1, inverse[k], out=out)
         else:
             out.copy_(grad)
+
+
+def _rows(table: torch.Tensor | None) -> tuple[torch.Tensor, ...] | None:
+    return None if table is None else table.unbind(0)
 
 
 def sweep_layers(
@@ -92,11 +100,12 @@ class _Sweep(torch.autograd.Function):
         halfway = state.new_empty(n_layers, rows, high, low)  # M U_loᵀ
         turned = state.new_empty(rows, high, low)  # U_hi M U_loᵀ, before the entanglers
         inputs[0] = state.reshape(rows, high, low)
-        matrices, halves, flat_inputs = inputs.unbind(0), halfway.unbind(0), inputs.view(-1, rows, high * low)
+        matrices, halves = inputs.unbind(0), halfway.unbind(0)
+        flat_inputs, flat_turned = inputs.view(-1, rows, high * low).unbind(0), turned.view(rows, high * low)
         for k, (u_high, u_low_t) in enumerate(zip(upper.unbind(0), lower.transpose(-1, -2).unbind(0), strict=True)):
             torch.bmm(matrices[k], u_low_t, out=halves[k])
             torch.bmm(u_high, halves[k], out=turned)
-            entanglers.forward_into(k, turned.view(rows, high * low), flat_inputs[k + 1])
+            entanglers.forward_into(k, flat_turned, flat_inputs[k + 1])
         ctx.save_for_backward(upper, lower, inputs, halfway)
         ctx.entanglers = entanglers
         return flat_inputs[-1].clone()
@@ -108,15 +117,20 @@ class _Sweep(torch.autograd.Function):
         n_layers, rows, high = upper.shape[:3]
         low = lower.shape[-1]
         # Conjugates for all layers at once: two ops, not two a layer.
-        upper_h = upper.conj().transpose(-1, -2).resolve_conj()
-        lower_c = lower.conj().resolve_conj()
+        upper_h = upper.conj().transpose(-1, -2).resolve_conj().unbind(0)
+        lower_c = lower.conj().resolve_conj().unbind(0)
         outputs = grad.new_empty(n_layers, rows, high, low)  # G: ∂ each layer's U_hi M U_loᵀ
         halves = grad.new_empty(n_layers, rows, high, low)  # H = U_hiᴴ G
+        later = grad.new_empty(2, rows, high, low)  # ∂M of each layer, alternately in one of two buffers
         grad = grad.reshape(rows, high * low)
+        # Every per-layer view made once, outside the loop (a few microseconds each, four a layer).
+        each_output, each_half = outputs.unbind(0), halves.unbind(0)
+        flat_outputs, flat_later = outputs.view(n_layers, rows, -1).unbind(0), later.view(2, rows, -1).unbind(0)
         for k in reversed(range(n_layers)):
-            ctx.entanglers.backward_into(k, grad, outputs[k].view(rows, high * low))
-            torch.bmm(upper_h[k], outputs[k], out=halves[k])
-            grad = torch.bmm(halves[k], lower_c[k]).view(rows, high * low)
+            ctx.entanglers.backward_into(k, grad, flat_outputs[k])
+            torch.bmm(upper_h[k], each_output[k], out=each_half[k])
+            torch.bmm(each_half[k], lower_c[k], out=later[k % 2])
+            grad = flat_later[k % 2]
         # ∂U_hi = G (M U_loᵀ)ᴴ and ∂U_lo = Hᵀ M̄ for every layer in one product each.
         grad_upper = torch.matmul(outputs, halfway.conj().transpose(-1, -2))
         grad_lower = torch.matmul(halves.transpose(-1, -2), inputs[:-1].conj())
