@@ -125,11 +125,12 @@ class _Sweep(torch.autograd.Function):
         grad = grad.reshape(rows, high * low)
         # Every per-layer view made once, outside the loop (a few microseconds each, four a layer).
         each_output, each_half = outputs.unbind(0), halves.unbind(0)
-        flat_outputs, flat_later = outputs.view(n_layers, rows, -1).unbind(0), later.view(2, rows, -1).unbind(0)
+        each_later, flat_later = later.unbind(0), later.view(2, rows, -1).unbind(0)
+        flat_outputs = outputs.view(n_layers, rows, -1).unbind(0)
         for k in reversed(range(n_layers)):
             ctx.entanglers.backward_into(k, grad, flat_outputs[k])
             torch.bmm(upper_h[k], each_output[k], out=each_half[k])
-            torch.bmm(each_half[k], lower_c[k], out=later[k % 2])
+            torch.bmm(each_half[k], lower_c[k], out=each_later[k % 2])
             grad = flat_later[k % 2]
         # ∂U_hi = G (M U_loᵀ)ᴴ and ∂U_lo = Hᵀ M̄ for every layer in one product each.
         grad_upper = torch.matmul(outputs, halfway.conj().transpose(-1, -2))
