@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 import string
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 
 import torch
 
-from qnn.simulator.constants import constant
+from qnn.simulator.constants import constant, outside_inference_mode
 from qnn.simulator.fusion import Block, Diagonal, PhaseRun, Plan, Single, StatePrep
 from qnn.simulator.matrices import constant_diagonal, gate_matrix, rotation_diagonal
 from qnn.simulator.phases import constant_run_diagonal, run_coefficients, run_diagonal
@@ -111,9 +111,14 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     table = one_qubit_table(recipe, shared, joined, dtype)
     factors = None if plan.prefix is None else _prefix_factors(recipe, table, device)
     out: list = [None] * len(plan.ops)
-    for (_, batched), op_indices in recipe.kron_groups.items():
-        products = _wire_products(table.joined if batched else table.shared, recipe.tensor(op_indices, device))
-        matrices = kron_wires(products)
+    for (_, batched, fixed), op_indices in recipe.kron_groups.items():
+        index = recipe.tensor(op_indices, device)
+        if fixed and not torch.is_inference_mode_enabled():  # no angles: made once, never in autograd's graph
+            key = ("constant blocks", op_indices, dtype, str(device))
+            make = partial(_constant_blocks, table.shared, index)
+            matrices = recipe.constant(key, make)
+        else:
+            matrices = kron_wires(_wire_products(table.joined if batched else table.shared, index))
         for i, matrix in zip(op_indices, matrices.unbind(-3), strict=True):
             out[i] = matrix
     for i in recipe.other_blocks:
@@ -215,6 +220,11 @@ def _first_of_consecutive(columns: tuple[tuple[int, ...], ...]) -> int | None:
     return first if flat == list(range(first, first + len(flat))) else None
 
 
+def _constant_blocks(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return kron_wires(_wire_products(table, index))
+
+
 def _wire_products(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """(..., *index.shape[:-1], 2, 2): per wire, the product of its steps' matrices (last index applied last)."""
     matrices = table[..., index, :, :]
@@ -268,6 +278,7 @@ def step_diagonal(step: Step, shared, joined, dtype: torch.dtype) -> torch.Tenso
 
 
 @lru_cache(maxsize=64)
+@outside_inference_mode
 def permutation_index(steps: tuple[Step, ...], n_qubits: int, device: torch.device, inverse: bool) -> torch.Tensor:
     """Index `idx` (2**n,) with new_state[:, i] = old_state[:, idx[i]] after all `steps` (or before, if `inverse`)."""
     basis = torch.arange(2**n_qubits, device=device)

@@ -63,37 +63,40 @@ class DenseRecipe:
         chains ("rows", long, k None), on `device`."""
         key = (name, k, dtype, str(device))
         if key not in self._tensors:
-            if name == "rows":
-                values = self.rows
-            elif name == "entanglers":
-                values = self.constant_entanglers
-            else:
-                values = self.monomial_entanglers[k][0 if name == "permutation" else 1]
-            tensor = torch.as_tensor(values, device=device)
-            self._tensors[key] = tensor if name in ("permutation", "rows") else tensor.to(dtype)
+            with torch.inference_mode(False):  # kept between calls: not an inference tensor
+                if name == "rows":
+                    values = self.rows
+                elif name == "entanglers":
+                    values = self.constant_entanglers
+                else:
+                    values = self.monomial_entanglers[k][0 if name == "permutation" else 1]
+                tensor = torch.as_tensor(values, device=device)
+                self._tensors[key] = tensor if name in ("permutation", "rows") else tensor.to(dtype)
         return self._tensors[key]
 
     def layer_entanglers(self, layers: tuple[int, ...], dtype: torch.dtype, device) -> LayerEntanglers:
         """The monomial entanglers of `layers` stacked for `sweep_layers` (`monomial_entanglers` not None)."""
         key = ("sweep", layers, dtype, str(device))
         if key not in self._tensors:
-            chosen = [self.monomial_entanglers[k] for k in layers]
-            d = 2**self.n_qubits
-            permutations = phases = None
-            if not all(is_identity(permutation) for permutation, _ in chosen):
-                permutations = torch.as_tensor(np.stack([permutation for permutation, _ in chosen]), device=device)
-            if any(phase is not None for _, phase in chosen):
-                rows = [np.ones(d) if phase is None else phase for _, phase in chosen]
-                phases = torch.as_tensor(np.stack(rows), device=device).to(dtype)
-            self._tensors[key] = LayerEntanglers(permutations, phases)
+            with torch.inference_mode(False):  # kept between calls: not an inference tensor
+                chosen = [self.monomial_entanglers[k] for k in layers]
+                d = 2**self.n_qubits
+                permutations = phases = None
+                if not all(is_identity(permutation) for permutation, _ in chosen):
+                    permutations = torch.as_tensor(np.stack([permutation for permutation, _ in chosen]), device=device)
+                if any(phase is not None for _, phase in chosen):
+                    rows = [np.ones(d) if phase is None else phase for _, phase in chosen]
+                    phases = torch.as_tensor(np.stack(rows), device=device).to(dtype)
+                self._tensors[key] = LayerEntanglers(permutations, phases)
         return self._tensors[key]
 
     def parities(self, steps: tuple[Step, ...], dtype: torch.dtype, device) -> torch.Tensor:
         """(len(steps), D) ±1: the Z⊗…⊗Z eigenvalue of each step's wires on each basis state, wire 0 the top bit."""
         key = ("parities", tuple(map(id, steps)), dtype, str(device))  # the steps live as long as the recipe
         if key not in self._tensors:
-            words = ["".join("Z" if w in step.wires else "I" for w in range(self.n_qubits)) for step in steps]
-            self._tensors[key] = word_signs(words, dtype, device)
+            with torch.inference_mode(False):  # kept between calls: not an inference tensor
+                words = ["".join("Z" if w in step.wires else "I" for w in range(self.n_qubits)) for step in steps]
+                self._tensors[key] = word_signs(words, dtype, device)
         return self._tensors[key]
 
     def run_positions(self, layers: tuple[int, ...], device) -> tuple[tuple[str, int | None, torch.Tensor], ...] | None:
@@ -102,19 +105,20 @@ class DenseRecipe:
         and `first` is set where they are consecutive (a view, not a gather). None where a position mixes them."""
         key = ("positions", layers, None, str(device))
         if key not in self._tensors:
-            identity = self.identity_row
-            rows, found = self.rows[layers[0] : layers[-1] + 1], []
-            for position in range(rows.shape[-1]):
-                at = rows[..., position]
-                source = "shared" if (at <= identity).all() else "batched" if (at > identity).all() else None
-                if source is None:
-                    found = None
-                    break
-                at = at if source == "shared" else at - identity - 1
-                flat = at.ravel()
-                first = int(flat[0]) if (np.diff(flat) == 1).all() else None
-                found.append((source, first, torch.as_tensor(at, device=device)))
-            self._tensors[key] = None if found is None else tuple(found)
+            with torch.inference_mode(False):  # kept between calls: not an inference tensor
+                identity = self.identity_row
+                rows, found = self.rows[layers[0] : layers[-1] + 1], []
+                for position in range(rows.shape[-1]):
+                    at = rows[..., position]
+                    source = "shared" if (at <= identity).all() else "batched" if (at > identity).all() else None
+                    if source is None:
+                        found = None
+                        break
+                    at = at if source == "shared" else at - identity - 1
+                    flat = at.ravel()
+                    first = int(flat[0]) if (np.diff(flat) == 1).all() else None
+                    found.append((source, first, torch.as_tensor(at, device=device)))
+                self._tensors[key] = None if found is None else tuple(found)
         return self._tensors[key]
 
     @property

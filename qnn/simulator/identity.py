@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
+import torch
+
 
 class IdentityCache:
     """`get(obj, make, *key)`: `make()` for `obj` (and the hashable `key`), computed once while cached.
@@ -26,5 +28,6 @@ class IdentityCache:
         if entry is None or entry[0] is not obj:
             if len(self._entries) >= self.size:
                 self._entries.clear()
-            entry = self._entries[index] = (obj, make())
+            with torch.inference_mode(False):  # kept between calls: an ordinary tensor, not an inference one
+                entry = self._entries[index] = (obj, make())
         return entry[1]

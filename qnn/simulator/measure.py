@@ -6,6 +6,7 @@ from functools import lru_cache
 import torch
 
 from qnn.observables import PauliSum
+from qnn.simulator.constants import outside_inference_mode
 from qnn.simulator.workspace import TEMPORARY, scratch
 
 SMALL_STATE_QUBITS = 6  # up to here Z-only observables are read from one table of every basis state's values
@@ -87,6 +88,7 @@ def expectations(state: torch.Tensor, observables: tuple[PauliSum, ...], scratch
 
 
 @lru_cache(maxsize=64)
+@outside_inference_mode
 def term_matrix(observables: tuple[PauliSum, ...]) -> tuple[torch.Tensor, tuple[str, ...]]:
     """The distinct words of `observables` and a (n_words, n_observables) matrix of their coefficients.
 
@@ -102,6 +104,7 @@ def term_matrix(observables: tuple[PauliSum, ...]) -> tuple[torch.Tensor, tuple[
 
 
 @lru_cache(maxsize=32)
+@outside_inference_mode
 def z_table(observables: tuple[PauliSum, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """(2**n, n_observables): each Z-only observable's value on each basis state, for `expectations`."""
     coefficients, words = term_matrix(observables)
@@ -110,6 +113,7 @@ def z_table(observables: tuple[PauliSum, ...], dtype: torch.dtype, device: torch
 
 
 @lru_cache(maxsize=32)
+@outside_inference_mode
 def z_signs(words: tuple[str, ...], dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """The eigenvalues ±1 of each Z-only word, as (2**h, n_words) on the first h wires (about half) and
     (n_words, 2**(n - h)) on the others: a word's eigenvalue on a basis state is their product.

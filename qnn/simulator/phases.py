@@ -31,6 +31,7 @@ from functools import lru_cache, partial
 import numpy as np
 import torch
 
+from qnn.simulator.constants import outside_inference_mode
 from qnn.simulator.identity import IdentityCache
 from qnn.simulator.program import PHASE_RUN, Program, Step
 
@@ -265,6 +266,7 @@ def _half_phase(linear: torch.Tensor, pairs: torch.Tensor, signs: torch.Tensor) 
 
 
 @lru_cache(maxsize=64)
+@outside_inference_mode
 def _spins(m: int, dtype: torch.dtype, device) -> torch.Tensor:
     """(2^m, m) spins s_w = 1 − 2 z_w of every basis state of m wires, wire 0 the most significant bit."""
     index = torch.arange(2**m, device=device)

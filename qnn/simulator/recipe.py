@@ -30,7 +30,8 @@ class Recipe:
     batched_groups: tuple[tuple[str, tuple[Step, ...]], ...]
     prefix_rows: tuple[tuple[int, ...], ...] | None
     block_rows: dict[int, tuple[tuple[int, ...], ...]]  # op index -> rows per wire
-    kron_groups: dict[tuple[int, bool], tuple[int, ...]]  # (width, batched) -> op indices
+    # (width, batched, constant) -> op indices; constant: blocks of gates without angles (Hadamards, say)
+    kron_groups: dict[tuple[int, bool, bool], tuple[int, ...]]
     other_blocks: tuple[int, ...]
     _tensors: dict = field(default_factory=dict, repr=False)  # (key, device) -> index tensor
 
@@ -39,14 +40,23 @@ class Recipe:
         (n_blocks, width, depth) rows of a group of blocks (key: their op indices)."""
         cache_key = (key, str(device))
         if cache_key not in self._tensors:
-            if key[0] == "prefix":
-                rows = [wire[key[1]] for wire in self.padded_prefix]
-                if self.prefix_sources[key[1]] == "batched":  # rows of the input-dependent steps only
-                    rows = [row - self.identity_row - 1 for row in rows]
-            else:
-                rows = _pad([self.block_rows[i] for i in key], self.identity_row)
-            self._tensors[cache_key] = torch.tensor(rows, dtype=torch.long, device=device)
+            with torch.inference_mode(False):  # kept between calls: not an inference tensor
+                if key[0] == "prefix":
+                    rows = [wire[key[1]] for wire in self.padded_prefix]
+                    if self.prefix_sources[key[1]] == "batched":  # rows of the input-dependent steps only
+                        rows = [row - self.identity_row - 1 for row in rows]
+                else:
+                    rows = _pad([self.block_rows[i] for i in key], self.identity_row)
+                self._tensors[cache_key] = torch.tensor(rows, dtype=torch.long, device=device)
         return self._tensors[cache_key]
+
+    def constant(self, key, make) -> torch.Tensor:
+        """`make()`, made once per `key` (which names the dtype and device) and kept here: the matrices of
+        blocks without angles, the same on every call."""
+        if key not in self._tensors:
+            with torch.inference_mode(False):  # kept between calls: not an inference tensor
+                self._tensors[key] = make()
+        return self._tensors[key]
 
     @property
     def identity_row(self) -> int:
@@ -82,7 +92,8 @@ def make_recipe(prefix: tuple[tuple[Step, ...], ...] | None, ops: tuple[Operatio
         block_rows[i] = tuple(
             tuple(row[id(s)] for s in op.steps if s.wires[0] == w) for w in range(op.lo, op.lo + op.width)
         )
-        kron_groups.setdefault((op.width, op.batched), []).append(i)
+        constant = not any(s.columns for s in op.steps)
+        kron_groups.setdefault((op.width, op.batched, constant), []).append(i)
     other = tuple(i for i, op in enumerate(ops) if isinstance(op, Block) and i not in block_rows)
     return Recipe(
         shared_groups=shared,

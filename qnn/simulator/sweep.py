@@ -28,6 +28,8 @@ from functools import cached_property
 import torch
 from torch.autograd.function import once_differentiable
 
+from qnn.simulator.constants import outside_inference_mode
+
 
 @dataclass(frozen=True, eq=False)
 class LayerEntanglers:
@@ -37,10 +39,12 @@ class LayerEntanglers:
     phases: torch.Tensor | None  # (layers, D) complex; None where every phase is 1
 
     @cached_property  # the per-layer rows below are read once a layer on every call: views made once
+    @outside_inference_mode
     def _forward_rows(self) -> tuple[tuple | None, tuple | None]:
         return _rows(self.permutations), _rows(self.phases)
 
     @cached_property
+    @outside_inference_mode
     def _backward_rows(self) -> tuple[tuple | None, tuple | None]:
         """(where each amplitude came from, to send gradients back; the conjugate phases), per layer."""
         inverse = None if self.permutations is None else self.permutations.argsort(dim=1)

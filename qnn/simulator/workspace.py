@@ -48,7 +48,8 @@ def scratch(
     if buffer is None or buffer.numel() < nbytes:
         kept.pop(name, None)
         buffer = None  # its last reference: a smaller tensor is freed before the larger one is allocated
-        buffer = kept[name] = torch.empty(max(nbytes, 64), dtype=torch.uint8)
+        with torch.inference_mode(False):  # kept between calls: not an inference tensor
+            buffer = kept[name] = torch.empty(max(nbytes, 64), dtype=torch.uint8)
     return buffer[:nbytes].view(dtype).view(shape)
 
 
@@ -71,7 +72,8 @@ def reused(shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> 
         if tensor.dtype == dtype and tensor.shape == shape:  # the common case: the same kind of copy again
             return tensor
         return tensor.view(-1).view(torch.uint8).view(dtype).view(shape)
-    return torch.empty(shape, dtype=dtype, device=device)
+    with torch.inference_mode(False):  # it may be recycled and taken again by a later call
+        return torch.empty(shape, dtype=dtype, device=device)
 
 
 def recycle(tensor: torch.Tensor, at_most_bytes: int = RECYCLE_AT_MOST_BYTES) -> None:
@@ -80,6 +82,8 @@ def recycle(tensor: torch.Tensor, at_most_bytes: int = RECYCLE_AT_MOST_BYTES) ->
     nbytes = tensor.numel() * tensor.element_size()
     storage = tensor.untyped_storage()
     if tensor.device.type != "cpu" or not tensor.is_contiguous() or storage.nbytes() != nbytes:
+        return
+    if tensor.is_inference():  # a later call outside inference mode could not write into it
         return
     kept = _LOCAL.__dict__.get("buffers", {}).values()
     if any(buffer.untyped_storage().data_ptr() == storage.data_ptr() for buffer in kept):

@@ -256,3 +256,38 @@ def test_cuda_layer_follows_module_device(generator):
     torch.testing.assert_close(result.cpu(), expected, atol=1e-10, rtol=0)
     (grad,) = torch.autograd.grad(result.sum(), on_gpu.weights)
     assert grad.device.type == "cuda"
+
+
+_EVALUATE_THEN_TRAIN = """
+import torch, circuits
+from qnn import QuantumLayer
+from qnn.models.variational import replace_gate
+ry = tuple(circuits.Operation("RY", (w,), (circuits.Weight(w),)) for w in range(3))
+rotations = circuits.Circuit(3, ry, 0, ((3,),))
+models = {
+    "product": circuits.angle_encoding(3) + rotations,
+    "dense": circuits.angle_encoding(3) + circuits.strongly_entangling(3, 2),
+    "adjoint": circuits.iqp_encoding(8, n_repeats=2) + replace_gate(circuits.strongly_entangling(8, 2), "CNOT", "CZ"),
+}
+for name, circuit in models.items():
+    layer = QuantumLayer(circuit, generator=torch.Generator().manual_seed(0))
+    x = torch.rand(4, circuit.n_inputs, generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        evaluated = layer(x)
+    trained = layer(x)
+    trained.sum().backward()
+    assert torch.allclose(evaluated, trained.detach()), name
+    assert layer.weights.grad is not None and layer.weights.grad.abs().sum() > 0, name
+print("ok")
+"""
+
+
+def test_a_layer_evaluated_in_inference_mode_first_trains_after(tmp_path):
+    # In a fresh process, so that nothing an earlier test cached is reused: what a first call keeps for later
+    # calls (index tensors, constants, buffers) must not be inference tensors, or training fails after it.
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _EVALUATE_THEN_TRAIN], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"

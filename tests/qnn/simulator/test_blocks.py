@@ -5,6 +5,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 
+import circuits
 from circuits.circuit import Circuit, Const, Operation
 from qnn.simulator import compile_circuit
 from qnn.simulator.blocks import block_matrix, matrix_product, permutation_index, plan_matrices, step_matrices
@@ -82,6 +83,28 @@ def test_plan_matrices_agree_with_the_step_by_step_products(case):
         for g in step_matrices(steps, shared, joined, torch.complex128):
             vector = (g @ vector[..., None])[..., 0]
         torch.testing.assert_close(*torch.broadcast_tensors(factors[..., wire, :], vector), rtol=1e-12, atol=1e-12)
+
+
+def test_blocks_without_angles_are_made_once_and_outside_autograd():
+    # An IQP encoding's second layer of Hadamards sits between two phases: a block of gates without angles.
+    program = compile_circuit(circuits.iqp_encoding(6, n_repeats=2) + circuits.strongly_entangling(6, 1))
+    plan = make_plan(program, fuse=3)
+    x = torch.rand(2, 6, dtype=torch.float64)
+    weights = torch.rand(program.n_shared, dtype=torch.float64, requires_grad=True)
+    with torch.inference_mode():  # a first call in inference mode keeps nothing for the calls after it
+        plan_matrices(plan, *program.angles(x, weights.detach()), torch.complex128)
+    first = plan_matrices(plan, *program.angles(x, weights), torch.complex128)[1]
+    second = plan_matrices(plan, *program.angles(x, weights), torch.complex128)[1]
+    blocks = [i for i, op in enumerate(plan.ops) if isinstance(op, Block)]
+    fixed = [i for i in blocks if not any(s.columns for s in plan.ops[i].steps)]
+    assert fixed and set(blocks) - set(fixed)
+    for i in fixed:
+        assert second[i].data_ptr() == first[i].data_ptr()  # not made again
+        assert not second[i].requires_grad and not second[i].is_inference()
+        steps = plan.ops[i].steps
+        expected = block_matrix(plan.ops[i], step_matrices(steps, *program.angles(x, weights), torch.complex128))
+        torch.testing.assert_close(second[i], expected, rtol=1e-12, atol=1e-12)
+    assert all(second[i].requires_grad for i in set(blocks) - set(fixed))
 
 
 @pytest.mark.parametrize(
