@@ -25,10 +25,17 @@ def load(monkeypatch, value: float, cores: int = 4):
     monkeypatch.setattr(threads_module.os, "cpu_count", lambda: cores)
 
 
-def test_small_work_gets_one_thread_and_large_work_the_idle_cores(monkeypatch):
+def test_small_work_keeps_the_callers_threads_only_on_an_idle_machine_and_large_work_gets_the_idle_cores(
+    monkeypatch,
+):
     load(monkeypatch, 1.0)  # only this process
-    assert threads_for(PARALLEL_AMPLITUDES - 1, limit=4) == 1
+    assert threads_for(PARALLEL_AMPLITUDES - 1, limit=4) == 4  # no switch: it would cost more than it saves
+    assert threads_for(PARALLEL_AMPLITUDES - 1, limit=1) == 1
     assert threads_for(PARALLEL_AMPLITUDES, limit=4) == 4
+    load(monkeypatch, 2.0)  # one other busy process
+    assert threads_for(PARALLEL_AMPLITUDES - 1, limit=4) == 1
+    assert threads_for(PARALLEL_AMPLITUDES, limit=4) == 3
+    load(monkeypatch, 1.0)
     assert threads_for(PARALLEL_AMPLITUDES, limit=2) == 2
     load(monkeypatch, 3.0)  # two other busy processes on four cores
     assert threads_for(PARALLEL_AMPLITUDES, limit=4) == 2
