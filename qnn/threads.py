@@ -4,8 +4,8 @@ torch runs each operation on all its intra-op threads (one per core by default).
 processes keep cores busy that costs a great deal: every parallel operation waits for a thread that is not
 scheduled (measured on two shared cores with two other busy processes: a 4-qubit training step took 94 ms
 with 2 threads and 20 ms with 1; a 12-qubit one, batch 64, 555 ms against 60 ms). So a layer's forward and
-backward pass run with the cores other processes leave idle, and small work with one thread unless every
-core is idle and the caller asks for two threads at most: then the caller's setting stands, as switching
+backward pass run with the cores other processes leave idle, and small work with one thread unless the
+caller asks for two threads at most and that many cores are idle: then the caller's setting stands, as switching
 threads for a pass and back costs more than the pass gains (two idle cores: a 4-qubit step of the standard
 workload 1.29 ms as it stands, 1.40 switched to one thread; the IQP variational step 14.2 against 16.4 ms).
 The caller's setting is restored after.
@@ -96,7 +96,7 @@ def _other_threads_ready() -> int | None:
 
 def threads_for(amplitudes: int, limit: int | None = None) -> int:
     """Intra-op threads for simulator work on `amplitudes` complex numbers, at most `limit` (default: torch's
-    current setting): the idle cores; for small work 1, or `limit` where every core is idle and `limit` is at
+    current setting): the idle cores; for small work 1, or `limit` where that many cores are idle and `limit` is at
     most `SMALL_WORK_KEEPS_AT_MOST`."""
     limit = torch.get_num_threads() if limit is None else limit
     if limit == 1:
