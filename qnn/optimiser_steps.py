@@ -5,8 +5,8 @@
 lists every step. A 10-qubit separable model's whole step is about 1 ms, so that is a tenth of a fit. For a
 plain fused Adam the lists are gathered once, after torch's own first step has made the state, and each later
 step calls torch's functional `adam` on them: the same kernel, the same state tensors, the same numbers.
-Anything else (another optimiser, options the shortcut does not cover, hooks, a missing gradient) takes
-`optimiser.step()` as it is.
+Anything else (another optimiser, options the shortcut does not cover, hooks, a missing gradient, an added
+parameter group, a state loaded since) takes `optimiser.step()` as it is.
 
 Example:
     >>> model = torch.nn.Linear(3, 1)
@@ -34,12 +34,14 @@ def optimiser_steps(optimiser: torch.optim.Optimizer) -> tuple[Callable[[], None
     lists: list[list[torch.Tensor]] = []  # exp_avgs, exp_avg_sqs, steps: torch's own state tensors
 
     def zero_grad() -> None:  # Optimizer.zero_grad(set_to_none=True), the default, without its profiler label
+        if len(optimiser.param_groups) != 1:  # a group was added since
+            return optimiser.zero_grad()
         for parameter in parameters:
             parameter.grad = None
 
     def step() -> None:
         grads = [p.grad for p in parameters]
-        if not lists or any(g is None for g in grads) or _hooked(optimiser):
+        if not lists or any(g is None for g in grads) or _changed(optimiser, parameters, lists):
             optimiser.step()  # makes the state on the first step; skips parameters without a gradient
             lists[:] = _state_lists(optimiser, parameters)
             return
@@ -74,6 +76,14 @@ def _plain_fused_adam(optimiser: torch.optim.Optimizer) -> bool:
     decoupled = group.get("decoupled_weight_decay", False)
     tensors = all(p.device.type == "cpu" and not p.is_complex() for p in group["params"])
     return bool(group.get("fused")) and plain and not decoupled and tensors and not _hooked(optimiser)
+
+
+def _changed(optimiser: torch.optim.Optimizer, parameters: list, lists: list) -> bool:
+    """Whether torch's own step must run: a step hook is registered, a parameter group was added, or the state
+    was replaced (`load_state_dict`) since the lists were gathered."""
+    if _hooked(optimiser) or len(optimiser.param_groups) != 1:
+        return True
+    return optimiser.state.get(parameters[0], {}).get("step") is not lists[2][0]
 
 
 def _hooked(optimiser: torch.optim.Optimizer) -> bool:

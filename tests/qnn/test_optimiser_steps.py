@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 
@@ -100,3 +102,25 @@ def test_a_step_hook_is_run_by_torchs_step():
     optimiser.register_step_post_hook(lambda *_: seen.append(1))
     _train(model, x, y, zero_grad, step, 3)
     assert seen == [1, 1, 1]
+
+
+def test_a_state_loaded_or_a_group_added_midway_is_followed():
+    lean, x, y = _model_and_data(4)
+    reference, _, _ = _model_and_data(4)
+    lean_optimiser = torch.optim.Adam(lean[0].parameters(), lr=0.05, fused=True)
+    reference_optimiser = torch.optim.Adam(reference[0].parameters(), lr=0.05, fused=True)
+    zero_grad, step = optimiser_steps(lean_optimiser)
+    _train(lean, x, y, zero_grad, step, 3)
+    _train(reference, x, y, reference_optimiser.zero_grad, reference_optimiser.step, 3)
+    saved = reference_optimiser.state_dict()  # both optimisers take the state after 3 steps, as new tensors
+    lean_optimiser.load_state_dict(copy.deepcopy(saved))
+    reference_optimiser.load_state_dict(copy.deepcopy(saved))
+    _train(lean, x, y, zero_grad, step, 3)
+    _train(reference, x, y, reference_optimiser.zero_grad, reference_optimiser.step, 3)
+    lean_optimiser.add_param_group({"params": list(lean[2].parameters())})
+    reference_optimiser.add_param_group({"params": list(reference[2].parameters())})
+    _train(lean, x, y, zero_grad, step, 3)
+    _train(reference, x, y, reference_optimiser.zero_grad, reference_optimiser.step, 3)
+    for p, q in zip(lean.parameters(), reference.parameters(), strict=True):
+        assert torch.equal(p, q)
+    assert lean_optimiser.state[lean[2].bias]["step"].item() == 3
