@@ -1,17 +1,14 @@
 """How many CPU threads a simulation gets: chosen from the work's size and how busy the machine is.
 
-torch runs each operation on all its intra-op threads (one per core by default). On a machine where other
-processes keep cores busy that costs a great deal: every parallel operation waits for a thread that is not
-scheduled (measured on two shared cores with two other busy processes: a 4-qubit training step took 94 ms
-with 2 threads and 20 ms with 1; a 12-qubit one, batch 64, 555 ms against 60 ms). So a layer's forward and
-backward pass run with the cores other processes leave idle, and small work with one thread unless the
-caller asks for two threads at most and that many cores are idle: then the caller's setting stands, as switching
-threads for a pass and back costs more than the pass gains (two idle cores: a 4-qubit step of the standard
-workload 1.29 ms as it stands, 1.40 switched to one thread; the IQP variational step 14.2 against 16.4 ms).
-The caller's setting is restored after.
+torch runs each operation on all its intra-op threads (one per core by default). For the small states
+that most hybrid models hold, that buys nothing, and on a machine where other processes keep cores busy
+it costs a great deal: every parallel operation waits for a thread that is not scheduled (measured on
+two shared cores with two other busy processes: a 4-qubit training step took 94 ms with 2 threads and
+20 ms with 1; a 12-qubit one, batch 64, 555 ms against 60 ms). So a layer's forward and backward pass run
+with one thread unless the work is large and cores are idle; the caller's setting is restored after.
 
 Example:
-    >>> threads_for(amplitudes=32 * 2**4, limit=1)
+    >>> threads_for(amplitudes=32 * 2**4)
     1
 """
 
@@ -26,10 +23,6 @@ import torch
 # Below this many amplitudes (batch × 2^n) in a call, one thread is as fast as several even on an idle
 # machine: operations are too short to split.
 PARALLEL_AMPLITUDES = 2**18
-# Small work keeps the caller's threads on an idle machine up to this many: measured on two cores, where
-# switching to one thread and back cost more than it saved. With more threads small work still switches to
-# one (not measured there: each parallel operation would wait for more threads).
-SMALL_WORK_KEEPS_AT_MOST = 2
 # How long a reading of how busy the machine is holds. On Linux the two latest readings are kept (`busy_elsewhere`).
 _READING_SECONDS = 0.1
 _LOAD_SECONDS = 1.0  # the load average changes slowly: its reading is reused for longer
@@ -95,14 +88,11 @@ def _other_threads_ready() -> int | None:
 
 
 def threads_for(amplitudes: int, limit: int | None = None) -> int:
-    """Intra-op threads for simulator work on `amplitudes` complex numbers, at most `limit` (default: torch's
-    current setting): the idle cores; for small work 1, or `limit` where that many cores are idle and `limit` is at
-    most `SMALL_WORK_KEEPS_AT_MOST`."""
+    """Intra-op threads for simulator work on `amplitudes` complex numbers: 1 for small work, else the
+    idle cores, at most `limit` (default: torch's current setting)."""
     limit = torch.get_num_threads() if limit is None else limit
-    if limit == 1:
+    if amplitudes < PARALLEL_AMPLITUDES or limit == 1:
         return 1
-    if amplitudes < PARALLEL_AMPLITUDES:
-        return limit if limit <= SMALL_WORK_KEEPS_AT_MOST and idle_cores() >= limit else 1
     return max(1, min(limit, idle_cores()))
 
 
