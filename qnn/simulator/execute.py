@@ -5,7 +5,7 @@ to run it (`choose_path`), checks that it fits in memory, measures exactly, and 
 The paths all compute `qnn.simulator.core.run`, each faster where it applies:
 
 - ``"product"``: circuits of one-wire gates only (the separable model, every ablation without entanglement):
-  each wire apart, never the 2^n state (`qnn.simulator.product`); autograd through it.
+  each wire apart, never the 2^n state (`qnn.simulator.product`): one autograd node from the angles.
 - ``"dense"``: circuits of a few qubits that read inputs in several layers, as a few batched unitaries
   (`qnn.simulator.dense`); autograd through them.
 - ``"forward"``: no gradients needed; the fused plan a slice of the batch at a time

@@ -1,16 +1,17 @@
 """Circuits without multi-qubit gates: the loop, made faster by never building the 2^n state.
 
 When every gate acts on one wire the state stays a product ⊗_w (a_w, b_w), so every wire is simulated
-apart, all wires at once: every gate's 2×2 matrix is built in one call per gate type, and moment k applies the
-k-th gate of each wire as one batched 2×2 product.
+apart, all wires and samples at once: moment k applies the k-th gate of each wire.
 A Pauli word's expectation is then the product of its letters' one-wire values
 
     ⟨X⟩ = 2 Re(ā b),   ⟨Y⟩ = 2 Im(ā b),   ⟨Z⟩ = |a|² − |b|²,
 
-so n qubits cost O(n) per sample instead of O(2^n), in a few dozen tensor operations: autograd differentiates
-the gate matrices and the Pauli sums, and from the gate types' matrices to the one-wire values (their table, the
-chain of moments) is one node whose backward is written out. This is the separable model and every model's
-ablation without entanglement.
+so n qubits cost O(n) per sample instead of O(2^n). That work is so small that its cost is the number of
+operations: recorded by autograd, the gate matrices, the chain and the values took about 60 tensor operations
+and 20 autograd nodes, at 2 to 20 µs each. So from the angles to the one-wire values is one autograd node, whose
+backward is written out, computed with NumPy on the CPU (about 1 µs an operation at these sizes): the gate
+matrices from their angles (`one_wire_forms`), the chain of moments, the values. Autograd differentiates the
+Pauli sums. This is the separable model and every model's ablation without entanglement.
 
 Example:
     >>> import circuits, torch
@@ -25,36 +26,41 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
 from circuits.gates import STATE_PREP
 from qnn.observables import PauliSum
-from qnn.simulator.blocks import angle_columns
 from qnn.simulator.constants import constant
-from qnn.simulator.matrices import gate_matrix
-from qnn.simulator.program import Program, join_angles
+from qnn.simulator.one_wire_forms import StepForms, angle_gradients, one_wire_entries, step_forms
+from qnn.simulator.program import Program
 
 _LETTERS = "IXYZ"
-
-
-@dataclass(frozen=True)
-class GateGroup:
-    """Steps of one gate type, all reading inputs or none: their angle columns, one tuple per step."""
-
-    gate: str
-    columns: tuple[tuple[int, ...], ...]  # into the angles of `source`
-    source: str  # "shared" (no inputs), "batched" (inputs only: no join needed) or "joined" (shared | batched)
+_IDENTITY_ENTRIES = (1, 0, 0, 1)  # 00, 01, 10, 11
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one recipe per program
 class ProductRecipe:
     n_qubits: int
-    groups: tuple[GateGroup, ...]  # their matrices, in order, then the identity, are the rows of one table
-    moments: tuple[tuple[int, ...], ...]  # (n_moments, n_qubits): the table row of each wire's k-th gate
+    n_shared: int  # shared angle columns
+    reads_shared: bool  # whether any step reads them
+    shared: StepForms  # steps of constants and weights alone: one matrix for the batch
+    batched: StepForms  # steps reading inputs: a matrix per sample
+    joined: bool  # whether those read the joined angles (shared | batched), or the batched ones alone
+    n_batched: int  # batched angle columns
+    moments: np.ndarray  # (n_moments, n_qubits): each wire's k-th step as a table row (shared, batched, identity)
+    positions: np.ndarray  # (n_steps,): where each step sits in the moments, flattened
+    _cast: dict = field(default_factory=dict, repr=False)
+
+    def forms(self, real: np.dtype) -> tuple[StepForms, StepForms]:
+        """The shared and batched steps' forms in the angles' precision."""
+        if real not in self._cast:
+            self._cast[real] = (self.shared.cast(real), self.batched.cast(real))
+        return self._cast[real]
 
 
 def supports(program: Program) -> bool:
@@ -64,27 +70,33 @@ def supports(program: Program) -> bool:
 
 
 def product_recipe(program: Program) -> ProductRecipe:
-    """Group the steps by gate type (one matrix call each) and cut them into moments (the k-th gate of each wire)."""
-    by_gate: dict[tuple[str, bool], list] = {}
-    for step in program.steps:
-        by_gate.setdefault((step.gate, step.batched), []).append(step)
-    groups = tuple(_group(gate, steps, batched, program.n_shared) for (gate, batched), steps in by_gate.items())
-    row = {id(s): i for i, s in enumerate(s for steps in by_gate.values() for s in steps)}
+    """The shared and batched steps as forms, and the moments (the k-th step of each wire) as rows of their table."""
+    shared = [s for s in program.steps if not s.batched]
+    batched = [s for s in program.steps if s.batched]
+    n_shared, n_inputs = program.n_shared, len(program.input_scales)
+    joined = any(c < n_shared for s in batched for c in s.columns)
+    shift = 0 if joined else n_shared  # inputs alone: columns into the batched angles
+    row = {id(s): i for i, s in enumerate(shared + batched)}
     identity = len(row)
     per_wire = [[row[id(s)] for s in program.steps if s.wires[0] == w] for w in range(program.n_qubits)]
     depth = max(map(len, per_wire), default=0)
-    moments = tuple(tuple(rows[k] if k < len(rows) else identity for rows in per_wire) for k in range(depth))
-    return ProductRecipe(program.n_qubits, groups, moments)
-
-
-def _group(gate: str, steps: list, batched: bool, n_shared: int) -> GateGroup:
-    """The steps' group, reading the batched angles alone where none of its columns is shared."""
-    columns = tuple(s.columns for s in steps)
-    if not batched:
-        return GateGroup(gate, columns, "shared")
-    if all(c >= n_shared for step in columns for c in step):
-        return GateGroup(gate, tuple(tuple(c - n_shared for c in step) for step in columns), "batched")
-    return GateGroup(gate, columns, "joined")
+    moments = np.array(
+        [[on_wire[k] if k < len(on_wire) else identity for on_wire in per_wire] for k in range(depth)], dtype=np.int64
+    ).reshape(depth, program.n_qubits)
+    positions = np.empty(identity, dtype=np.int64)
+    flat = moments.ravel()
+    positions[flat[flat < identity]] = np.flatnonzero(flat < identity)
+    return ProductRecipe(
+        program.n_qubits,
+        n_shared,
+        any(c < n_shared for s in program.steps for c in s.columns),
+        step_forms([(s.gate, s.columns) for s in shared], n_shared),
+        step_forms([(s.gate, tuple(c - shift for c in s.columns)) for s in batched], n_inputs + n_shared - shift),
+        joined,
+        n_inputs,
+        moments,
+        positions,
+    )
 
 
 def product_expectations(
@@ -97,115 +109,133 @@ def product_expectations(
 ) -> torch.Tensor:
     """(batch, len(observables)) real expectation values; `shared`, `batched` from `Program.split_angles`."""
     n, device = recipe.n_qubits, shared.device
-    if not recipe.moments:
-        state = torch.zeros(1, n, 2, dtype=dtype, device=device)
-        state[..., 0] = 1
-        return _pauli_values(_one_wire_values(state), observables, n).expand(batch, -1)
-    matrices = _group_matrices(recipe, shared, batched, dtype)  # (m, 2, 2) shared, (batch, m, 2, 2) batched
-    one_wire = _OneWireValues.apply(constant(recipe.moments, torch.long, device), *matrices)  # (…, n, 4): I X Y Z
+    if not recipe.moments.size:  # |0…0⟩: ⟨I⟩ = ⟨Z⟩ = 1 on every wire
+        one_wire = constant(((1.0, 0.0, 0.0, 1.0),) * n, dtype.to_real(), device)[None]
+        return _pauli_values(one_wire, observables, n).expand(batch, -1)
+    if not recipe.reads_shared:  # gates without angles, or of inputs alone: the values do not depend on them
+        shared = shared.detach()
+    one_wire = _OneWireValues.apply(recipe, dtype, shared, batched)  # (1 or batch, n, 4): I X Y Z
     values = _pauli_values(one_wire, observables, n)
     return values if values.shape[0] == batch else values.expand(batch, -1)  # shared gates only: one row
 
 
-def _group_matrices(recipe: ProductRecipe, shared, batched, dtype) -> list[torch.Tensor]:
-    """Each group's matrices: (m, 2, 2) from the shared angles, (batch, m, 2, 2) from the batched or joined ones."""
-    sources = {"shared": shared, "batched": batched}
-    if any(group.source == "joined" for group in recipe.groups):
-        sources["joined"] = join_angles(shared, batched)
-    out = []
-    for group in recipe.groups:
-        matrices = gate_matrix(group.gate, angle_columns(group.columns, sources[group.source]), 1, dtype)
-        if matrices.dim() == 2:  # a gate without parameters
-            matrices = matrices.expand(len(group.columns), 2, 2)
-        out.append(matrices)
-    return out
-
-
 class _OneWireValues(torch.autograd.Function):
-    """Each moment's table rows (n_moments, n) and the gate groups' matrices, (m, 2, 2) shared or (batch, m, 2, 2)
-    per sample → every wire's ⟨I⟩ ⟨X⟩ ⟨Y⟩ ⟨Z⟩ (1 or batch, n, 4) from |0⟩, as one autograd node. Recorded op by op,
-    the table's join, the chain's selects, broadcast products and one-wire values cost several times its few
-    batched 2×2 products; here each moment is one `bmm` over contiguous (wire, sample) rows. The backward walks
-    the moments in reverse with torch's conventions for complex gradients (those of `torch.matmul`): for
-    s' = M s, ∂M = g s^H and ∂s = M^H g; for the last state as reals v = (Re a, Im a, Re b, Im b), each value
-    is vᵀQv (`_FORMS`), so ∂v = 2 Σ_k g_k Q_k v; each table row's gradient is then summed over its uses (and
-    over the batch for shared rows)."""
+    """Shared angles (n_shared,) and batched ones (batch, n_batched) or None → every wire's ⟨I⟩ ⟨X⟩ ⟨Y⟩ ⟨Z⟩
+    (1 or batch, n, 4) from |0⟩, as one autograd node computed with NumPy on the CPU (tensors elsewhere are
+    copied there and back: the work is a few numbers per gate and sample).
+
+    Every moment's matrices are held as (n, 4, rows): wires, entries column by column, samples; the states as
+    (n, 2, rows). A moment is then s' = M[:, :2] a + M[:, 2:] b, three operations. The backward walks the moments
+    in reverse with torch's conventions for complex gradients (those of `torch.matmul`): for s' = M s,
+    ∂M = g s^H and ∂s = M^H g; for the last state (a, b), ∂a = 2((g_X − i g_Y) b + g_Z a) and
+    ∂b = 2((g_X + i g_Y) a − g_Z b); each step's ∂M (summed over the batch for shared steps) then gives its
+    angles' gradients (`one_wire_forms.angle_gradients`)."""
 
     @staticmethod
-    def forward(ctx, moments, *groups):
-        rows = max((g.shape[0] for g in groups if g.dim() == 4), default=1)  # 1 or batch
-        n_moments, n = moments.shape
-        eye = constant(((1, 0), (0, 1)), groups[0].dtype, groups[0].device)
-        # (n_rows, rows, 2, 2): each group's matrices for every row, then the identity.
-        parts = [g.transpose(0, 1) if g.dim() == 4 else g[:, None].expand(-1, rows, 2, 2) for g in groups]
-        table = torch.cat([*parts, eye.expand(1, rows, 2, 2)])
-        # (n_moments, n · rows, 2, 2), wire-major, so that every moment is a contiguous block of 2×2 matrices.
-        matrices = table.index_select(0, moments.flatten()).view(n_moments, n * rows, 2, 2)
-        states = matrices.new_empty(n_moments, n * rows, 2, 1)  # each moment's output
-        outputs, later = states.unbind(0), matrices.unbind(0)
-        outputs[0].copy_(later[0][:, :, :1])  # the first moment applied to |0⟩: its first column
-        for k in range(1, n_moments):
-            torch.bmm(later[k], outputs[k - 1], out=outputs[k])
-        ctx.save_for_backward(matrices, states, moments)
-        ctx.table_shape, ctx.group_shapes = table.shape, [g.shape for g in groups]
-        return _one_wire_values(states[-1].view(n, rows, 2).transpose(0, 1))
+    def forward(ctx, recipe: ProductRecipe, dtype: torch.dtype, shared, batched):
+        complex_dtype = _NUMPY_COMPLEX[dtype]
+        real = complex_dtype(0).real.dtype
+        shared_forms, batched_forms = recipe.forms(real)
+        s = _array(shared, real)
+        rows = 1 if batched is None else batched.shape[0]
+        shared_entries, shared_saved = one_wire_entries(s, shared_forms, complex_dtype)  # (m_s, 4)
+        parts = [np.broadcast_to(shared_entries[..., None], (len(shared_forms), 4, rows))]
+        batched_saved = None
+        if len(batched_forms):
+            angles = _array(batched, real).T  # (n_batched, rows)
+            if recipe.joined:
+                angles = np.concatenate([np.broadcast_to(s[:, None], (len(s), rows)), angles])
+            batched_entries, batched_saved = one_wire_entries(angles, batched_forms, complex_dtype)  # (m_b, 4, rows)
+            parts.append(batched_entries)
+        parts.append(np.broadcast_to(np.array(_IDENTITY_ENTRIES, complex_dtype)[None, :, None], (1, 4, rows)))
+        table = np.concatenate(parts)  # (n_steps + 1, 4, rows)
+        matrices = table[recipe.moments]  # (n_moments, n, 4, rows)
+        states = _chain(matrices)
+        ctx.recipe = recipe
+        ctx.like = (shared, batched)  # the gradients' dtypes and devices
+        ctx.saved = (matrices, states, shared_saved, batched_saved)
+        return torch.from_numpy(_one_wire_arrays(states[-1], real)).to(shared.device)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad):
-        matrices, states, moments = ctx.saved_tensors
-        n_moments, n = moments.shape
-        rows = ctx.table_shape[1]
-        grad = grad.transpose(0, 1).reshape(n * rows, 4)
-        last = torch.view_as_real(states[-1]).view(n * rows, 4, 1)
-        forms = (grad @ _quadratic(grad.dtype, grad.device).view(4, 16)).view(n * rows, 4, 4)  # Σ_k g_k Q_k
-        grads = torch.empty_like(states)  # ∂ each moment's output
-        torch.bmm(forms, last, out=torch.view_as_real(grads[-1]).view(n * rows, 4, 1)).mul_(2)
-        adjoints = matrices[1:].conj().transpose(-1, -2).resolve_conj().unbind(0)
-        steps = grads.unbind(0)
-        for k in range(n_moments - 1, 0, -1):
-            torch.bmm(adjoints[k - 1], steps[k], out=steps[k - 1])
-        grad_matrices = torch.zeros_like(matrices)
-        later = grad_matrices[1:].view(-1, 2, 2)
-        torch.bmm(grads[1:].view(-1, 2, 1), states[:-1].view(-1, 2, 1).conj().transpose(-1, -2), out=later)
-        grad_matrices[0, :, :, :1] = grads[0]
-        grad_table = grad_matrices.new_zeros(ctx.table_shape)
-        grad_table.index_add_(0, moments.flatten(), grad_matrices.view(n_moments * n, rows, 2, 2))
-        out, start = [], 0
-        for shape, wanted in zip(ctx.group_shapes, ctx.needs_input_grad[1:], strict=True):
-            m = shape[1] if len(shape) == 4 else shape[0]
-            part = grad_table[start : start + m]
-            start += m
-            if not wanted:  # constant gates, or gates of inputs that need no gradient
-                out.append(None)
-            else:
-                out.append(part.transpose(0, 1) if len(shape) == 4 else part.sum(1))
-        return None, *out
+        recipe = ctx.recipe
+        matrices, states, shared_saved, batched_saved = ctx.saved
+        shared_forms, batched_forms = recipe.forms(states.real.dtype)
+        g = grad.detach().cpu().resolve_conj().resolve_neg().numpy().transpose(1, 2, 0)  # (n, 4, rows)
+        by_entry = _chain_gradients(matrices, states, g)  # (n_moments · n, 4, rows)
+        want_shared, want_batched = ctx.needs_input_grad[2:]
+        grad_shared = grad_batched = None
+        m_s = len(shared_forms)
+        if want_shared:
+            per_step = np.add.reduce(by_entry[recipe.positions[:m_s]], axis=-1)  # (m_s, 4): summed over the batch
+            grad_shared = angle_gradients(per_step, shared_saved, shared_forms, recipe.n_shared)
+        if len(batched_forms) and (want_batched or (want_shared and recipe.joined)):
+            per_sample = by_entry[recipe.positions[m_s:]]  # (m_b, 4, rows)
+            n_columns = recipe.n_batched + (recipe.n_shared if recipe.joined else 0)
+            by_column = angle_gradients(per_sample, batched_saved, batched_forms, n_columns)  # (n_columns, rows)
+            if recipe.joined:
+                if want_shared:
+                    grad_shared = grad_shared + by_column[: recipe.n_shared].sum(1)
+                by_column = by_column[recipe.n_shared :]
+            grad_batched = by_column.T if want_batched else None
+        return None, None, _tensor(grad_shared, ctx.like[0]), _tensor(grad_batched, ctx.like[1])
 
 
-# ⟨X⟩ = 2(pr + qs), ⟨Y⟩ = 2(ps − qr), ⟨Z⟩ = p² + q² − r² − s² for a = p + iq, b = r + is: each vᵀ Q v with
-# v = (p, q, r, s) and Q symmetric; ⟨I⟩'s form is zero (its value is set to 1).
-_FORMS = (
-    ((0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0)),
-    ((0, 0, 1, 0), (0, 0, 0, 1), (1, 0, 0, 0), (0, 1, 0, 0)),
-    ((0, 0, 0, 1), (0, 0, -1, 0), (0, -1, 0, 0), (1, 0, 0, 0)),
-    ((1, 0, 0, 0), (0, 1, 0, 0), (0, 0, -1, 0), (0, 0, 0, -1)),
-)
+_NUMPY_COMPLEX = {torch.complex64: np.complex64, torch.complex128: np.complex128}
 
 
-def _quadratic(dtype: torch.dtype, device) -> torch.Tensor:
-    """The forms of I, X, Y, Z as a (4, 4, 4) real tensor: [letter, i, j]."""
-    return constant(_FORMS, dtype, device)
+def _array(tensor: torch.Tensor, real: np.dtype) -> np.ndarray:
+    """The tensor's values as a NumPy array of `real` (a view on the CPU where the dtype agrees)."""
+    return np.asarray(tensor.detach().cpu().resolve_neg().numpy(), dtype=real)
 
 
-def _one_wire_values(state: torch.Tensor) -> torch.Tensor:
-    """(…, n, 2) per-wire states (a, b) → (…, n, 4) real: 1, ⟨X⟩, ⟨Y⟩, ⟨Z⟩ as quadratic forms of (Re a, Im a,
-    Re b, Im b): one outer product and one matrix product."""
-    v = torch.view_as_real(state).flatten(-2)  # (…, n, 4)
-    forms = _quadratic(v.dtype, v.device).view(4, 16)
-    values = (v[..., :, None] * v[..., None, :]).flatten(-2) @ forms.T
+def _tensor(array: np.ndarray | None, like: torch.Tensor | None) -> torch.Tensor | None:
+    """The array as a tensor of `like`'s dtype and device."""
+    return None if array is None else torch.from_numpy(np.ascontiguousarray(array)).to(like.device, like.dtype)
+
+
+def _chain(matrices: np.ndarray) -> np.ndarray:
+    """Each moment's output states (n_moments, n, 2, rows) from |0⟩ through its matrices (n_moments, n, 4, rows)."""
+    states = np.empty((matrices.shape[0], matrices.shape[1], 2, matrices.shape[3]), matrices.dtype)
+    states[0] = matrices[0, :, :2]  # the first moment applied to |0⟩: its first column
+    for k in range(1, len(states)):
+        np.multiply(matrices[k, :, :2], states[k - 1, :, :1], out=states[k])
+        states[k] += matrices[k, :, 2:] * states[k - 1, :, 1:]
+    return states
+
+
+def _one_wire_arrays(state: np.ndarray, real: np.dtype) -> np.ndarray:
+    """(rows, n, 4) real: 1, ⟨X⟩, ⟨Y⟩, ⟨Z⟩ of the states (n, 2, rows)."""
+    a, b = state[:, 0], state[:, 1]
+    ab = a.conj() * b
+    values = np.empty((a.shape[1], a.shape[0], 4), real)
     values[..., 0] = 1
+    values[..., 1] = 2 * ab.real.T
+    values[..., 2] = 2 * ab.imag.T
+    values[..., 3] = (a.real * a.real + a.imag * a.imag - b.real * b.real - b.imag * b.imag).T
     return values
+
+
+def _chain_gradients(matrices: np.ndarray, states: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """∂L/∂ each moment's matrices (n_moments · n, 4, rows) from ∂L/∂(1, ⟨X⟩, ⟨Y⟩, ⟨Z⟩) `grad` (n, 4, rows)."""
+    n_moments, n, _, rows = states.shape
+    d_states = np.empty_like(states)  # ∂ each moment's output
+    a, b, last = states[-1, :, 0], states[-1, :, 1], d_states[-1]
+    g = 2 * grad
+    xy = g[:, 1] - 1j * g[:, 2]
+    np.multiply(xy, b, out=last[:, 0])
+    last[:, 0] += g[:, 3] * a
+    np.multiply(xy.conj(), a, out=last[:, 1])
+    last[:, 1] -= g[:, 3] * b
+    adjoints = matrices.conj().reshape(n_moments, n, 2, 2, rows)  # [k, wire, column j, row i]: conj(M_ij)
+    for k in range(n_moments - 1, 0, -1):  # ∂s_j = Σ_i conj(M_ij) ∂s'_i
+        terms = adjoints[k] * d_states[k, :, None]
+        np.add(terms[:, :, 0], terms[:, :, 1], out=d_states[k - 1])
+    out = np.empty((n_moments, n, 2, 2, rows), states.dtype)  # ∂M_ij = ∂s'_i conj(s_j), s the moment's input
+    np.multiply(states[:-1, :, :, None].conj(), d_states[1:, :, None], out=out[1:])
+    out[0, :, 0], out[0, :, 1] = d_states[0], 0  # the first moment's input is |0⟩
+    return out.reshape(n_moments * n, 4, rows)
 
 
 def _pauli_values(one_wire: torch.Tensor, observables: tuple[PauliSum, ...], n: int) -> torch.Tensor:

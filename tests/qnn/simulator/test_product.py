@@ -96,8 +96,10 @@ def test_groups_read_the_shared_the_batched_or_the_joined_angles():
         Operation("U3", (1,), (Weight(2), Input(0), Const(0.1))),
     ]
     circuit = circuits.Circuit.of(2, ops, n_inputs=2, weight_shapes=[(3,)])
-    sources = {(g.gate, g.source) for g in compiled_circuit(circuit).product_recipe.groups}
-    assert sources == {("Rot", "joined"), ("RY", "batched"), ("RX", "shared"), ("U3", "joined")}
+    recipe = compiled_circuit(circuit).product_recipe
+    assert (len(recipe.shared), len(recipe.batched), recipe.joined) == (1, 3, True)
+    inputs_alone = circuits.Circuit.of(2, [ops[1], ops[2]], n_inputs=2, weight_shapes=[(3,)])
+    assert not compiled_circuit(inputs_alone).product_recipe.joined
     observables = parse_observables(["ZI", {"XY": 0.5, "IZ": 1.0}], 2)
     x = torch.rand(3, 2, dtype=torch.float64, requires_grad=True)
     w = torch.rand(3, dtype=torch.float64, requires_grad=True)
@@ -143,27 +145,43 @@ def test_no_inputs_gives_one_row_per_sample(n):
     assert out.shape == (4, 1)
 
 
-@pytest.mark.parametrize("rows", [1, 3])
-def test_one_wire_values_backward_passes_gradcheck(rows):
-    # Rows of the table repeat across moments and wires, so the backward must add their gradients up, and a
-    # shared group's over the batch too.
+@pytest.mark.parametrize("joined", [False, True])
+def test_one_wire_values_backward_passes_gradcheck(joined):
+    """Every one-wire gate type, weights used by several gates, inputs read twice, a wire without gates: the
+    written-out backward agrees with finite differences, for the shared angles (summed over the batch) and the
+    batched ones."""
+    from circuits.circuit import Const, Input, Operation, Weight
     from qnn.simulator.product import _OneWireValues
 
+    ops = [
+        Operation("Rot", (0,), (Weight(0), Weight(1), Weight(2))),
+        Operation("U3", (1,), (Weight(3), Weight(0), Const(0.4))),
+        Operation("H", (0,), ()),
+        Operation("RY", (0,), (Input(0),)),
+        Operation("RX", (1,), (Input(1),)),
+        Operation("RZ", (1,), (Input(0),)),
+        Operation("PhaseShift", (0,), (Weight(1),)),
+        Operation("S", (1,), ()),
+        Operation("Y", (0,), ()),
+        Operation("T", (1,), ()),
+        Operation("Rot", (0,), (Input(1) if joined else Weight(2), Weight(3), Input(0) if joined else Const(0.2))),
+        Operation("MultiRZ", (1,), (Weight(2),)),
+        Operation("RZ", (1,), (Input(1),)),
+    ]
+    circuit = circuits.Circuit.of(3, ops, n_inputs=2, weight_shapes=[(4,)])
+    program = compile_circuit(circuit)
+    recipe = product_recipe(program)
+    assert recipe.joined == joined
     generator = torch.Generator().manual_seed(0)
+    x = torch.randn(3, 2, dtype=torch.float64, generator=generator)
+    w = torch.randn(4, dtype=torch.float64, generator=generator)
+    shared, batched = (t.detach().requires_grad_() for t in program.split_angles(x, w))
+    weights = torch.randn(3, 3, 4, dtype=torch.float64, generator=generator)
 
-    def matrices(*shape):
-        return torch.randn(*shape, 2, 2, dtype=torch.complex128, generator=generator, requires_grad=True)
+    def weighted(s, b):
+        return (_OneWireValues.apply(recipe, torch.complex128, s, b) * weights).sum((-1, -2))
 
-    if rows == 1:  # table: two shared rows, then the identity
-        groups, moments = (matrices(2),), torch.tensor([[0, 1, 2], [2, 1, 0], [1, 1, 2]])
-    else:  # two shared rows, two per-sample ones, then the identity
-        groups, moments = (matrices(2), matrices(rows, 2)), torch.tensor([[0, 3, 4], [2, 1, 0], [1, 3, 2]])
-    weights = torch.randn(rows, 3, 4, dtype=torch.float64, generator=generator)
-
-    def weighted(*g):
-        return (_OneWireValues.apply(moments, *g) * weights).sum((-1, -2))
-
-    assert torch.autograd.gradcheck(weighted, groups)
+    assert torch.autograd.gradcheck(weighted, (shared, batched))
 
 
 @settings(max_examples=25, deadline=None)

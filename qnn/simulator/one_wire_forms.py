@@ -1,0 +1,125 @@
+"""Every one-wire gate's matrix as four entries cos(α) · e^{iψ}, with α and ψ linear in the gate's angles.
+
+    entry_e = cos(α_e) · exp(iψ_e),   α = ½ a θ_α + o,   ψ = ½ (p θ_p + p' θ_p') + q,   e = 00, 10, 01, 11
+
+(entries column by column). One angle at most sets the magnitudes (RX's, RY's, Rot's and U3's θ) and two at most
+the phases, so one formula builds every gate type at once, and its gradient is as simple: for an upstream
+gradient G (torch's convention for complex values) and u = conj(G) · e^{iψ}, ∂L/∂α_e = −sin α_e · Re u_e and
+∂L/∂ψ_e = −cos α_e · Im u_e, which the angles' coefficients carry back. Conventions are PennyLane's, as `matrices`.
+
+Example:
+    >>> import numpy as np
+    >>> forms = step_forms([("RY", (0,))], n_columns=1)
+    >>> entries, _ = one_wire_entries(np.array([np.pi]), forms, np.complex128)
+    >>> np.round(entries.real, 6).tolist()  # RY(π) = [[0, -1], [1, 0]], column by column
+    [[0.0, 1.0, -1.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+_Q = math.pi / 4
+_H = math.pi / 2
+_NONE = (0, 0, 0, 0)
+_ALL = (1, 1, 1, 1)
+_OFF_DIAGONAL_ZERO = (0.0, _H, _H, 0.0)  # cos(π/2) = 0 off the diagonal
+_RY_OFFSETS = (0.0, -_H, _H, 0.0)  # (c, s, −s, c): [[c, −s], [s, c]]
+
+# gate: (the angle setting α and its a; the angles setting ψ and their p; o; q), entries 00, 10, 01, 11.
+FORMS: dict[str, tuple] = {
+    "H": (None, (), (_Q, _Q, _Q, 3 * _Q), _NONE),
+    "X": (None, (), (_H, 0.0, 0.0, _H), _NONE),
+    "Y": (None, (), (_H, 0.0, 0.0, _H), (0.0, _H, -_H, 0.0)),
+    "Z": (None, (), (0.0, _H, _H, math.pi), _NONE),
+    "S": (None, (), _OFF_DIAGONAL_ZERO, (0.0, 0.0, 0.0, _H)),
+    "T": (None, (), _OFF_DIAGONAL_ZERO, (0.0, 0.0, 0.0, _Q)),
+    "RX": ((0, _ALL), (), (0.0, _H, _H, 0.0), (0.0, _H, _H, 0.0)),  # [[c, −is], [−is, c]]
+    "RY": ((0, _ALL), (), _RY_OFFSETS, _NONE),
+    "RZ": (None, ((0, (-1, 0, 0, 1)),), _OFF_DIAGONAL_ZERO, _NONE),
+    "MultiRZ": (None, ((0, (-1, 0, 0, 1)),), _OFF_DIAGONAL_ZERO, _NONE),  # on one wire, RZ
+    "PhaseShift": (None, ((0, (0, 0, 0, 2)),), _OFF_DIAGONAL_ZERO, _NONE),
+    # Rot(φ, θ, ω) = RZ(ω) RY(θ) RZ(φ) = [[e^{-i(φ+ω)/2} c, −e^{i(φ−ω)/2} s], [e^{-i(φ−ω)/2} s, e^{i(φ+ω)/2} c]]
+    "Rot": ((1, _ALL), ((0, (-1, -1, 1, 1)), (2, (-1, 1, -1, 1))), _RY_OFFSETS, _NONE),
+    # U3(θ, φ, δ) = [[c, −e^{iδ} s], [e^{iφ} s, e^{i(φ+δ)} c]]
+    "U3": ((0, _ALL), ((1, (0, 2, 0, 2)), (2, (0, 0, 2, 2))), _RY_OFFSETS, _NONE),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class StepForms:
+    """Steps' gates as forms, stacked (m steps); a gate with fewer angles reads the last column, with no weight."""
+
+    columns: np.ndarray  # (m, 3) int64: the angle setting α, then the two setting ψ
+    scales: np.ndarray  # (m, 3, 4): ½ a, ½ p, ½ p'
+    offsets: np.ndarray  # (m, 8): o, q
+    has_phase: bool  # False where every ψ is zero: the entries are real cosines
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def cast(self, real: np.dtype) -> StepForms:
+        """The same forms in `real` (float32 or float64), so that arithmetic stays in the angles' precision."""
+        return StepForms(self.columns, self.scales.astype(real), self.offsets.astype(real), self.has_phase)
+
+
+def step_forms(steps: Sequence[tuple[str, tuple[int, ...]]], n_columns: int) -> StepForms:
+    """Forms of (gate, angle columns) steps, whose columns index angles of `n_columns`."""
+    m = len(steps)
+    columns = np.full((m, 3), max(n_columns - 1, 0), dtype=np.int64)
+    scales, offsets = np.zeros((m, 3, 4)), np.zeros((m, 8))
+    for k, (gate, cols) in enumerate(steps):
+        magnitude, phases, o, q = FORMS[gate]
+        for slot, driver in enumerate([magnitude, *phases]):
+            if driver is not None:
+                angle, coefficients = driver
+                columns[k, slot], scales[k, slot] = cols[angle], coefficients
+        offsets[k] = (*o, *q)
+    has_phase = bool(np.any(scales[:, 1:]) or np.any(offsets[:, 4:]))
+    return StepForms(columns, scales / 2, offsets, has_phase)
+
+
+def one_wire_entries(angles: np.ndarray, forms: StepForms, dtype) -> tuple[np.ndarray, tuple]:
+    """(m, 4, …) `dtype` entries (00, 10, 01, 11) of the steps' matrices for angles (n_columns, …) real, and what
+    `angle_gradients` needs from them. Samples, if any, come last: NumPy's loops run fastest along the last axis."""
+    if len(angles) == 0:  # nothing to read: padding reads a zero
+        angles = np.zeros((1, *angles.shape[1:]), angles.dtype)
+    theta = angles[forms.columns]  # (m, 3, …)
+    scales, offsets = _trailing(forms.scales, angles.ndim - 1), _trailing(forms.offsets, angles.ndim - 1)
+    alpha = theta[:, 0, None] * scales[:, 0] + offsets[:, :4]
+    magnitudes = np.cos(alpha)
+    if not forms.has_phase:
+        return magnitudes.astype(dtype), (scales, alpha, magnitudes, None)
+    psi = theta[:, 1, None] * scales[:, 1] + theta[:, 2, None] * scales[:, 2] + offsets[:, 4:]
+    phases = np.exp(1j * psi).astype(dtype, copy=False)
+    return magnitudes * phases, (scales, alpha, magnitudes, phases)
+
+
+def angle_gradients(grad: np.ndarray, saved: tuple, forms: StepForms, n_columns: int) -> np.ndarray:
+    """∂L/∂angles (n_columns, …) from ∂L/∂entries `grad` (m, 4, …) complex, as torch defines it."""
+    scales, alpha, magnitudes, phases = saved
+    u = grad.conj() if phases is None else grad.conj() * phases
+    d_theta = np.zeros((len(grad), 3, *grad.shape[2:]), alpha.dtype)  # (m, 3, …)
+    d_theta[:, 0] = -(np.sin(alpha) * u.real * scales[:, 0]).sum(1)
+    if phases is not None:
+        d_psi = magnitudes * u.imag
+        d_theta[:, 1] = -(d_psi * scales[:, 1]).sum(1)
+        d_theta[:, 2] = -(d_psi * scales[:, 2]).sum(1)
+    return _column_sums(d_theta, forms.columns, n_columns)
+
+
+def _trailing(array: np.ndarray, n: int) -> np.ndarray:
+    return array.reshape(array.shape + (1,) * n)
+
+
+def _column_sums(d_theta: np.ndarray, columns: np.ndarray, n_columns: int) -> np.ndarray:
+    """Σ over the steps' angles reading each column: (m, 3, …) → (n_columns, …)."""
+    trailing = d_theta.shape[2:]
+    size = math.prod(trailing)
+    index = (_trailing(columns, 1) * size + np.arange(size)).ravel()
+    sums = np.bincount(index, weights=d_theta.reshape(-1), minlength=max(n_columns, 1) * size)
+    return sums[: n_columns * size].astype(d_theta.dtype).reshape(n_columns, *trailing)

@@ -1,0 +1,50 @@
+"""One-wire gates as cos · phase entries against their torch matrices, and their angles' gradients against autograd."""
+
+import numpy as np
+import pytest
+import torch
+
+from circuits.gates import GATES
+from qnn.simulator.matrices import gate_matrix
+from qnn.simulator.one_wire_forms import FORMS, angle_gradients, one_wire_entries, step_forms
+
+ONE_WIRE_GATES = sorted(gate for gate, spec in GATES.items() if spec.n_wires in (1, None))
+
+
+def test_every_one_wire_gate_has_a_form():
+    assert set(FORMS) == set(ONE_WIRE_GATES)
+
+
+@pytest.mark.parametrize("gate", ONE_WIRE_GATES)
+def test_entries_are_the_gate_matrix_column_by_column(gate):
+    n_params = GATES[gate].n_params
+    angles = torch.rand(5, n_params, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) * 8 - 4
+    forms = step_forms([(gate, tuple(range(n_params)))], n_params)
+    for sample in angles:
+        entries, _ = one_wire_entries(sample.numpy(), forms, np.complex128)
+        expected = gate_matrix(gate, sample, 1, torch.complex128).numpy()
+        np.testing.assert_allclose(entries[0], expected.T.reshape(4), atol=1e-14)
+
+
+@pytest.mark.parametrize("gate", ONE_WIRE_GATES)
+def test_angle_gradients_agree_with_autograd_through_the_gate_matrix(gate):
+    """Several steps of the gate reading shared columns (one column read twice), for a batch of samples."""
+    n_params = GATES[gate].n_params
+    generator = torch.Generator().manual_seed(2)
+    n_columns, rows = n_params + 1, 3
+    columns = [tuple(range(n_params)), tuple(range(1, n_params + 1))]  # the two steps share columns 1..p-1
+    forms = step_forms([(gate, c) for c in columns], n_columns)
+    angles = torch.randn(n_columns, rows, dtype=torch.float64, generator=generator, requires_grad=True)
+    grad = torch.randn(2, 4, rows, dtype=torch.complex128, generator=generator)
+
+    entries, saved = one_wire_entries(angles.detach().numpy(), forms, np.complex128)
+    ours = angle_gradients(grad.numpy(), saved, forms, n_columns)
+
+    matrices = [gate_matrix(gate, angles[list(c)].T, 1, torch.complex128).expand(rows, 2, 2) for c in columns]
+    by_column = torch.stack([m.transpose(-1, -2).reshape(rows, 4).T for m in matrices])  # (2, 4, rows)
+    np.testing.assert_allclose(entries, by_column.detach().numpy(), atol=1e-14)
+    if n_params == 0:
+        assert ours.shape == (n_columns, rows) and not ours.any()
+        return
+    (expected,) = torch.autograd.grad(torch.view_as_real(by_column).mul(torch.view_as_real(grad)).sum(), angles)
+    np.testing.assert_allclose(ours, expected.numpy(), atol=1e-12)
