@@ -125,8 +125,7 @@ def execute(
 
     path = choose_path(compiled, method, dense_max_qubits, differentiable, observables, keep_state, dense_fits)
     if path == "product":  # never builds the 2^n state: no memory check, no state to sample from
-        shared, batched = compiled.program.split_angles(inputs, weights)
-        return product_expectations(compiled.product_recipe, observables, shared, batched, batch, dtype)
+        return product_expectations(compiled.product_recipe, observables, inputs, weights, dtype)
     shared, joined = compiled.program.angles(inputs, weights)
     if path != "dense":  # the dense path was chosen only where it fits
         check_memory(compiled.plan, batch, dtype, weights.device, path, max_memory, settings)

@@ -18,8 +18,8 @@ Example:
     >>> from qnn.observables import z_on_each_wire
     >>> from qnn.simulator import compile_circuit
     >>> program = compile_circuit(circuits.angle_encoding(3))
-    >>> shared, batched = program.split_angles(torch.zeros(2, 3), torch.zeros(0))
-    >>> product_expectations(product_recipe(program), z_on_each_wire(3), shared, batched, 2, torch.complex64)
+    >>> recipe, inputs, weights = product_recipe(program), torch.zeros(2, 3), torch.zeros(0)
+    >>> product_expectations(recipe, z_on_each_wire(3), inputs, weights, torch.complex64)
     tensor([[1., 1., 1.],
             [1., 1., 1.]])
 """
@@ -45,12 +45,15 @@ _IDENTITY_ENTRIES = (1, 0, 0, 1)  # 00, 01, 10, 11
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one recipe per program
 class ProductRecipe:
-    n_qubits: int
+    program: Program
     n_shared: int  # shared angle columns
     reads_shared: bool  # whether any step reads them
     shared: StepForms  # steps of constants and weights alone: one matrix for the batch
     batched: StepForms  # steps reading inputs: a matrix per sample
     joined: bool  # whether those read the joined angles (shared | batched), or the batched ones alone
+    # Whether the batched angles are the inputs themselves, each read where the steps' columns say (every angle one
+    # input, unscaled), so that no index picks them; else `Program.split_angles`' batched angles.
+    reads_inputs: bool
     n_batched: int  # batched angle columns
     moments: np.ndarray  # (n_moments, n_qubits): each wire's k-th step as a table row (shared, batched, identity)
     positions: np.ndarray  # (n_steps,): where each step sits in the moments, flattened
@@ -73,9 +76,19 @@ def product_recipe(program: Program) -> ProductRecipe:
     """The shared and batched steps as forms, and the moments (the k-th step of each wire) as rows of their table."""
     shared = [s for s in program.steps if not s.batched]
     batched = [s for s in program.steps if s.batched]
-    n_shared, n_inputs = program.n_shared, len(program.input_scales)
+    n_shared = program.n_shared
+    reads_inputs = program.plain_inputs and all(len(f) == 1 for f in program.factor_indices)
+    # Each batched column's place among the angles the batched steps read.
+    if reads_inputs:
+        batched_columns, n_batched = [f[0] for f in program.factor_indices], program.n_inputs
+    else:
+        batched_columns, n_batched = list(range(len(program.input_scales))), len(program.input_scales)
     joined = any(c < n_shared for s in batched for c in s.columns)
-    shift = 0 if joined else n_shared  # inputs alone: columns into the batched angles
+    start = n_shared if joined else 0  # joined: the shared angles first
+
+    def column(c: int) -> int:
+        return c if c < n_shared else start + batched_columns[c - n_shared]
+
     row = {id(s): i for i, s in enumerate(shared + batched)}
     identity = len(row)
     per_wire = [[row[id(s)] for s in program.steps if s.wires[0] == w] for w in range(program.n_qubits)]
@@ -87,13 +100,14 @@ def product_recipe(program: Program) -> ProductRecipe:
     flat = moments.ravel()
     positions[flat[flat < identity]] = np.flatnonzero(flat < identity)
     return ProductRecipe(
-        program.n_qubits,
+        program,
         n_shared,
         any(c < n_shared for s in program.steps for c in s.columns),
         step_forms([(s.gate, s.columns) for s in shared], n_shared),
-        step_forms([(s.gate, tuple(c - shift for c in s.columns)) for s in batched], n_inputs + n_shared - shift),
+        step_forms([(s.gate, tuple(map(column, s.columns))) for s in batched], start + n_batched),
         joined,
-        n_inputs,
+        reads_inputs,
+        n_batched,
         moments,
         positions,
     )
@@ -102,16 +116,19 @@ def product_recipe(program: Program) -> ProductRecipe:
 def product_expectations(
     recipe: ProductRecipe,
     observables: tuple[PauliSum, ...],
-    shared: torch.Tensor,
-    batched: torch.Tensor | None,
-    batch: int,
+    inputs: torch.Tensor,
+    weights: torch.Tensor,
     dtype: torch.dtype,
 ) -> torch.Tensor:
-    """(batch, len(observables)) real expectation values; `shared`, `batched` from `Program.split_angles`."""
-    n, device = recipe.n_qubits, shared.device
+    """(batch, len(observables)) real expectation values for `inputs` (batch, n_inputs) and `weights` (n_weights,)."""
+    n, batch, device = recipe.program.n_qubits, inputs.shape[0], weights.device
     if not recipe.moments.size:  # |0…0⟩: ⟨I⟩ = ⟨Z⟩ = 1 on every wire
         one_wire = constant(((1.0, 0.0, 0.0, 1.0),) * n, dtype.to_real(), device)[None]
         return _pauli_values(one_wire, observables, n).expand(batch, -1)
+    if recipe.reads_inputs:
+        shared, batched = recipe.program.shared_angles(weights), inputs if len(recipe.batched) else None
+    else:
+        shared, batched = recipe.program.split_angles(inputs, weights)
     if not recipe.reads_shared:  # gates without angles, or of inputs alone: the values do not depend on them
         shared = shared.detach()
     one_wire = _OneWireValues.apply(recipe, dtype, shared, batched)  # (1 or batch, n, 4): I X Y Z
@@ -120,9 +137,9 @@ def product_expectations(
 
 
 class _OneWireValues(torch.autograd.Function):
-    """Shared angles (n_shared,) and batched ones (batch, n_batched) or None → every wire's ⟨I⟩ ⟨X⟩ ⟨Y⟩ ⟨Z⟩
-    (1 or batch, n, 4) from |0⟩, as one autograd node computed with NumPy on the CPU (tensors elsewhere are
-    copied there and back: the work is a few numbers per gate and sample).
+    """Shared angles (n_shared,) and batched ones (batch, n_batched) or None (`ProductRecipe.reads_inputs`) →
+    every wire's ⟨I⟩ ⟨X⟩ ⟨Y⟩ ⟨Z⟩ (1 or batch, n, 4) from |0⟩, as one autograd node computed with NumPy on the
+    CPU (tensors elsewhere are copied there and back: the work is a few numbers per gate and sample).
 
     Every moment's matrices are held as (n, 4, rows): wires, entries column by column, samples; the states as
     (n, 2, rows). A moment is then s' = M[:, :2] a + M[:, 2:] b, three operations. The backward walks the moments

@@ -90,7 +90,7 @@ class Program:
         """Shared angles (n_shared,) and batched angles (batch, n_batched) or None: `angles` before joining them."""
         # Where angles are the weights or inputs as they are, no index is taken: its backward pass (a
         # scatter into zeros) cost more than the rest of a small circuit's angles.
-        shared = weights if self.weights_as_they_are else self._shared_angles(weights)
+        shared = self.shared_angles(weights)
         if not self.input_scales:
             return shared, None
         if self.inputs_as_they_are:
@@ -108,8 +108,12 @@ class Program:
         factors = inputs[:, idx] * scale + shift  # (batch, n_batched, n_factors)
         return shared, factors.prod(-1) * outer
 
+    def shared_angles(self, weights: torch.Tensor) -> torch.Tensor:
+        """The shared angles (n_shared,): the constants, then the weights as the gates read them (picked,
+        repeated, scaled); the weights themselves where that is what they are."""
+        return weights if self.weights_as_they_are else self._shared_angles(weights)
+
     def _shared_angles(self, weights: torch.Tensor) -> torch.Tensor:
-        """The constants, then the weights as the gates read them (picked, repeated, scaled)."""
         consts = constant(self.const_values, weights.dtype, weights.device)
         picked = weights[constant(self.weight_indices, torch.long, weights.device)]
         if self.scaled_weights:

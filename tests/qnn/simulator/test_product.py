@@ -18,9 +18,8 @@ ONE_WIRE_GATES = tuple(gate for gate, spec in GATES.items() if spec.n_wires == 1
 
 
 def product(circuit, observables, x, w):
-    program = compile_circuit(circuit)
-    shared, batched = program.split_angles(torch.as_tensor(x), torch.as_tensor(w))
-    return product_expectations(product_recipe(program), observables, shared, batched, len(x), torch.complex128)
+    recipe = product_recipe(compile_circuit(circuit))
+    return product_expectations(recipe, observables, torch.as_tensor(x), torch.as_tensor(w), torch.complex128)
 
 
 def words(n: int):
@@ -139,17 +138,16 @@ def test_no_inputs_gives_one_row_per_sample(n):
     circuit = circuits.strongly_entangling(n, 2) if n == 1 else circuits.angle_encoding(n)
     program = compile_circuit(circuit)
     x, w = torch.zeros(4, circuit.n_inputs, dtype=torch.float64), torch.rand(circuit.n_weights, dtype=torch.float64)
-    shared, batched = program.split_angles(x, w)
-    out = product_expectations(product_recipe(program), parse_observables(["Z" * n], n), shared, batched, 4,
-                               torch.complex128)  # fmt: skip
+    out = product_expectations(product_recipe(program), parse_observables(["Z" * n], n), x, w, torch.complex128)
     assert out.shape == (4, 1)
 
 
 @pytest.mark.parametrize("joined", [False, True])
-def test_one_wire_values_backward_passes_gradcheck(joined):
+@pytest.mark.parametrize("plain", [True, False])
+def test_one_wire_values_backward_passes_gradcheck(joined, plain):
     """Every one-wire gate type, weights used by several gates, inputs read twice, a wire without gates: the
     written-out backward agrees with finite differences, for the shared angles (summed over the batch) and the
-    batched ones."""
+    batched ones (the inputs themselves, or scaled ones)."""
     from circuits.circuit import Const, Input, Operation, Weight
     from qnn.simulator.product import _OneWireValues
 
@@ -166,7 +164,7 @@ def test_one_wire_values_backward_passes_gradcheck(joined):
         Operation("T", (1,), ()),
         Operation("Rot", (0,), (Input(1) if joined else Weight(2), Weight(3), Input(0) if joined else Const(0.2))),
         Operation("MultiRZ", (1,), (Weight(2),)),
-        Operation("RZ", (1,), (Input(1),)),
+        Operation("RZ", (1,), (Input(1) if plain else Input(1, scale=2.0, shift=0.5),)),
     ]
     circuit = circuits.Circuit.of(3, ops, n_inputs=2, weight_shapes=[(4,)])
     program = compile_circuit(circuit)
@@ -175,7 +173,9 @@ def test_one_wire_values_backward_passes_gradcheck(joined):
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(3, 2, dtype=torch.float64, generator=generator)
     w = torch.randn(4, dtype=torch.float64, generator=generator)
-    shared, batched = (t.detach().requires_grad_() for t in program.split_angles(x, w))
+    assert recipe.reads_inputs == plain  # the batched angles are the inputs themselves, or scaled ones
+    angles = (program.shared_angles(w), x) if plain else program.split_angles(x, w)
+    shared, batched = (t.detach().requires_grad_() for t in angles)
     weights = torch.randn(3, 3, 4, dtype=torch.float64, generator=generator)
 
     def weighted(s, b):
