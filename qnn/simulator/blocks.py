@@ -16,6 +16,7 @@ import torch
 from qnn.simulator.constants import constant, outside_inference_mode
 from qnn.simulator.fusion import Block, Diagonal, PhaseRun, Plan, Single, StatePrep
 from qnn.simulator.matrices import constant_diagonal, gate_matrix, rotation_diagonal
+from qnn.simulator.one_wire_forms import matrix_table
 from qnn.simulator.phases import constant_run_diagonal, run_coefficients, run_diagonal
 from qnn.simulator.program import PHASE_RUN, Step
 from qnn.simulator.recipe import Recipe
@@ -93,8 +94,11 @@ def _apply_on_rows(matrix: torch.Tensor, g: torch.Tensor, positions: tuple[int, 
     return torch.einsum(spec, g, m).reshape(*batch, matrix.shape[-1], matrix.shape[-1])
 
 
-def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch.Tensor | None, list]:
-    """The product-state factors and, per operation, its matrix or diagonal.
+def plan_matrices(
+    plan: Plan, shared, joined, dtype: torch.dtype, any_order: bool = False
+) -> tuple[torch.Tensor | None, list]:
+    """The product-state factors and, per operation, its matrix or diagonal; differentiable to any order where
+    `any_order` (the backprop path), else once.
 
     Factors: (n_qubits, 2), or (batch, n_qubits, 2) when any prefix step reads inputs; None
     without a prefix. Per operation: a block gets its (d, d) or (batch, d, d) matrix, a diagonal
@@ -108,7 +112,7 @@ def plan_matrices(plan: Plan, shared, joined, dtype: torch.dtype) -> tuple[torch
     """
     recipe = plan.recipe
     device = shared.device
-    table = one_qubit_table(recipe, shared, joined, dtype)
+    table = one_qubit_table(recipe, shared, joined, dtype, any_order)
     factors = None if plan.prefix is None else _prefix_factors(recipe, table, device)
     out: list = [None] * len(plan.ops)
     for (_, batched, fixed), op_indices in recipe.kron_groups.items():
@@ -170,9 +174,21 @@ class OneQubitTable:
         return (self.batched if source == "batched" else self.joined)[:, index]
 
 
-def one_qubit_table(recipe, shared, joined, dtype: torch.dtype) -> OneQubitTable:
-    """The matrices of `recipe`'s `shared_groups` and `batched_groups` (a `Recipe` or a `DenseRecipe`), one
-    call per gate type: shared from `shared` (n_shared,), batched from `joined` (batch, n_joined)."""
+def one_qubit_table(recipe, shared, joined, dtype: torch.dtype, any_order: bool = False) -> OneQubitTable:
+    """The matrices of `recipe`'s `shared_groups` and `batched_groups` (a `Recipe` or a `DenseRecipe`): shared
+    from `shared` (n_shared,), batched from `joined` (batch, n_joined).
+
+    On the CPU, all gate types at once as one autograd node computed with NumPy (`one_wire_forms.matrix_table`):
+    a 4-qubit data re-uploading training step spent a quarter of its time in autograd's record of the matrices.
+    Elsewhere, or differentiable to `any_order`, one torch call per gate type (a GPU's tensors stay there)."""
+    if shared.device.type == "cpu" and not any_order:
+        batched_angles = joined if recipe.batched_groups else None
+        return OneQubitTable(*matrix_table(recipe.one_qubit_forms, dtype, shared, batched_angles))
+    return torch_table(recipe, shared, joined, dtype)
+
+
+def torch_table(recipe, shared, joined, dtype: torch.dtype) -> OneQubitTable:
+    """`one_qubit_table` as torch operations, recorded by autograd: one call per gate type."""
     parts = [_group_matrices(gate, members, shared, dtype) for gate, members in recipe.shared_groups]
     parts.append(torch.eye(2, dtype=dtype, device=shared.device)[None])
     table = torch.cat(parts)

@@ -14,6 +14,7 @@ in qubits, each shape of circuit measured faster there than on the gate-by-gate 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -21,6 +22,7 @@ import torch
 from circuits.gates import STATE_PREP
 from qnn.simulator.matrices import gate_matrix
 from qnn.simulator.measure import word_signs
+from qnn.simulator.one_wire_forms import StepForms, table_forms
 from qnn.simulator.program import Program, Step
 from qnn.simulator.recipe import table_layout
 from qnn.simulator.sweep import LayerEntanglers
@@ -56,6 +58,11 @@ class DenseRecipe:
     # whole batch) or ("batched", layers) reading inputs (one matrix per sample), each multiplied into one.
     runs: tuple[tuple[str, tuple[int, ...]], ...]
     _tensors: dict = field(default_factory=dict, repr=False)  # (name, layer, dtype, device) -> tensor
+
+    @cached_property
+    def one_qubit_forms(self) -> tuple[StepForms, StepForms]:
+        """The one-qubit table's shared and batched steps as `one_wire_forms` (`blocks.one_qubit_table`)."""
+        return table_forms(self.shared_groups, self.batched_groups)
 
     def tensor(self, name: str, k: int | None, dtype: torch.dtype, device) -> torch.Tensor:
         """The constant entangler blocks ("entanglers", all layers: k None), layer k's permutation

@@ -40,8 +40,8 @@ def run_program(
 def run_plan(
     plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype, settings: SimulatorSettings
 ) -> torch.Tensor:
-    """Final flat states (batch, 2**n_qubits)."""
-    factors, matrices = plan_matrices(plan, shared, joined, dtype)
+    """Final flat states (batch, 2**n_qubits), autograd recording every operation (differentiable to any order)."""
+    factors, matrices = plan_matrices(plan, shared, joined, dtype, any_order=True)
     recording = torch.is_grad_enabled() and (shared.requires_grad or (joined is not None and joined.requires_grad))
     buffers = None if recording else state_buffers(plan, batch, dtype, shared.device)
     return run_ops(plan, factors, matrices, batch, dtype, shared.device, settings, buffers)

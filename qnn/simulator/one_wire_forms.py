@@ -9,7 +9,7 @@ gradient G (torch's convention for complex values) and u = conj(G) · e^{iψ}, �
 
 Example:
     >>> import numpy as np
-    >>> forms = step_forms([("RY", (0,))], n_columns=1)
+    >>> forms = step_forms([("RY", (0,))])
     >>> entries, _ = one_wire_entries(np.array([np.pi]), forms, np.complex128)
     >>> np.round(entries.real, 6).tolist()  # RY(π) = [[0, -1], [1, 0]], column by column
     [[0.0, 1.0, -1.0, 0.0]]
@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import torch
+from torch.autograd.function import once_differentiable
 
 _Q = math.pi / 4
 _H = math.pi / 2
@@ -52,25 +54,30 @@ FORMS: dict[str, tuple] = {
 
 @dataclass(frozen=True, eq=False)
 class StepForms:
-    """Steps' gates as forms, stacked (m steps); a gate with fewer angles reads the last column, with no weight."""
+    """Steps' gates as forms, stacked (m steps); a gate with fewer angles reads column 0, with no weight."""
 
     columns: np.ndarray  # (m, 3) int64: the angle setting α, then the two setting ψ
     scales: np.ndarray  # (m, 3, 4): ½ a, ½ p, ½ p'
     offsets: np.ndarray  # (m, 8): o, q
     has_phase: bool  # False where every ψ is zero: the entries are real cosines
+    reads_angles: bool  # False where no step has an angle: the entries are constants
+    _cast: dict = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.columns)
 
-    def cast(self, real: np.dtype) -> StepForms:
+    def in_dtype(self, real: np.dtype) -> StepForms:
         """The same forms in `real` (float32 or float64), so that arithmetic stays in the angles' precision."""
-        return StepForms(self.columns, self.scales.astype(real), self.offsets.astype(real), self.has_phase)
+        if real not in self._cast:
+            scales, offsets = self.scales.astype(real), self.offsets.astype(real)
+            self._cast[real] = StepForms(self.columns, scales, offsets, self.has_phase, self.reads_angles)
+        return self._cast[real]
 
 
-def step_forms(steps: Sequence[tuple[str, tuple[int, ...]]], n_columns: int) -> StepForms:
-    """Forms of (gate, angle columns) steps, whose columns index angles of `n_columns`."""
+def step_forms(steps: Sequence[tuple[str, tuple[int, ...]]]) -> StepForms:
+    """Forms of (gate, angle columns) steps."""
     m = len(steps)
-    columns = np.full((m, 3), max(n_columns - 1, 0), dtype=np.int64)
+    columns = np.zeros((m, 3), dtype=np.int64)
     scales, offsets = np.zeros((m, 3, 4)), np.zeros((m, 8))
     for k, (gate, cols) in enumerate(steps):
         magnitude, phases, o, q = FORMS[gate]
@@ -80,7 +87,15 @@ def step_forms(steps: Sequence[tuple[str, tuple[int, ...]]], n_columns: int) -> 
                 columns[k, slot], scales[k, slot] = cols[angle], coefficients
         offsets[k] = (*o, *q)
     has_phase = bool(np.any(scales[:, 1:]) or np.any(offsets[:, 4:]))
-    return StepForms(columns, scales / 2, offsets, has_phase)
+    return StepForms(columns, scales / 2, offsets, has_phase, any(cols for _, cols in steps))
+
+
+def table_forms(shared_groups, batched_groups) -> tuple[StepForms, StepForms]:
+    """A one-qubit table's shared and batched steps as forms: its groups' (gate, steps), in order."""
+    return tuple(
+        step_forms([(gate, step.columns) for gate, members in groups for step in members])
+        for groups in (shared_groups, batched_groups)
+    )
 
 
 def one_wire_entries(angles: np.ndarray, forms: StepForms, dtype) -> tuple[np.ndarray, tuple]:
@@ -95,7 +110,9 @@ def one_wire_entries(angles: np.ndarray, forms: StepForms, dtype) -> tuple[np.nd
     if not forms.has_phase:
         return magnitudes.astype(dtype), (scales, alpha, magnitudes, None)
     psi = theta[:, 1, None] * scales[:, 1] + theta[:, 2, None] * scales[:, 2] + offsets[:, 4:]
-    phases = np.exp(1j * psi).astype(dtype, copy=False)
+    phases = np.empty(psi.shape, dtype)  # e^{iψ} as cos and sin: NumPy's complex exp is ten times slower
+    np.cos(psi, out=phases.real)
+    np.sin(psi, out=phases.imag)
     return magnitudes * phases, (scales, alpha, magnitudes, phases)
 
 
@@ -123,3 +140,68 @@ def _column_sums(d_theta: np.ndarray, columns: np.ndarray, n_columns: int) -> np
     index = (_trailing(columns, 1) * size + np.arange(size)).ravel()
     sums = np.bincount(index, weights=d_theta.reshape(-1), minlength=max(n_columns, 1) * size)
     return sums[: n_columns * size].astype(d_theta.dtype).reshape(n_columns, *trailing)
+
+
+NUMPY_COMPLEX = {torch.complex64: np.complex64, torch.complex128: np.complex128}
+
+
+def as_array(tensor: torch.Tensor, dtype=None) -> np.ndarray:
+    """The tensor's values as a NumPy array (of `dtype` if given): a view where it is on the CPU in that dtype."""
+    array = tensor.detach().cpu().resolve_conj().resolve_neg().numpy()
+    return array if dtype is None else np.asarray(array, dtype=dtype)
+
+
+def as_tensor(array: np.ndarray | None, like: torch.Tensor | None) -> torch.Tensor | None:
+    """The array as a tensor of `like`'s dtype and device (None stays None)."""
+    return None if array is None else torch.from_numpy(np.ascontiguousarray(array)).to(like.device, like.dtype)
+
+
+def matrix_table(
+    forms: tuple[StepForms, StepForms], dtype: torch.dtype, shared: torch.Tensor, joined: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The one-qubit table of `blocks.one_qubit_table` as one autograd node, computed with NumPy: (m_s + 1, 2, 2)
+    matrices of the shared steps from `shared` (n_shared,), then the identity, and (batch, m_b, 2, 2) of the
+    batched steps from `joined` (batch, n_joined), or None. Differentiable once with respect to both."""
+    # Angles no step reads cannot make the matrices differentiable.
+    shared = shared if forms[0].reads_angles else shared.detach()
+    joined = joined if joined is None or forms[1].reads_angles else joined.detach()
+    return _MatrixTable.apply(forms, dtype, shared, joined)
+
+
+class _MatrixTable(torch.autograd.Function):
+    """Recorded by autograd, a gate type's matrices from their angles were about ten operations and as many
+    backward nodes (a polar form, cosines, products, an index and its scatter); here all gate types are one node."""
+
+    @staticmethod
+    def forward(ctx, forms, dtype, shared, joined):
+        complex_dtype = NUMPY_COMPLEX[dtype]
+        real = complex_dtype(0).real.dtype
+        shared_forms, batched_forms = (f.in_dtype(real) for f in forms)
+        entries, shared_saved = one_wire_entries(as_array(shared, real), shared_forms, complex_dtype)  # (m_s, 4)
+        table = np.empty((len(shared_forms) + 1, 2, 2), complex_dtype)
+        table[:-1] = entries.reshape(-1, 2, 2).transpose(0, 2, 1)  # entries are column by column
+        table[-1] = np.eye(2)
+        batched = batched_saved = None
+        if joined is not None and len(batched_forms):
+            angles = as_array(joined, real).T  # (n_joined, batch)
+            entries, batched_saved = one_wire_entries(angles, batched_forms, complex_dtype)  # (m_b, 4, batch)
+            rows = entries.transpose(2, 0, 1).reshape(angles.shape[1], -1, 2, 2).swapaxes(-1, -2)
+            batched = torch.from_numpy(np.ascontiguousarray(rows)).to(shared.device)
+        ctx.forms, ctx.like = (shared_forms, batched_forms), (shared, joined)
+        ctx.saved = (shared_saved, batched_saved)
+        return torch.from_numpy(table).to(shared.device), batched
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_table, grad_batched):
+        (shared_forms, batched_forms), (shared, joined) = ctx.forms, ctx.like
+        shared_saved, batched_saved = ctx.saved
+        grad_shared = grad_joined = None
+        if ctx.needs_input_grad[2] and grad_table is not None:
+            by_entry = as_array(grad_table)[:-1].swapaxes(-1, -2).reshape(-1, 4)  # (m_s, 4), column by column
+            grad_shared = angle_gradients(by_entry, shared_saved, shared_forms, shared.shape[0])
+        if ctx.needs_input_grad[3] and grad_batched is not None and batched_saved is not None:
+            g = as_array(grad_batched)
+            by_entry = g.swapaxes(-1, -2).reshape(g.shape[0], -1, 4).transpose(1, 2, 0)  # (m_b, 4, batch)
+            grad_joined = angle_gradients(by_entry, batched_saved, batched_forms, joined.shape[1]).T
+        return None, None, as_tensor(grad_shared, shared), as_tensor(grad_joined, joined)

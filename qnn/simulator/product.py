@@ -26,7 +26,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -36,7 +36,15 @@ from torch.autograd.function import once_differentiable
 from circuits.gates import STATE_PREP
 from qnn.observables import PauliSum
 from qnn.simulator.constants import constant
-from qnn.simulator.one_wire_forms import StepForms, angle_gradients, one_wire_entries, step_forms
+from qnn.simulator.one_wire_forms import (
+    NUMPY_COMPLEX,
+    StepForms,
+    angle_gradients,
+    as_array,
+    as_tensor,
+    one_wire_entries,
+    step_forms,
+)
 from qnn.simulator.program import Program
 
 _LETTERS = "IXYZ"
@@ -57,13 +65,10 @@ class ProductRecipe:
     n_batched: int  # batched angle columns
     moments: np.ndarray  # (n_moments, n_qubits): each wire's k-th step as a table row (shared, batched, identity)
     positions: np.ndarray  # (n_steps,): where each step sits in the moments, flattened
-    _cast: dict = field(default_factory=dict, repr=False)
 
     def forms(self, real: np.dtype) -> tuple[StepForms, StepForms]:
         """The shared and batched steps' forms in the angles' precision."""
-        if real not in self._cast:
-            self._cast[real] = (self.shared.cast(real), self.batched.cast(real))
-        return self._cast[real]
+        return self.shared.in_dtype(real), self.batched.in_dtype(real)
 
 
 def supports(program: Program) -> bool:
@@ -103,8 +108,8 @@ def product_recipe(program: Program) -> ProductRecipe:
         program,
         n_shared,
         any(c < n_shared for s in program.steps for c in s.columns),
-        step_forms([(s.gate, s.columns) for s in shared], n_shared),
-        step_forms([(s.gate, tuple(map(column, s.columns))) for s in batched], start + n_batched),
+        step_forms([(s.gate, s.columns) for s in shared]),
+        step_forms([(s.gate, tuple(map(column, s.columns))) for s in batched]),
         joined,
         reads_inputs,
         n_batched,
@@ -150,16 +155,16 @@ class _OneWireValues(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, recipe: ProductRecipe, dtype: torch.dtype, shared, batched):
-        complex_dtype = _NUMPY_COMPLEX[dtype]
+        complex_dtype = NUMPY_COMPLEX[dtype]
         real = complex_dtype(0).real.dtype
         shared_forms, batched_forms = recipe.forms(real)
-        s = _array(shared, real)
+        s = as_array(shared, real)
         rows = 1 if batched is None else batched.shape[0]
         shared_entries, shared_saved = one_wire_entries(s, shared_forms, complex_dtype)  # (m_s, 4)
         parts = [np.broadcast_to(shared_entries[..., None], (len(shared_forms), 4, rows))]
         batched_saved = None
         if len(batched_forms):
-            angles = _array(batched, real).T  # (n_batched, rows)
+            angles = as_array(batched, real).T  # (n_batched, rows)
             if recipe.joined:
                 angles = np.concatenate([np.broadcast_to(s[:, None], (len(s), rows)), angles])
             batched_entries, batched_saved = one_wire_entries(angles, batched_forms, complex_dtype)  # (m_b, 4, rows)
@@ -179,7 +184,7 @@ class _OneWireValues(torch.autograd.Function):
         recipe = ctx.recipe
         matrices, states, shared_saved, batched_saved = ctx.saved
         shared_forms, batched_forms = recipe.forms(states.real.dtype)
-        g = grad.detach().cpu().resolve_conj().resolve_neg().numpy().transpose(1, 2, 0)  # (n, 4, rows)
+        g = as_array(grad).transpose(1, 2, 0)  # (n, 4, rows)
         by_entry = _chain_gradients(matrices, states, g)  # (n_moments · n, 4, rows)
         want_shared, want_batched = ctx.needs_input_grad[2:]
         grad_shared = grad_batched = None
@@ -196,20 +201,7 @@ class _OneWireValues(torch.autograd.Function):
                     grad_shared = grad_shared + by_column[: recipe.n_shared].sum(1)
                 by_column = by_column[recipe.n_shared :]
             grad_batched = by_column.T if want_batched else None
-        return None, None, _tensor(grad_shared, ctx.like[0]), _tensor(grad_batched, ctx.like[1])
-
-
-_NUMPY_COMPLEX = {torch.complex64: np.complex64, torch.complex128: np.complex128}
-
-
-def _array(tensor: torch.Tensor, real: np.dtype) -> np.ndarray:
-    """The tensor's values as a NumPy array of `real` (a view on the CPU where the dtype agrees)."""
-    return np.asarray(tensor.detach().cpu().resolve_neg().numpy(), dtype=real)
-
-
-def _tensor(array: np.ndarray | None, like: torch.Tensor | None) -> torch.Tensor | None:
-    """The array as a tensor of `like`'s dtype and device."""
-    return None if array is None else torch.from_numpy(np.ascontiguousarray(array)).to(like.device, like.dtype)
+        return None, None, as_tensor(grad_shared, ctx.like[0]), as_tensor(grad_batched, ctx.like[1])
 
 
 def _chain(matrices: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from functools import cached_property
 
 import torch
 
+from qnn.simulator.one_wire_forms import StepForms, table_forms
 from qnn.simulator.operations import Block, Operation
 from qnn.simulator.program import Step
 
@@ -61,6 +62,11 @@ class Recipe:
     @property
     def identity_row(self) -> int:
         return sum(len(steps) for _, steps in self.shared_groups)
+
+    @cached_property
+    def one_qubit_forms(self) -> tuple[StepForms, StepForms]:
+        """The one-qubit table's shared and batched steps as `one_wire_forms` (`blocks.one_qubit_table`)."""
+        return table_forms(self.shared_groups, self.batched_groups)
 
     @cached_property
     def padded_prefix(self) -> list[list[int]]:

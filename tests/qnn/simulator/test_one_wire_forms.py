@@ -19,7 +19,7 @@ def test_every_one_wire_gate_has_a_form():
 def test_entries_are_the_gate_matrix_column_by_column(gate):
     n_params = GATES[gate].n_params
     angles = torch.rand(5, n_params, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) * 8 - 4
-    forms = step_forms([(gate, tuple(range(n_params)))], n_params)
+    forms = step_forms([(gate, tuple(range(n_params)))])
     for sample in angles:
         entries, _ = one_wire_entries(sample.numpy(), forms, np.complex128)
         expected = gate_matrix(gate, sample, 1, torch.complex128).numpy()
@@ -33,7 +33,7 @@ def test_angle_gradients_agree_with_autograd_through_the_gate_matrix(gate):
     generator = torch.Generator().manual_seed(2)
     n_columns, rows = n_params + 1, 3
     columns = [tuple(range(n_params)), tuple(range(1, n_params + 1))]  # the two steps share columns 1..p-1
-    forms = step_forms([(gate, c) for c in columns], n_columns)
+    forms = step_forms([(gate, c) for c in columns])
     angles = torch.randn(n_columns, rows, dtype=torch.float64, generator=generator, requires_grad=True)
     grad = torch.randn(2, 4, rows, dtype=torch.complex128, generator=generator)
 
@@ -48,3 +48,40 @@ def test_angle_gradients_agree_with_autograd_through_the_gate_matrix(gate):
         return
     (expected,) = torch.autograd.grad(torch.view_as_real(by_column).mul(torch.view_as_real(grad)).sum(), angles)
     np.testing.assert_allclose(ours, expected.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_the_table_node_agrees_with_the_table_recorded_by_autograd(dense):
+    """Every one-wire gate type reading weights, inputs or both, beside entanglers: `matrix_table`'s values and
+    gradients (shared and joined angles) against `blocks.torch_table`, one torch call per gate type."""
+    from circuits.circuit import Circuit, Const, Input, Operation, Weight
+    from qnn.simulator.blocks import torch_table
+    from qnn.simulator.execute import compiled_circuit
+    from qnn.simulator.one_wire_forms import matrix_table
+
+    ops = [Operation("CZ", (0, 1))]
+    for k, gate in enumerate(ONE_WIRE_GATES):
+        wire, n_params = k % 3, GATES[gate].n_params
+        params = [(Weight(k % 4), Input(k % 2), Const(0.3))[(k + j) % 3] for j in range(n_params)]
+        ops += [Operation(gate, (wire,), tuple(params)), Operation("CNOT", (wire, (wire + 1) % 3))]
+    circuit = Circuit.of(3, ops, n_inputs=2, weight_shapes=[(4,)])
+    compiled = compiled_circuit(circuit)
+    recipe = compiled.dense_recipe if dense else compiled.plan.recipe
+    assert recipe.shared_groups and recipe.batched_groups
+    generator = torch.Generator().manual_seed(3)
+    x = torch.randn(5, 2, dtype=torch.float64, generator=generator)
+    w = torch.randn(4, dtype=torch.float64, generator=generator)
+    shared, joined = (t.detach().requires_grad_() for t in compiled.program.angles(x, w))
+    expected = torch_table(recipe, shared, joined, torch.complex128)
+    ours = matrix_table(recipe.one_qubit_forms, torch.complex128, shared, joined)
+    for theirs, mine in zip((expected.shared, expected.batched), ours, strict=True):
+        torch.testing.assert_close(mine, theirs, atol=1e-13, rtol=0)
+    upstream = [torch.randn(t.shape, dtype=t.dtype, generator=generator) for t in ours]
+
+    def gradients(tables):
+        pairs = zip(tables, upstream, strict=True)
+        loss = sum(torch.view_as_real(t).mul(torch.view_as_real(u)).sum() for t, u in pairs)
+        return torch.autograd.grad(loss, (shared, joined))
+
+    for theirs, mine in zip(gradients((expected.shared, expected.batched)), gradients(ours), strict=True):
+        torch.testing.assert_close(mine, theirs, atol=1e-12, rtol=0)
