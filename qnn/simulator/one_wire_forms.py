@@ -151,9 +151,14 @@ def as_array(tensor: torch.Tensor, dtype=None) -> np.ndarray:
     return array if dtype is None else np.asarray(array, dtype=dtype)
 
 
-def as_tensor(array: np.ndarray | None, like: torch.Tensor | None) -> torch.Tensor | None:
-    """The array as a tensor of `like`'s dtype and device (None stays None)."""
-    return None if array is None else torch.from_numpy(np.ascontiguousarray(array)).to(like.device, like.dtype)
+def as_tensor(array: np.ndarray | None, like: tuple | None) -> torch.Tensor | None:
+    """The array as a tensor of `like`'s (dtype, device) (None stays None)."""
+    return None if array is None else torch.from_numpy(np.ascontiguousarray(array)).to(like[1], like[0])
+
+
+def tensor_kind(tensor: torch.Tensor | None) -> tuple | None:
+    """(dtype, device) of a node's input, for its gradient: kept instead of the tensor, which the node need not hold."""
+    return None if tensor is None else (tensor.dtype, tensor.device)
 
 
 def matrix_table(
@@ -187,21 +192,22 @@ class _MatrixTable(torch.autograd.Function):
             entries, batched_saved = one_wire_entries(angles, batched_forms, complex_dtype)  # (m_b, 4, batch)
             rows = entries.transpose(2, 0, 1).reshape(angles.shape[1], -1, 2, 2).swapaxes(-1, -2)
             batched = torch.from_numpy(np.ascontiguousarray(rows)).to(shared.device)
-        ctx.forms, ctx.like = (shared_forms, batched_forms), (shared, joined)
+        ctx.forms, ctx.like = (shared_forms, batched_forms), (tensor_kind(shared), tensor_kind(joined))
         ctx.saved = (shared_saved, batched_saved)
+        ctx.n_columns = (shared.shape[0], 0 if joined is None else joined.shape[1])
         return torch.from_numpy(table).to(shared.device), batched
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_table, grad_batched):
-        (shared_forms, batched_forms), (shared, joined) = ctx.forms, ctx.like
+        (shared_forms, batched_forms), (n_shared, n_joined) = ctx.forms, ctx.n_columns
         shared_saved, batched_saved = ctx.saved
         grad_shared = grad_joined = None
         if ctx.needs_input_grad[2] and grad_table is not None:
             by_entry = as_array(grad_table)[:-1].swapaxes(-1, -2).reshape(-1, 4)  # (m_s, 4), column by column
-            grad_shared = angle_gradients(by_entry, shared_saved, shared_forms, shared.shape[0])
+            grad_shared = angle_gradients(by_entry, shared_saved, shared_forms, n_shared)
         if ctx.needs_input_grad[3] and grad_batched is not None and batched_saved is not None:
             g = as_array(grad_batched)
             by_entry = g.swapaxes(-1, -2).reshape(g.shape[0], -1, 4).transpose(1, 2, 0)  # (m_b, 4, batch)
-            grad_joined = angle_gradients(by_entry, batched_saved, batched_forms, joined.shape[1]).T
-        return None, None, as_tensor(grad_shared, shared), as_tensor(grad_joined, joined)
+            grad_joined = angle_gradients(by_entry, batched_saved, batched_forms, n_joined).T
+        return None, None, as_tensor(grad_shared, ctx.like[0]), as_tensor(grad_joined, ctx.like[1])

@@ -44,6 +44,7 @@ from qnn.simulator.one_wire_forms import (
     as_tensor,
     one_wire_entries,
     step_forms,
+    tensor_kind,
 )
 from qnn.simulator.program import Program
 
@@ -174,7 +175,7 @@ class _OneWireValues(torch.autograd.Function):
         matrices = table[recipe.moments]  # (n_moments, n, 4, rows)
         states = _chain(matrices)
         ctx.recipe = recipe
-        ctx.like = (shared, batched)  # the gradients' dtypes and devices
+        ctx.like = (tensor_kind(shared), tensor_kind(batched))  # the gradients' dtypes and devices
         ctx.saved = (matrices, states, shared_saved, batched_saved)
         return torch.from_numpy(_one_wire_arrays(states[-1], real)).to(shared.device)
 
