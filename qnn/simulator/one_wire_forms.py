@@ -110,7 +110,7 @@ def one_wire_entries(angles: np.ndarray, forms: StepForms, dtype) -> tuple[np.nd
     if not forms.has_phase:
         return magnitudes.astype(dtype), (scales, alpha, magnitudes, None)
     psi = theta[:, 1, None] * scales[:, 1] + theta[:, 2, None] * scales[:, 2] + offsets[:, 4:]
-    phases = np.empty(psi.shape, dtype)  # e^{iψ} as cos and sin: NumPy's complex exp is ten times slower
+    phases = np.empty(psi.shape, dtype)  # e^{iψ} as cos and sin: NumPy's complex exp took 25 times as long
     np.cos(psi, out=phases.real)
     np.sin(psi, out=phases.imag)
     return magnitudes * phases, (scales, alpha, magnitudes, phases)
