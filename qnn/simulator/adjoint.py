@@ -50,7 +50,8 @@ def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor 
     """
     if run.plan.has_state_prep:
         raise ValueError("the adjoint method does not differentiate StatePrep; use method='backprop'")
-    factors, matrices = _untrained_detached(run, *plan_matrices(run.plan, shared, joined, run.dtype))
+    tensors = plan_matrices(run.plan, shared, joined, run.dtype, input_gradients=run.input_gradients)
+    factors, matrices = _untrained_detached(run, *tensors)
     where = tuple(i for i, m in enumerate(matrices) if m is not None)  # the operations with a tensor
     values, states = [], []
     for k, part in enumerate(batch_slices(run.plan.n_qubits, run.batch, run.dtype, shared.device, run.settings)):

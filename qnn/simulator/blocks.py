@@ -95,10 +95,10 @@ def _apply_on_rows(matrix: torch.Tensor, g: torch.Tensor, positions: tuple[int, 
 
 
 def plan_matrices(
-    plan: Plan, shared, joined, dtype: torch.dtype, any_order: bool = False
+    plan: Plan, shared, joined, dtype: torch.dtype, any_order: bool = False, input_gradients: bool = True
 ) -> tuple[torch.Tensor | None, list]:
     """The product-state factors and, per operation, its matrix or diagonal; differentiable to any order where
-    `any_order` (the backprop path), else once.
+    `any_order` (the backprop path), else once, and with respect to the inputs only where `input_gradients`.
 
     Factors: (n_qubits, 2), or (batch, n_qubits, 2) when any prefix step reads inputs; None
     without a prefix. Per operation: a block gets its (d, d) or (batch, d, d) matrix, a diagonal
@@ -112,7 +112,7 @@ def plan_matrices(
     """
     recipe = plan.recipe
     device = shared.device
-    table = one_qubit_table(recipe, shared, joined, dtype, any_order)
+    table = one_qubit_table(recipe, shared, joined, dtype, any_order, input_gradients)
     factors = None if plan.prefix is None else _prefix_factors(recipe, table, device)
     out: list = [None] * len(plan.ops)
     for (_, batched, fixed), op_indices in recipe.kron_groups.items():
@@ -174,7 +174,9 @@ class OneQubitTable:
         return (self.batched if source == "batched" else self.joined)[:, index]
 
 
-def one_qubit_table(recipe, shared, joined, dtype: torch.dtype, any_order: bool = False) -> OneQubitTable:
+def one_qubit_table(
+    recipe, shared, joined, dtype: torch.dtype, any_order: bool = False, input_gradients: bool = True
+) -> OneQubitTable:
     """The matrices of `recipe`'s `shared_groups` and `batched_groups` (a `Recipe` or a `DenseRecipe`): shared
     from `shared` (n_shared,), batched from `joined` (batch, n_joined).
 
@@ -183,7 +185,7 @@ def one_qubit_table(recipe, shared, joined, dtype: torch.dtype, any_order: bool 
     Elsewhere, or differentiable to `any_order`, one torch call per gate type (a GPU's tensors stay there)."""
     if shared.device.type == "cpu" and not any_order:
         batched_angles = joined if recipe.batched_groups else None
-        return OneQubitTable(*matrix_table(recipe.one_qubit_forms, dtype, shared, batched_angles))
+        return OneQubitTable(*matrix_table(recipe.one_qubit_forms, dtype, shared, batched_angles, input_gradients))
     return torch_table(recipe, shared, joined, dtype)
 
 

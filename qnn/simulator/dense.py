@@ -47,11 +47,14 @@ from qnn.simulator.sweep import sweep_layers
 BROADCAST_KRON_MAX = 4096
 
 
-def dense_states(recipe: DenseRecipe, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype) -> torch.Tensor:
-    """Final states (batch, 2**n_qubits) of `dtype`, differentiable with respect to the angles."""
+def dense_states(
+    recipe: DenseRecipe, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype, input_gradients: bool = True
+) -> torch.Tensor:
+    """Final states (batch, 2**n_qubits) of `dtype`, differentiable with respect to the angles (those of the
+    inputs only where `input_gradients`)."""
     angles = shared[None] if joined is None else joined  # (1 or batch, n_columns)
     # Shared gates' matrices are made once, not once per sample; layers that read inputs see them per sample.
-    table = one_qubit_table(recipe, shared, joined, dtype)
+    table = one_qubit_table(recipe, shared, joined, dtype, input_gradients=input_gradients)
     state = None if recipe.state_prep is None else _prepared_state(recipe.state_prep, angles, dtype)  # None: |0…0⟩
     for kind, layers in recipe.runs:
         rows = recipe.tensor("rows", None, dtype, shared.device)[layers[0] : layers[-1] + 1]

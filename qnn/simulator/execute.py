@@ -210,7 +210,7 @@ def measure_exactly(compiled: CompiledCircuit, path: str, observables, angles, r
     """
     batch, dtype, settings = run.batch, run.dtype, run.settings
     if path == "dense":
-        state = dense_states(compiled.dense_recipe, *angles, batch, dtype)
+        state = dense_states(compiled.dense_recipe, *angles, batch, dtype, run.input_gradients)
         return measure_exact(state, observables), state
     plan = compiled.plan
     if not run.keep_state:

@@ -60,7 +60,9 @@ class StepForms:
     scales: np.ndarray  # (m, 3, 4): ½ a, ½ p, ½ p'
     offsets: np.ndarray  # (m, 8): o, q
     has_phase: bool  # False where every ψ is zero: the entries are real cosines
+    phase_varies: bool  # False where no angle sets a ψ (RX's are constants)
     reads_angles: bool  # False where no step has an angle: the entries are constants
+    lowest_column: int  # the lowest column a step reads (no step: a column past any)
     _cast: dict = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -70,7 +72,9 @@ class StepForms:
         """The same forms in `real` (float32 or float64), so that arithmetic stays in the angles' precision."""
         if real not in self._cast:
             scales, offsets = self.scales.astype(real), self.offsets.astype(real)
-            self._cast[real] = StepForms(self.columns, scales, offsets, self.has_phase, self.reads_angles)
+            self._cast[real] = StepForms(
+                self.columns, scales, offsets, self.has_phase, self.phase_varies, self.reads_angles, self.lowest_column
+            )
         return self._cast[real]
 
 
@@ -86,8 +90,10 @@ def step_forms(steps: Sequence[tuple[str, tuple[int, ...]]]) -> StepForms:
                 angle, coefficients = driver
                 columns[k, slot], scales[k, slot] = cols[angle], coefficients
         offsets[k] = (*o, *q)
-    has_phase = bool(np.any(scales[:, 1:]) or np.any(offsets[:, 4:]))
-    return StepForms(columns, scales / 2, offsets, has_phase, any(cols for _, cols in steps))
+    varies = bool(np.any(scales[:, 1:]))
+    lowest = int(min((c for _, cols in steps for c in cols), default=np.iinfo(np.int64).max))
+    has_phase = varies or bool(np.any(offsets[:, 4:]))
+    return StepForms(columns, scales / 2, offsets, has_phase, varies, any(cols for _, cols in steps), lowest)
 
 
 def table_forms(shared_groups, batched_groups) -> tuple[StepForms, StepForms]:
@@ -109,7 +115,10 @@ def one_wire_entries(angles: np.ndarray, forms: StepForms, dtype) -> tuple[np.nd
     magnitudes = np.cos(alpha)
     if not forms.has_phase:
         return magnitudes.astype(dtype), (scales, alpha, magnitudes, None)
-    psi = theta[:, 1, None] * scales[:, 1] + theta[:, 2, None] * scales[:, 2] + offsets[:, 4:]
+    if forms.phase_varies:
+        psi = theta[:, 1, None] * scales[:, 1] + theta[:, 2, None] * scales[:, 2] + offsets[:, 4:]
+    else:  # the same phases for every sample: made once, broadcast
+        psi = offsets[:, 4:]
     phases = np.empty(psi.shape, dtype)  # e^{iψ} as cos and sin: NumPy's complex exp took 25 times as long
     np.cos(psi, out=phases.real)
     np.sin(psi, out=phases.imag)
@@ -122,7 +131,7 @@ def angle_gradients(grad: np.ndarray, saved: tuple, forms: StepForms, n_columns:
     u = grad.conj() if phases is None else grad.conj() * phases
     d_theta = np.zeros((len(grad), 3, *grad.shape[2:]), alpha.dtype)  # (m, 3, …)
     d_theta[:, 0] = -(np.sin(alpha) * u.real * scales[:, 0]).sum(1)
-    if phases is not None:
+    if forms.phase_varies:
         d_psi = magnitudes * u.imag
         d_theta[:, 1] = -(d_psi * scales[:, 1]).sum(1)
         d_theta[:, 2] = -(d_psi * scales[:, 2]).sum(1)
@@ -162,14 +171,20 @@ def tensor_kind(tensor: torch.Tensor | None) -> tuple | None:
 
 
 def matrix_table(
-    forms: tuple[StepForms, StepForms], dtype: torch.dtype, shared: torch.Tensor, joined: torch.Tensor | None
+    forms: tuple[StepForms, StepForms],
+    dtype: torch.dtype,
+    shared: torch.Tensor,
+    joined: torch.Tensor | None,
+    input_gradients: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The one-qubit table of `blocks.one_qubit_table` as one autograd node, computed with NumPy: (m_s + 1, 2, 2)
     matrices of the shared steps from `shared` (n_shared,), then the identity, and (batch, m_b, 2, 2) of the
-    batched steps from `joined` (batch, n_joined), or None. Differentiable once with respect to both."""
-    # Angles no step reads cannot make the matrices differentiable.
+    batched steps from `joined` (batch, n_joined), or None. Differentiable once with respect to both; with
+    respect to `joined` only where `input_gradients` or a batched step reads a shared angle too."""
+    # Angles no step reads cannot make the matrices differentiable, nor inputs that need no gradient.
     shared = shared if forms[0].reads_angles else shared.detach()
-    joined = joined if joined is None or forms[1].reads_angles else joined.detach()
+    batched_needs_gradient = forms[1].reads_angles and (input_gradients or forms[1].lowest_column < len(shared))
+    joined = joined if joined is None or batched_needs_gradient else joined.detach()
     return _MatrixTable.apply(forms, dtype, shared, joined)
 
 
@@ -179,6 +194,7 @@ class _MatrixTable(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, forms, dtype, shared, joined):
+        ctx.set_materialize_grads(False)  # an output no gradient reaches (an untrained encoding's) gets None
         complex_dtype = NUMPY_COMPLEX[dtype]
         real = complex_dtype(0).real.dtype
         shared_forms, batched_forms = (f.in_dtype(real) for f in forms)
