@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -72,9 +72,7 @@ class StepForms:
         """The same forms in `real` (float32 or float64), so that arithmetic stays in the angles' precision."""
         if real not in self._cast:
             scales, offsets = self.scales.astype(real), self.offsets.astype(real)
-            self._cast[real] = StepForms(
-                self.columns, scales, offsets, self.has_phase, self.phase_varies, self.reads_angles, self.lowest_column
-            )
+            self._cast[real] = replace(self, scales=scales, offsets=offsets, _cast={})
         return self._cast[real]
 
 

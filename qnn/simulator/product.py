@@ -49,14 +49,12 @@ from qnn.simulator.one_wire_forms import (
 from qnn.simulator.program import Program
 
 _LETTERS = "IXYZ"
-_IDENTITY_ENTRIES = (1, 0, 0, 1)  # 00, 01, 10, 11
+_IDENTITY_ENTRIES = (1, 0, 0, 1)  # 00, 10, 01, 11, as `one_wire_forms`
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one recipe per program
 class ProductRecipe:
     program: Program
-    n_shared: int  # shared angle columns
-    reads_shared: bool  # whether any step reads them
     shared: StepForms  # steps of constants and weights alone: one matrix for the batch
     batched: StepForms  # steps reading inputs: a matrix per sample
     joined: bool  # whether those read the joined angles (shared | batched), or the batched ones alone
@@ -66,6 +64,15 @@ class ProductRecipe:
     n_batched: int  # batched angle columns
     moments: np.ndarray  # (n_moments, n_qubits): each wire's k-th step as a table row (shared, batched, identity)
     positions: np.ndarray  # (n_steps,): where each step sits in the moments, flattened
+
+    @property
+    def n_shared(self) -> int:  # shared angle columns
+        return self.program.n_shared
+
+    @property
+    def reads_shared(self) -> bool:
+        """Whether any step reads a shared angle: a shared step with an angle, or a batched one reading a weight."""
+        return self.shared.reads_angles or self.joined
 
     def forms(self, real: np.dtype) -> tuple[StepForms, StepForms]:
         """The shared and batched steps' forms in the angles' precision."""
@@ -107,8 +114,6 @@ def product_recipe(program: Program) -> ProductRecipe:
     positions[flat[flat < identity]] = np.flatnonzero(flat < identity)
     return ProductRecipe(
         program,
-        n_shared,
-        any(c < n_shared for s in program.steps for c in s.columns),
         step_forms([(s.gate, s.columns) for s in shared]),
         step_forms([(s.gate, tuple(map(column, s.columns))) for s in batched]),
         joined,
