@@ -24,7 +24,7 @@ from qnn.simulator.engine import apply_op, batch_slices, run_ops, state_buffers
 from qnn.simulator.fusion import Block, Diagonal, Permutation, PhaseRun, Plan
 from qnn.simulator.measure import adjoint_start, measure_exact
 from qnn.simulator.phases import coefficient_gradient, constant_run_diagonal, phase_diagonal
-from qnn.simulator.program import PHASE_RUN
+from qnn.simulator.program import PHASE_RUN, Angles
 from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 from qnn.simulator.workspace import ADJOINT, STATE, recycle, reused, scratch
 
@@ -40,7 +40,7 @@ class AdjointRun:
     input_gradients: bool = True  # whether the inputs need a gradient (else an encoding's tensors need none)
 
 
-def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor | None, keep_state: bool = False):
+def adjoint_measure(run: AdjointRun, angles: Angles, keep_state: bool = False):
     """Exact measurements (batch, n_outputs), differentiable by the adjoint method, and the final state.
 
     The batch runs in slices (`engine.batch_slices`), each its own forward and backward pass, so that
@@ -50,16 +50,17 @@ def adjoint_measure(run: AdjointRun, shared: torch.Tensor, joined: torch.Tensor 
     """
     if run.plan.has_state_prep:
         raise ValueError("the adjoint method does not differentiate StatePrep; use method='backprop'")
-    tensors = plan_matrices(run.plan, shared, joined, run.dtype, input_gradients=run.input_gradients)
+    tensors = plan_matrices(run.plan, angles, run.dtype, input_gradients=run.input_gradients)
+    device = angles.shared.device
     factors, matrices = _untrained_detached(run, *tensors)
     where = tuple(i for i, m in enumerate(matrices) if m is not None)  # the operations with a tensor
     values, states = [], []
-    for k, part in enumerate(batch_slices(run.plan.n_qubits, run.batch, run.dtype, shared.device, run.settings)):
+    for k, part in enumerate(batch_slices(run.plan.n_qubits, run.batch, run.dtype, device, run.settings)):
         part_factors, part_matrices = slice_batch(run.plan, factors, matrices, part)
         tensors = [part_matrices[i] for i in where] + ([part_factors] if part_factors is not None else [])
         chunk = replace(run, batch=part.stop - part.start)
         kept = tuple(c.op for c in run.checkpoints if k < c.slices)  # this slice's copies
-        part_values, part_state = _AdjointMeasure.apply(chunk, where, kept, shared.device, *tensors)
+        part_values, part_state = _AdjointMeasure.apply(chunk, where, kept, device, *tensors)
         values.append(part_values)
         if keep_state:
             states.append(part_state)

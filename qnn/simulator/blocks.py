@@ -18,7 +18,7 @@ from qnn.simulator.fusion import Block, Diagonal, PhaseRun, Plan, Single, StateP
 from qnn.simulator.matrices import constant_diagonal, gate_matrix, rotation_diagonal
 from qnn.simulator.one_wire_forms import matrix_table
 from qnn.simulator.phases import constant_run_diagonal, run_coefficients, run_diagonal
-from qnn.simulator.program import PHASE_RUN, Step
+from qnn.simulator.program import PHASE_RUN, Angles, Step
 from qnn.simulator.recipe import Recipe
 
 
@@ -95,7 +95,7 @@ def _apply_on_rows(matrix: torch.Tensor, g: torch.Tensor, positions: tuple[int, 
 
 
 def plan_matrices(
-    plan: Plan, shared, joined, dtype: torch.dtype, any_order: bool = False, input_gradients: bool = True
+    plan: Plan, angles: Angles, dtype: torch.dtype, any_order: bool = False, input_gradients: bool = True
 ) -> tuple[torch.Tensor | None, list]:
     """The product-state factors and, per operation, its matrix or diagonal; differentiable to any order where
     `any_order` (the backprop path), else once, and with respect to the inputs only where `input_gradients`.
@@ -111,8 +111,8 @@ def plan_matrices(
     tensor operations, not a few per gate, and so does autograd's pass back through them.
     """
     recipe = plan.recipe
-    device = shared.device
-    table = one_qubit_table(recipe, shared, joined, dtype, any_order, input_gradients)
+    device = angles.shared.device
+    table = one_qubit_table(recipe, angles, dtype, any_order, input_gradients)
     factors = None if plan.prefix is None else _prefix_factors(recipe, table, device)
     out: list = [None] * len(plan.ops)
     for (_, batched, fixed), op_indices in recipe.kron_groups.items():
@@ -125,21 +125,22 @@ def plan_matrices(
             matrices = kron_wires(_wire_products(table.joined if batched else table.shared, index))
         for i, matrix in zip(op_indices, matrices.unbind(-3), strict=True):
             out[i] = matrix
+    shared = angles.shared  # `angles.joined` is made below only where an operation reads it
     for i in recipe.other_blocks:
         op = plan.ops[i]
-        out[i] = block_matrix(op, step_matrices(op.steps, shared, joined, dtype))
+        out[i] = block_matrix(op, step_matrices(op.steps, shared, angles.joined, dtype))
     coefficients = {}  # by step: an encoding's repeats share one (`phases.gather_phase_runs`)
     for i, op in enumerate(plan.ops):
         if isinstance(op, PhaseRun):
             if id(op.step) not in coefficients:
-                coefficients[id(op.step)] = run_coefficients(op.step, shared, joined)
+                coefficients[id(op.step)] = run_coefficients(op.step, shared, angles.joined)
             out[i] = coefficients[id(op.step)]
         elif isinstance(op, Diagonal):
-            out[i] = step_diagonal(op.step, shared, joined, dtype)
+            out[i] = step_diagonal(op.step, shared, angles.joined, dtype)
         elif isinstance(op, StatePrep):
-            out[i] = step_angles(op.step, shared, joined)  # the amplitudes
+            out[i] = step_angles(op.step, shared, angles.joined)  # the amplitudes
         elif isinstance(op, Single):
-            out[i] = step_matrices((op.step,), shared, joined, dtype)[0]
+            out[i] = step_matrices((op.step,), shared, angles.joined, dtype)[0]
     return factors, out
 
 
@@ -175,18 +176,18 @@ class OneQubitTable:
 
 
 def one_qubit_table(
-    recipe, shared, joined, dtype: torch.dtype, any_order: bool = False, input_gradients: bool = True
+    recipe, angles: Angles, dtype: torch.dtype, any_order: bool = False, input_gradients: bool = True
 ) -> OneQubitTable:
     """The matrices of `recipe`'s `shared_groups` and `batched_groups` (a `Recipe` or a `DenseRecipe`): shared
-    from `shared` (n_shared,), batched from `joined` (batch, n_joined).
+    from `angles.shared` (n_shared,), batched from `angles.joined` (batch, n_joined).
 
     On the CPU, all gate types at once as one autograd node computed with NumPy (`one_wire_forms.matrix_table`):
     a 4-qubit data re-uploading training step spent a quarter of its time in autograd's record of the matrices.
     Elsewhere, or differentiable to `any_order`, one torch call per gate type (a GPU's tensors stay there)."""
-    if shared.device.type == "cpu" and not any_order:
-        batched_angles = joined if recipe.batched_groups else None
-        return OneQubitTable(*matrix_table(recipe.one_qubit_forms, dtype, shared, batched_angles, input_gradients))
-    return torch_table(recipe, shared, joined, dtype)
+    if angles.shared.device.type == "cpu" and not any_order:
+        batched = angles.batched if recipe.batched_groups else None
+        return OneQubitTable(*matrix_table(recipe.one_qubit_forms, dtype, angles.shared, batched, input_gradients))
+    return torch_table(recipe, angles.shared, angles.joined if recipe.batched_groups else None, dtype)
 
 
 def torch_table(recipe, shared, joined, dtype: torch.dtype) -> OneQubitTable:

@@ -33,13 +33,14 @@ def run(program: Program, inputs, weights, observables) -> torch.Tensor:
 def final_state(program: Program, inputs, weights) -> torch.Tensor:
     """(batch, 2, …, 2) complex states (complex128 for float64 weights), wire 0 the first axis after the batch."""
     dtype = weights.dtype.to_complex()
-    shared, joined = program.angles(inputs, weights)  # angles common to all samples; (batch, …) with inputs
+    angles = program.angles(inputs, weights)
+    shared, joined = angles.shared, angles.joined  # common to all samples; (batch, …) with inputs
     state = torch.zeros(inputs.shape[0], 2**program.n_qubits, dtype=dtype, device=weights.device)
     state[:, 0] = 1
     state = state.view(-1, *[2] * program.n_qubits)
     for step in program.steps:
-        angles = joined[:, list(step.columns)] if step.batched else shared[list(step.columns)]
-        state = apply_step(state, step, angles)
+        step_angles = joined[:, list(step.columns)] if step.batched else shared[list(step.columns)]
+        state = apply_step(state, step, step_angles)
     return state
 
 

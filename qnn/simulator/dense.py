@@ -24,8 +24,8 @@ Example:
     >>> from qnn.simulator.dense_recipe import dense_recipe
     >>> program = compile_circuit(circuits.angle_encoding(2) + circuits.strongly_entangling(2, 1))
     >>> recipe = dense_recipe(program)
-    >>> shared, joined = program.angles(torch.zeros(3, 2), torch.zeros(6))
-    >>> dense_states(recipe, shared, joined, 3, torch.complex64).shape
+    >>> angles = program.angles(torch.zeros(3, 2), torch.zeros(6))
+    >>> dense_states(recipe, angles, 3, torch.complex64).shape
     torch.Size([3, 4])
 """
 
@@ -39,7 +39,7 @@ import torch
 from qnn.simulator.blocks import kron_wires, matrix_product, one_qubit_table
 from qnn.simulator.dense_recipe import DenseRecipe, embed_gate, is_identity
 from qnn.simulator.matrices import gate_matrix
-from qnn.simulator.program import Step
+from qnn.simulator.program import Angles, Step
 from qnn.simulator.sweep import sweep_layers
 
 # Kronecker products of up to this many entries in all are one broadcast product, larger ones a tree of
@@ -48,14 +48,19 @@ BROADCAST_KRON_MAX = 4096
 
 
 def dense_states(
-    recipe: DenseRecipe, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype, input_gradients: bool = True
+    recipe: DenseRecipe, angles: Angles, batch: int, dtype: torch.dtype, input_gradients: bool = True
 ) -> torch.Tensor:
     """Final states (batch, 2**n_qubits) of `dtype`, differentiable with respect to the angles (those of the
     inputs only where `input_gradients`)."""
-    angles = shared[None] if joined is None else joined  # (1 or batch, n_columns)
+    shared = angles.shared
     # Shared gates' matrices are made once, not once per sample; layers that read inputs see them per sample.
-    table = one_qubit_table(recipe, shared, joined, dtype, input_gradients=input_gradients)
-    state = None if recipe.state_prep is None else _prepared_state(recipe.state_prep, angles, dtype)  # None: |0…0⟩
+    table = one_qubit_table(recipe, angles, dtype, input_gradients=input_gradients)
+    # Each sample's angles (1 or batch, n_columns), where a StatePrep or an entangler reads them.
+    if recipe.state_prep is None and recipe.constant_entanglers is not None:
+        per_sample = None
+    else:
+        per_sample = shared[None] if angles.batched is None else angles.joined
+    state = None if recipe.state_prep is None else _prepared_state(recipe.state_prep, per_sample, dtype)  # None: |0…0⟩
     for kind, layers in recipe.runs:
         rows = recipe.tensor("rows", None, dtype, shared.device)[layers[0] : layers[-1] + 1]
         if kind == "shared":  # one row for the whole batch: multiplying the matrices together is cheap
@@ -76,7 +81,7 @@ def dense_states(
             continue
         if state is None:  # |0…0⟩: the first layer's product state is the Kronecker product of first columns
             state = _kron(factors[:, 0, :, :, :1])[..., 0]
-            state = _entangle_state(recipe, layers[0], angles, state, dtype)
+            state = _entangle_state(recipe, layers[0], per_sample, state, dtype)
             factors, layers = factors[:, 1:], layers[1:]
         if not layers:
             continue
@@ -85,10 +90,10 @@ def dense_states(
         upper = _kron(factors[:, :, :high]).unbind(1)
         lower = _kron(factors[:, :, high:]).unbind(1) if recipe.n_qubits > 1 else [None] * len(layers)
         for k, u_high, u_low in zip(layers, upper, lower, strict=True):
-            state = _entangle_state(recipe, k, angles, _apply_split(u_high, u_low, state), dtype)
+            state = _entangle_state(recipe, k, per_sample, _apply_split(u_high, u_low, state), dtype)
     d = 2**recipe.n_qubits
     if state is None:  # a circuit without gates
-        state = torch.zeros(1, d, dtype=dtype, device=angles.device)
+        state = torch.zeros(1, d, dtype=dtype, device=shared.device)
         state[:, 0] = 1
     return state.expand(batch, d) if state.shape[0] != batch else state
 
@@ -152,7 +157,7 @@ def _with_entanglers(recipe: DenseRecipe, angles, unitaries: torch.Tensor, layer
     """(rows, L, D, D) Kronecker products of layers → each times its layer's entanglers."""
     if recipe.constant_entanglers is None:
         return _entangle(recipe, angles, unitaries, layers, dtype)
-    entanglers = recipe.tensor("entanglers", None, dtype, angles.device)[layers[0] : layers[-1] + 1]
+    entanglers = recipe.tensor("entanglers", None, dtype, unitaries.device)[layers[0] : layers[-1] + 1]
     if unitaries.shape[0] == 1:  # a shared run: its layers as the batch of one `bmm`
         return matrix_product(entanglers, unitaries[0])[None]
     return entanglers @ unitaries
@@ -174,7 +179,7 @@ def _entangle_state(recipe: DenseRecipe, k: int, angles, state: torch.Tensor, dt
         return state
     permutation, phases = recipe.monomial_entanglers[k] if recipe.monomial_entanglers else (None, None)
     if permutation is None:
-        return state @ recipe.tensor("entanglers", None, dtype, angles.device)[k].transpose(0, 1)
+        return state @ recipe.tensor("entanglers", None, dtype, state.device)[k].transpose(0, 1)
     if not is_identity(permutation):
         state = state[..., recipe.tensor("permutation", k, dtype, state.device)]
     if phases is not None:

@@ -8,7 +8,7 @@ from qnn.simulator import kernels
 from qnn.simulator.blocks import permutation_index, plan_matrices, slice_batch
 from qnn.simulator.fusion import Block, Diagonal, Permutation, PhaseRun, Plan, StatePrep, make_plan
 from qnn.simulator.phases import phase_diagonal
-from qnn.simulator.program import Program, Step
+from qnn.simulator.program import Angles, Program, Step
 from qnn.simulator.settings import DEFAULT_SETTINGS, SimulatorSettings
 from qnn.simulator.workspace import ADJOINT, STATE, reused, scratch
 
@@ -31,18 +31,16 @@ def run_program(
     `inputs` and `weights` must be real tensors of `REAL_DTYPE[dtype]` on one device; `fuse` and
     `product_state` choose the fast paths (see `qnn.simulator.fusion`). Differentiable by autograd.
     """
-    shared, joined = program.angles(inputs, weights)
     plan = make_plan(program, fuse, product_state)
-    state = run_plan(plan, shared, joined, inputs.shape[0], dtype, settings)
+    state = run_plan(plan, program.angles(inputs, weights), inputs.shape[0], dtype, settings)
     return state.view(inputs.shape[0], *[2] * program.n_qubits)
 
 
-def run_plan(
-    plan: Plan, shared: torch.Tensor, joined, batch: int, dtype: torch.dtype, settings: SimulatorSettings
-) -> torch.Tensor:
+def run_plan(plan: Plan, angles: Angles, batch: int, dtype: torch.dtype, settings: SimulatorSettings) -> torch.Tensor:
     """Final flat states (batch, 2**n_qubits), autograd recording every operation (differentiable to any order)."""
-    factors, matrices = plan_matrices(plan, shared, joined, dtype, any_order=True)
-    recording = torch.is_grad_enabled() and (shared.requires_grad or (joined is not None and joined.requires_grad))
+    factors, matrices = plan_matrices(plan, angles, dtype, any_order=True)
+    shared, batched = angles.shared, angles.batched
+    recording = torch.is_grad_enabled() and (shared.requires_grad or (batched is not None and batched.requires_grad))
     buffers = None if recording else state_buffers(plan, batch, dtype, shared.device)
     return run_ops(plan, factors, matrices, batch, dtype, shared.device, settings, buffers)
 
@@ -70,23 +68,24 @@ def batch_slices(n_qubits: int, batch: int, dtype: torch.dtype, device, settings
 
 
 def measure_in_slices(
-    plan: Plan, shared, joined, batch: int, dtype: torch.dtype, measure, keep_state: bool, settings: SimulatorSettings
+    plan: Plan, angles: Angles, batch: int, dtype: torch.dtype, measure, keep_state: bool, settings: SimulatorSettings
 ):
     """(measure(final states) for the whole batch, the final states if `keep_state` else None), a slice at a time.
 
     For forward passes without gradients; `measure` maps (rows, 2**n) states to (rows, …) values.
     """
-    factors, matrices = plan_matrices(plan, shared, joined, dtype)
-    slices = batch_slices(plan.n_qubits, batch, dtype, shared.device, settings)
+    factors, matrices = plan_matrices(plan, angles, dtype)
+    device = angles.shared.device
+    slices = batch_slices(plan.n_qubits, batch, dtype, device, settings)
     size = 2**plan.n_qubits
-    buffers = [scratch(name, (slices[0].stop, size), dtype, shared.device) for name in (STATE, ADJOINT)]
-    kept = torch.empty(batch, size, dtype=dtype, device=shared.device) if keep_state else None
+    buffers = [scratch(name, (slices[0].stop, size), dtype, device) for name in (STATE, ADJOINT)]
+    kept = torch.empty(batch, size, dtype=dtype, device=device) if keep_state else None
     values = []
     for part in slices:
         rows = part.stop - part.start
         part_factors, part_matrices = slice_batch(plan, factors, matrices, part)
         part_buffers = [b[:rows] for b in buffers]
-        state = run_ops(plan, part_factors, part_matrices, rows, dtype, shared.device, settings, part_buffers)
+        state = run_ops(plan, part_factors, part_matrices, rows, dtype, device, settings, part_buffers)
         values.append(measure(state))
         if keep_state:
             kept[part] = state

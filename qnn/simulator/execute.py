@@ -126,11 +126,11 @@ def execute(
     path = choose_path(compiled, method, dense_max_qubits, differentiable, observables, keep_state, dense_fits)
     if path == "product":  # never builds the 2^n state: no memory check, no state to sample from
         return product_expectations(compiled.product_recipe, observables, inputs, weights, dtype)
-    shared, joined = compiled.program.angles(inputs, weights)
+    angles = compiled.program.angles(inputs, weights)
     if path != "dense":  # the dense path was chosen only where it fits
         check_memory(compiled.plan, batch, dtype, weights.device, path, max_memory, settings)
     run = Run(batch, dtype, keep_state, max_memory, settings, inputs.requires_grad)
-    exact, state = measure_exactly(compiled, path, observables, (shared, joined), run)
+    exact, state = measure_exactly(compiled, path, observables, angles, run)
     if shots is None:
         return exact
     if isinstance(observables, Probabilities):
@@ -205,22 +205,22 @@ class Run:
 def measure_exactly(compiled: CompiledCircuit, path: str, observables, angles, run: Run):
     """(exact values (batch, n_outputs), the final states (batch, 2**n) or None) by `path`.
 
-    `angles`: (shared, joined) of `Program.angles`; the states are returned where `run.keep_state` (or
+    `angles`: the call's `Angles`; the states are returned where `run.keep_state` (or
     where a path has them anyway), to sample from.
     """
     batch, dtype, settings = run.batch, run.dtype, run.settings
     if path == "dense":
-        state = dense_states(compiled.dense_recipe, *angles, batch, dtype, run.input_gradients)
+        state = dense_states(compiled.dense_recipe, angles, batch, dtype, run.input_gradients)
         return measure_exact(state, observables), state
     plan = compiled.plan
     if not run.keep_state:
         plan, observables = compiled.folded(observables)
     if path == "adjoint":
-        kept = checkpoints(plan, batch, dtype, angles[0].device, run.max_memory, settings, run.input_gradients)
+        kept = checkpoints(plan, batch, dtype, angles.shared.device, run.max_memory, settings, run.input_gradients)
         adjoint = AdjointRun(plan, observables, batch, dtype, kept, settings, run.input_gradients)
-        return adjoint_measure(adjoint, *angles, run.keep_state)
+        return adjoint_measure(adjoint, angles, run.keep_state)
     measure = partial(measure_exact, observables=observables)
     if path == "forward":
-        return measure_in_slices(plan, *angles, batch, dtype, measure, run.keep_state, settings)
-    state = run_plan(plan, *angles, batch, dtype, settings)
+        return measure_in_slices(plan, angles, batch, dtype, measure, run.keep_state, settings)
+    state = run_plan(plan, angles, batch, dtype, settings)
     return measure(state), state

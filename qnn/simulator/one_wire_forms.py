@@ -75,6 +75,16 @@ class StepForms:
             self._cast[real] = replace(self, scales=scales, offsets=offsets, _cast={})
         return self._cast[real]
 
+    def counted_from(self, first: int) -> StepForms:
+        """The same forms reading columns counted from `first`: those of the batched angles alone, where the
+        steps read no column before them (no shared angle). Slots without an angle still read column 0."""
+        key = ("from", first)
+        if key not in self._cast:
+            lowest = self.lowest_column - first if len(self) else self.lowest_column
+            columns = np.maximum(self.columns - first, 0)
+            self._cast[key] = replace(self, columns=columns, lowest_column=lowest, _cast={})
+        return self._cast[key]
+
 
 def step_forms(steps: Sequence[tuple[str, tuple[int, ...]]]) -> StepForms:
     """Forms of (gate, angle columns) steps."""
@@ -172,18 +182,21 @@ def matrix_table(
     forms: tuple[StepForms, StepForms],
     dtype: torch.dtype,
     shared: torch.Tensor,
-    joined: torch.Tensor | None,
+    batched: torch.Tensor | None,
     input_gradients: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The one-qubit table of `blocks.one_qubit_table` as one autograd node, computed with NumPy: (m_s + 1, 2, 2)
     matrices of the shared steps from `shared` (n_shared,), then the identity, and (batch, m_b, 2, 2) of the
-    batched steps from `joined` (batch, n_joined), or None. Differentiable once with respect to both; with
-    respect to `joined` only where `input_gradients` or a batched step reads a shared angle too."""
+    batched steps from `batched` (batch, n_batched), or None. The batched steps' columns count the shared angles
+    first (`program.join_angles`), but the two are joined here only where a batched step reads a shared angle.
+    Differentiable once with respect to both; with respect to `batched` only where `input_gradients`."""
     # Angles no step reads cannot make the matrices differentiable, nor inputs that need no gradient.
-    shared = shared if forms[0].reads_angles else shared.detach()
-    batched_needs_gradient = forms[1].reads_angles and (input_gradients or forms[1].lowest_column < len(shared))
-    joined = joined if joined is None or batched_needs_gradient else joined.detach()
-    return _MatrixTable.apply(forms, dtype, shared, joined)
+    shared_forms, batched_forms = forms
+    reads_shared = batched is not None and batched_forms.lowest_column < len(shared)
+    shared = shared if shared_forms.reads_angles or reads_shared else shared.detach()
+    if batched is not None and not (batched_forms.reads_angles and input_gradients):
+        batched = batched.detach()
+    return _MatrixTable.apply(forms, dtype, shared, batched)
 
 
 class _MatrixTable(torch.autograd.Function):
@@ -191,37 +204,52 @@ class _MatrixTable(torch.autograd.Function):
     backward nodes (a polar form, cosines, products, an index and its scatter); here all gate types are one node."""
 
     @staticmethod
-    def forward(ctx, forms, dtype, shared, joined):
+    def forward(ctx, forms, dtype, shared, batched):
         ctx.set_materialize_grads(False)  # an output no gradient reaches (an untrained encoding's) gets None
         complex_dtype = NUMPY_COMPLEX[dtype]
         real = complex_dtype(0).real.dtype
         shared_forms, batched_forms = (f.in_dtype(real) for f in forms)
-        entries, shared_saved = one_wire_entries(as_array(shared, real), shared_forms, complex_dtype)  # (m_s, 4)
+        s = as_array(shared, real)
+        entries, shared_saved = one_wire_entries(s, shared_forms, complex_dtype)  # (m_s, 4)
         table = np.empty((len(shared_forms) + 1, 2, 2), complex_dtype)
         table[:-1] = entries.reshape(-1, 2, 2).transpose(0, 2, 1)  # entries are column by column
         table[-1] = np.eye(2)
-        batched = batched_saved = None
-        if joined is not None and len(batched_forms):
-            angles = as_array(joined, real).T  # (n_joined, batch)
+        rows = batched_saved = None
+        joined = False
+        if batched is not None and len(batched_forms):
+            angles = as_array(batched, real).T  # (n_batched, batch)
+            joined = batched_forms.lowest_column < len(s)
+            if joined:  # a batched step reads a shared angle: the shared angles for every sample, then the batched
+                angles = np.concatenate([np.broadcast_to(s[:, None], (len(s), angles.shape[1])), angles])
+            else:
+                batched_forms = batched_forms.counted_from(len(s))
             entries, batched_saved = one_wire_entries(angles, batched_forms, complex_dtype)  # (m_b, 4, batch)
             rows = entries.transpose(2, 0, 1).reshape(angles.shape[1], -1, 2, 2).swapaxes(-1, -2)
-            batched = torch.from_numpy(np.ascontiguousarray(rows)).to(shared.device)
-        ctx.forms, ctx.like = (shared_forms, batched_forms), (tensor_kind(shared), tensor_kind(joined))
+            rows = torch.from_numpy(np.ascontiguousarray(rows)).to(shared.device)
+        ctx.forms, ctx.joined = (shared_forms, batched_forms), joined
+        ctx.like = (tensor_kind(shared), tensor_kind(batched))
         ctx.saved = (shared_saved, batched_saved)
-        ctx.n_columns = (shared.shape[0], 0 if joined is None else joined.shape[1])
-        return torch.from_numpy(table).to(shared.device), batched
+        ctx.n_columns = (shared.shape[0], 0 if batched is None else batched.shape[1])
+        return torch.from_numpy(table).to(shared.device), rows
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_table, grad_batched):
-        (shared_forms, batched_forms), (n_shared, n_joined) = ctx.forms, ctx.n_columns
+    def backward(ctx, grad_table, grad_rows):
+        (shared_forms, batched_forms), (n_shared, n_batched) = ctx.forms, ctx.n_columns
         shared_saved, batched_saved = ctx.saved
-        grad_shared = grad_joined = None
+        grad_shared = grad_batched = None
         if ctx.needs_input_grad[2] and grad_table is not None:
             by_entry = as_array(grad_table)[:-1].swapaxes(-1, -2).reshape(-1, 4)  # (m_s, 4), column by column
             grad_shared = angle_gradients(by_entry, shared_saved, shared_forms, n_shared)
-        if ctx.needs_input_grad[3] and grad_batched is not None and batched_saved is not None:
-            g = as_array(grad_batched)
+        want_shared, want_batched = ctx.needs_input_grad[2] and ctx.joined, ctx.needs_input_grad[3]
+        if grad_rows is not None and batched_saved is not None and (want_shared or want_batched):
+            g = as_array(grad_rows)
             by_entry = g.swapaxes(-1, -2).reshape(g.shape[0], -1, 4).transpose(1, 2, 0)  # (m_b, 4, batch)
-            grad_joined = angle_gradients(by_entry, batched_saved, batched_forms, n_joined).T
-        return None, None, as_tensor(grad_shared, ctx.like[0]), as_tensor(grad_joined, ctx.like[1])
+            n_columns = n_shared + n_batched if ctx.joined else n_batched
+            by_column = angle_gradients(by_entry, batched_saved, batched_forms, n_columns)  # (n_columns, batch)
+            if want_shared:  # the shared angles' part, summed over the batch
+                from_rows = by_column[:n_shared].sum(1)
+                grad_shared = from_rows if grad_shared is None else grad_shared + from_rows
+            if want_batched:
+                grad_batched = (by_column[n_shared:] if ctx.joined else by_column).T
+        return None, None, as_tensor(grad_shared, ctx.like[0]), as_tensor(grad_batched, ctx.like[1])

@@ -76,13 +76,9 @@ class Program:
         """The angle columns that hold weights: shared, after the constants. Those after them are inputs."""
         return range(len(self.const_values), self.n_shared)
 
-    def angles(self, inputs: torch.Tensor | None, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Shared angles (n_shared,) and joined angles (batch, n_shared + n_batched) or None.
-
-        `inputs`: (batch, n_inputs) real; `weights`: (n_weights,) real of the same dtype.
-        """
-        shared, batched = self.split_angles(inputs, weights)
-        return shared, None if batched is None else join_angles(shared, batched)
+    def angles(self, inputs: torch.Tensor | None, weights: torch.Tensor) -> Angles:
+        """The call's `Angles`. `inputs`: (batch, n_inputs) real; `weights`: (n_weights,) real of the same dtype."""
+        return Angles(*self.split_angles(inputs, weights))
 
     def split_angles(
         self, inputs: torch.Tensor | None, weights: torch.Tensor
@@ -119,6 +115,21 @@ class Program:
         if self.scaled_weights:
             picked = picked * constant(self.weight_scales, weights.dtype, weights.device)
         return torch.cat([consts, picked])
+
+
+@dataclass(frozen=True, eq=False)
+class Angles:
+    """One call's angles: `shared` (n_shared,) for every sample, `batched` (batch, n_batched) from the inputs or
+    None. Batched steps' columns count the shared angles first, as in `joined`, which is made only where a path
+    reads it: the one-qubit table reads the two apart, and joining them cost a copy and its backward each call."""
+
+    shared: torch.Tensor
+    batched: torch.Tensor | None
+
+    @cached_property
+    def joined(self) -> torch.Tensor | None:
+        """(batch, n_shared + n_batched), or None without inputs."""
+        return None if self.batched is None else join_angles(self.shared, self.batched)
 
 
 def join_angles(shared: torch.Tensor, batched: torch.Tensor) -> torch.Tensor:

@@ -27,7 +27,7 @@ GATES_ON = [
 def test_block_matrix_is_the_product_of_the_reference_matrices():
     ops = [Operation(g, w, tuple(Const(a) for a in angles)) for g, w, angles in GATES_ON]
     program = compile_circuit(Circuit.of(3, ops))
-    shared, _ = program.angles(None, torch.zeros(0, dtype=torch.float64))
+    shared = program.angles(None, torch.zeros(0, dtype=torch.float64)).shared
     block = Block(0, 3, program.steps)
     ours = block_matrix(block, step_matrices(program.steps, shared, None, torch.complex128)).numpy()
     expected = np.eye(8, dtype=np.complex128)
@@ -43,7 +43,7 @@ def test_one_qubit_blocks_are_kronecker_products_with_identity_on_untouched_wire
         Operation("RY", (1,), (Const(1.0),)),
     ]
     program = compile_circuit(Circuit.of(4, ops))
-    shared, _ = program.angles(None, torch.zeros(0, dtype=torch.float64))
+    shared = program.angles(None, torch.zeros(0, dtype=torch.float64)).shared
     ours = block_matrix(Block(1, 3, program.steps), step_matrices(program.steps, shared, None, torch.complex128))
     expected = full_matrix("RY", (0,), (1.5,), 3) @ full_matrix("RX", (2,), (-0.2,), 3)
     np.testing.assert_allclose(ours.numpy(), expected, atol=1e-12)
@@ -72,8 +72,9 @@ def test_plan_matrices_agree_with_the_step_by_step_products(case):
     x, w = torch.from_numpy(x), torch.from_numpy(w)
     program = compile_circuit(circuit)
     plan = make_plan(program, fuse=3)
-    shared, joined = program.angles(x, w)
-    factors, matrices = plan_matrices(plan, shared, joined, torch.complex128)
+    angles = program.angles(x, w)
+    shared, joined = angles.shared, angles.joined
+    factors, matrices = plan_matrices(plan, angles, torch.complex128)
     for op, matrix in zip(plan.ops, matrices, strict=True):
         if isinstance(op, Block):
             expected = block_matrix(op, step_matrices(op.steps, shared, joined, torch.complex128))
@@ -92,9 +93,9 @@ def test_blocks_without_angles_are_made_once_and_outside_autograd():
     x = torch.rand(2, 6, dtype=torch.float64)
     weights = torch.rand(program.n_shared, dtype=torch.float64, requires_grad=True)
     with torch.inference_mode():  # a first call in inference mode keeps nothing for the calls after it
-        plan_matrices(plan, *program.angles(x, weights.detach()), torch.complex128)
-    first = plan_matrices(plan, *program.angles(x, weights), torch.complex128)[1]
-    second = plan_matrices(plan, *program.angles(x, weights), torch.complex128)[1]
+        plan_matrices(plan, program.angles(x, weights.detach()), torch.complex128)
+    first = plan_matrices(plan, program.angles(x, weights), torch.complex128)[1]
+    second = plan_matrices(plan, program.angles(x, weights), torch.complex128)[1]
     blocks = [i for i, op in enumerate(plan.ops) if isinstance(op, Block)]
     fixed = [i for i in blocks if not any(s.columns for s in plan.ops[i].steps)]
     assert fixed and set(blocks) - set(fixed)
@@ -102,7 +103,8 @@ def test_blocks_without_angles_are_made_once_and_outside_autograd():
         assert second[i].data_ptr() == first[i].data_ptr()  # not made again
         assert not second[i].requires_grad and not second[i].is_inference()
         steps = plan.ops[i].steps
-        expected = block_matrix(plan.ops[i], step_matrices(steps, *program.angles(x, weights), torch.complex128))
+        angles = program.angles(x, weights)
+        expected = block_matrix(plan.ops[i], step_matrices(steps, angles.shared, angles.joined, torch.complex128))
         torch.testing.assert_close(second[i], expected, rtol=1e-12, atol=1e-12)
     assert all(second[i].requires_grad for i in set(blocks) - set(fixed))
 

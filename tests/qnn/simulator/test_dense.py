@@ -23,8 +23,8 @@ from tests.strategies import circuit_with_values
 def dense(circuit, x, w, dtype=torch.complex128):
     program = compile_circuit(circuit)
     real = torch.float64 if dtype == torch.complex128 else torch.float32
-    shared, joined = program.angles(torch.as_tensor(x, dtype=real), torch.as_tensor(w, dtype=real))
-    return dense_states(dense_recipe(program), shared, joined, len(x), dtype)
+    angles = program.angles(torch.as_tensor(x, dtype=real), torch.as_tensor(w, dtype=real))
+    return dense_states(dense_recipe(program), angles, len(x), dtype)
 
 
 @pytest.mark.parametrize("name", BUILDERS)
@@ -60,8 +60,7 @@ def test_gradients_match_finite_differences():
     assert recipe.constant_entanglers is None  # CRZ and RZZ: entanglers with parameters
 
     def expval(x, w):
-        shared, joined = program.angles(x, w)
-        state = dense_states(recipe, shared, joined, len(x), torch.complex128)
+        state = dense_states(recipe, program.angles(x, w), len(x), torch.complex128)
         signs = torch.tensor([1.0, -1.0], dtype=torch.float64).repeat_interleave(4)  # ⟨Z₀⟩
         return (state.abs().square() * signs).sum(-1)
 

@@ -51,29 +51,36 @@ def test_angle_gradients_agree_with_autograd_through_the_gate_matrix(gate):
 
 
 @pytest.mark.parametrize("dense", [False, True])
-def test_the_table_node_agrees_with_the_table_recorded_by_autograd(dense):
-    """Every one-wire gate type reading weights, inputs or both, beside entanglers: `matrix_table`'s values and
-    gradients (shared and joined angles) against `blocks.torch_table`, one torch call per gate type."""
+@pytest.mark.parametrize("batched_reads_weights", [True, False])
+def test_the_table_node_agrees_with_the_table_recorded_by_autograd(dense, batched_reads_weights):
+    """Every one-wire gate type beside entanglers, its angles from weights, inputs and constants: `matrix_table`'s
+    values and gradients against `blocks.torch_table`, one torch call per gate type. Gates reading inputs read
+    weights too (the node joins the angles), or inputs alone (it reads the batched angles apart)."""
     from circuits.circuit import Circuit, Const, Input, Operation, Weight
     from qnn.simulator.blocks import torch_table
     from qnn.simulator.execute import compiled_circuit
     from qnn.simulator.one_wire_forms import matrix_table
+    from qnn.simulator.program import join_angles
 
     ops = [Operation("CZ", (0, 1))]
     for k, gate in enumerate(ONE_WIRE_GATES):
         wire, n_params = k % 3, GATES[gate].n_params
         params = [(Weight(k % 4), Input(k % 2), Const(0.3))[(k + j) % 3] for j in range(n_params)]
+        if not batched_reads_weights and any(isinstance(p, Input) for p in params):
+            params = [Input((k + j) % 2) for j in range(n_params)]
         ops += [Operation(gate, (wire,), tuple(params)), Operation("CNOT", (wire, (wire + 1) % 3))]
     circuit = Circuit.of(3, ops, n_inputs=2, weight_shapes=[(4,)])
     compiled = compiled_circuit(circuit)
     recipe = compiled.dense_recipe if dense else compiled.plan.recipe
     assert recipe.shared_groups and recipe.batched_groups
+    shared_forms, batched_forms = recipe.one_qubit_forms
+    assert (batched_forms.lowest_column < compiled.program.n_shared) == batched_reads_weights
     generator = torch.Generator().manual_seed(3)
     x = torch.randn(5, 2, dtype=torch.float64, generator=generator)
     w = torch.randn(4, dtype=torch.float64, generator=generator)
-    shared, joined = (t.detach().requires_grad_() for t in compiled.program.angles(x, w))
-    expected = torch_table(recipe, shared, joined, torch.complex128)
-    ours = matrix_table(recipe.one_qubit_forms, torch.complex128, shared, joined)
+    shared, batched = (t.detach().requires_grad_() for t in compiled.program.split_angles(x, w))
+    expected = torch_table(recipe, shared, join_angles(shared, batched), torch.complex128)
+    ours = matrix_table(recipe.one_qubit_forms, torch.complex128, shared, batched)
     for theirs, mine in zip((expected.shared, expected.batched), ours, strict=True):
         torch.testing.assert_close(mine, theirs, atol=1e-13, rtol=0)
     upstream = [torch.randn(t.shape, dtype=t.dtype, generator=generator) for t in ours]
@@ -81,7 +88,7 @@ def test_the_table_node_agrees_with_the_table_recorded_by_autograd(dense):
     def gradients(tables):
         pairs = zip(tables, upstream, strict=True)
         loss = sum(torch.view_as_real(t).mul(torch.view_as_real(u)).sum() for t, u in pairs)
-        return torch.autograd.grad(loss, (shared, joined))
+        return torch.autograd.grad(loss, (shared, batched))
 
     for theirs, mine in zip(gradients((expected.shared, expected.batched)), gradients(ours), strict=True):
         torch.testing.assert_close(mine, theirs, atol=1e-12, rtol=0)

@@ -144,8 +144,7 @@ def test_the_coefficient_gradient_is_the_phases_map_transposed(k, generator):
 def test_a_plan_keeps_a_runs_coefficients_not_its_diagonal():
     program = compile_circuit(circuits.iqp_encoding(10, n_repeats=3) + circuits.strongly_entangling(10, 1))
     plan = make_plan(program, fuse=4)
-    shared, joined = program.angles(torch.rand(7, 10), torch.rand(program.n_weights))
-    _, tensors = plan_matrices(plan, shared, joined, torch.complex64)
+    _, tensors = plan_matrices(plan, program.angles(torch.rand(7, 10), torch.rand(program.n_weights)), torch.complex64)
     runs = [tensor for op, tensor in zip(plan.ops, tensors, strict=True) if isinstance(op, PhaseRun)]
     assert len(runs) == 3 and all(tensor.shape == (7, 1 + 10 + 100) for tensor in runs)
     assert runs[1] is runs[0] and runs[2] is runs[0]  # the repeats read equal angles: one tensor
@@ -205,9 +204,9 @@ def test_a_constant_run_is_one_diagonal_made_once():
     plan = make_plan(program)
     (i,) = [i for i, op in enumerate(plan.ops) if isinstance(op, Diagonal) and op.step.gate == PHASE_RUN]
     assert plan.ops[i].step.columns == () and plan.ops[i].step.wires == tuple(range(n))
-    shared, joined = program.angles(torch.zeros(2, 2 * n), torch.zeros(0))
-    first = plan_matrices(plan, shared, joined, torch.complex128)[1][i]
-    assert plan_matrices(plan, shared, joined, torch.complex128)[1][i] is first  # cached, not rebuilt
+    angles = program.angles(torch.zeros(2, 2 * n), torch.zeros(0))
+    first = plan_matrices(plan, angles, torch.complex128)[1][i]
+    assert plan_matrices(plan, angles, torch.complex128)[1][i] is first  # cached, not rebuilt
     z = torch.arange(2**n)
     bits = [(z >> (n - 1 - w)) & 1 for w in range(n)]
     expected = torch.ones(2**n, dtype=torch.complex128)
