@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -57,8 +58,8 @@ class StepForms:
     """Steps' gates as forms, stacked (m steps); a gate with fewer angles reads column 0, with no weight."""
 
     columns: np.ndarray  # (m, 3) int64: the angle setting α, then the two setting ψ
-    scales: np.ndarray  # (m, 3, 4): ½ a, ½ p, ½ p'
-    offsets: np.ndarray  # (m, 8): o, q
+    linear: np.ndarray  # (m, 8, 3): the entries' α (rows 0-3: ½ a) and ψ (rows 4-7: ½ p, ½ p') from the angles
+    offsets: np.ndarray  # (m, 8, 1): o, then q
     has_phase: bool  # False where every ψ is zero: the entries are real cosines
     phase_varies: bool  # False where no angle sets a ψ (RX's are constants)
     reads_angles: bool  # False where no step has an angle: the entries are constants
@@ -71,9 +72,23 @@ class StepForms:
     def in_dtype(self, real: np.dtype) -> StepForms:
         """The same forms in `real` (float32 or float64), so that arithmetic stays in the angles' precision."""
         if real not in self._cast:
-            scales, offsets = self.scales.astype(real), self.offsets.astype(real)
-            self._cast[real] = replace(self, scales=scales, offsets=offsets, _cast={})
+            linear, offsets = self.linear.astype(real), self.offsets.astype(real)
+            self._cast[real] = replace(self, linear=linear, offsets=offsets, _cast={})
         return self._cast[real]
+
+    @cached_property
+    def pullback(self) -> np.ndarray:
+        """(m, 3, 8): −linearᵀ, from the entries' (sin α · Re u, cos α · Im u) to the angles' gradients."""
+        return -self.linear.transpose(0, 2, 1)
+
+    def sum_index(self, size: int) -> np.ndarray:
+        """(m · 3 · size,) where each (step, angle, sample) gradient adds up: its column's row of `size` samples.
+        The last size asked for is kept (the batch's, usually the same call after call)."""
+        kept = self._cast.get("index")
+        if kept is None or kept[0] != size:
+            index = (self.columns[..., None] * size + np.arange(size)).ravel()
+            kept = self._cast["index"] = (size, index)
+        return kept[1]
 
     def counted_from(self, first: int) -> StepForms:
         """The same forms reading columns counted from `first`: those of the batched angles alone, where the
@@ -90,18 +105,19 @@ def step_forms(steps: Sequence[tuple[str, tuple[int, ...]]]) -> StepForms:
     """Forms of (gate, angle columns) steps."""
     m = len(steps)
     columns = np.zeros((m, 3), dtype=np.int64)
-    scales, offsets = np.zeros((m, 3, 4)), np.zeros((m, 8))
+    linear, offsets = np.zeros((m, 8, 3)), np.zeros((m, 8, 1))
     for k, (gate, cols) in enumerate(steps):
         magnitude, phases, o, q = FORMS[gate]
         for slot, driver in enumerate([magnitude, *phases]):
             if driver is not None:
                 angle, coefficients = driver
-                columns[k, slot], scales[k, slot] = cols[angle], coefficients
-        offsets[k] = (*o, *q)
-    varies = bool(np.any(scales[:, 1:]))
+                rows = slice(0, 4) if slot == 0 else slice(4, 8)
+                columns[k, slot], linear[k, rows, slot] = cols[angle], np.array(coefficients) / 2
+        offsets[k, :, 0] = (*o, *q)
+    varies = bool(np.any(linear[:, 4:]))
     lowest = int(min((c for _, cols in steps for c in cols), default=np.iinfo(np.int64).max))
     has_phase = varies or bool(np.any(offsets[:, 4:]))
-    return StepForms(columns, scales / 2, offsets, has_phase, varies, any(cols for _, cols in steps), lowest)
+    return StepForms(columns, linear, offsets, has_phase, varies, any(cols for _, cols in steps), lowest)
 
 
 def table_forms(shared_groups, batched_groups) -> tuple[StepForms, StepForms]:
@@ -114,49 +130,42 @@ def table_forms(shared_groups, batched_groups) -> tuple[StepForms, StepForms]:
 
 def one_wire_entries(angles: np.ndarray, forms: StepForms, dtype) -> tuple[np.ndarray, tuple]:
     """(m, 4, …) `dtype` entries (00, 10, 01, 11) of the steps' matrices for angles (n_columns, …) real, and what
-    `angle_gradients` needs from them. Samples, if any, come last: NumPy's loops run fastest along the last axis."""
-    if len(angles) == 0:  # nothing to read: padding reads a zero
-        angles = np.zeros((1, *angles.shape[1:]), angles.dtype)
-    theta = angles[forms.columns]  # (m, 3, …)
-    scales, offsets = _trailing(forms.scales, angles.ndim - 1), _trailing(forms.offsets, angles.ndim - 1)
-    alpha = theta[:, 0, None] * scales[:, 0] + offsets[:, :4]
-    magnitudes = np.cos(alpha)
-    if not forms.has_phase:
-        return magnitudes.astype(dtype), (scales, alpha, magnitudes, None)
+    `angle_gradients` needs from them. Samples, if any, come last: NumPy's loops run fastest along the last axis.
+    A few whole-array operations for all steps: at these sizes each NumPy call costs more than its arithmetic."""
+    trailing = angles.shape[1:]
+    flat = angles.reshape(len(angles), -1) if len(angles) else np.zeros((1, math.prod(trailing)), angles.dtype)
+    theta = flat[forms.columns]  # (m, 3, size)
     if forms.phase_varies:
-        psi = theta[:, 1, None] * scales[:, 1] + theta[:, 2, None] * scales[:, 2] + offsets[:, 4:]
-    else:  # the same phases for every sample: made once, broadcast
-        psi = offsets[:, 4:]
+        both = forms.linear @ theta + forms.offsets  # (m, 8, size)
+        alpha, psi = both[:, :4], both[:, 4:]
+    else:  # no angle sets a phase: the same phases for every sample, made once, broadcast
+        alpha, psi = forms.linear[:, :4] @ theta + forms.offsets[:, :4], forms.offsets[:, 4:]
+    magnitudes = np.cos(alpha)
+    shape = (len(forms), 4, *trailing)
+    if not forms.has_phase:
+        return magnitudes.astype(dtype).reshape(shape), (alpha, magnitudes, None)
     phases = np.empty(psi.shape, dtype)  # e^{iψ} as cos and sin: NumPy's complex exp took 25 times as long
     np.cos(psi, out=phases.real)
     np.sin(psi, out=phases.imag)
-    return magnitudes * phases, (scales, alpha, magnitudes, phases)
+    return (magnitudes * phases).reshape(shape), (alpha, magnitudes, phases)
 
 
 def angle_gradients(grad: np.ndarray, saved: tuple, forms: StepForms, n_columns: int) -> np.ndarray:
     """∂L/∂angles (n_columns, …) from ∂L/∂entries `grad` (m, 4, …) complex, as torch defines it."""
-    scales, alpha, magnitudes, phases = saved
-    u = grad.conj() if phases is None else grad.conj() * phases
-    d_theta = np.zeros((len(grad), 3, *grad.shape[2:]), alpha.dtype)  # (m, 3, …)
-    d_theta[:, 0] = -(np.sin(alpha) * u.real * scales[:, 0]).sum(1)
-    if forms.phase_varies:
-        d_psi = magnitudes * u.imag
-        d_theta[:, 1] = -(d_psi * scales[:, 1]).sum(1)
-        d_theta[:, 2] = -(d_psi * scales[:, 2]).sum(1)
-    return _column_sums(d_theta, forms.columns, n_columns)
-
-
-def _trailing(array: np.ndarray, n: int) -> np.ndarray:
-    return array.reshape(array.shape + (1,) * n)
-
-
-def _column_sums(d_theta: np.ndarray, columns: np.ndarray, n_columns: int) -> np.ndarray:
-    """Σ over the steps' angles reading each column: (m, 3, …) → (n_columns, …)."""
-    trailing = d_theta.shape[2:]
-    size = math.prod(trailing)
-    index = (_trailing(columns, 1) * size + np.arange(size)).ravel()
-    sums = np.bincount(index, weights=d_theta.reshape(-1), minlength=max(n_columns, 1) * size)
-    return sums[: n_columns * size].astype(d_theta.dtype).reshape(n_columns, *trailing)
+    alpha, magnitudes, phases = saved  # (m, 4, size)
+    u = grad.reshape(alpha.shape[0], 4, -1).conj()
+    if phases is not None:
+        u *= phases
+    if forms.phase_varies:  # (sin α · Re u, cos α · Im u) through −linearᵀ
+        d_entries = np.empty((len(alpha), 8, u.shape[-1]), alpha.dtype)
+        np.multiply(np.sin(alpha), u.real, out=d_entries[:, :4])
+        np.multiply(magnitudes, u.imag, out=d_entries[:, 4:])
+        d_theta = forms.pullback @ d_entries
+    else:
+        d_theta = forms.pullback[:, :, :4] @ (np.sin(alpha) * u.real)  # (m, 3, size)
+    size = d_theta.shape[-1]
+    sums = np.bincount(forms.sum_index(size), weights=d_theta.ravel(), minlength=max(n_columns, 1) * size)
+    return sums[: n_columns * size].astype(alpha.dtype).reshape(n_columns, *grad.shape[2:])
 
 
 NUMPY_COMPLEX = {torch.complex64: np.complex64, torch.complex128: np.complex128}

@@ -28,26 +28,28 @@ def test_entries_are_the_gate_matrix_column_by_column(gate):
 
 @pytest.mark.parametrize("gate", ONE_WIRE_GATES)
 def test_angle_gradients_agree_with_autograd_through_the_gate_matrix(gate):
-    """Several steps of the gate reading shared columns (one column read twice), for a batch of samples."""
+    """Several steps of the gate reading shared columns (one column read twice), for batches of two sizes in turn
+    (the forms keep where each sample's gradient adds up, for the last size)."""
     n_params = GATES[gate].n_params
     generator = torch.Generator().manual_seed(2)
-    n_columns, rows = n_params + 1, 3
+    n_columns = n_params + 1
     columns = [tuple(range(n_params)), tuple(range(1, n_params + 1))]  # the two steps share columns 1..p-1
     forms = step_forms([(gate, c) for c in columns])
-    angles = torch.randn(n_columns, rows, dtype=torch.float64, generator=generator, requires_grad=True)
-    grad = torch.randn(2, 4, rows, dtype=torch.complex128, generator=generator)
+    for rows in (3, 5, 3):
+        angles = torch.randn(n_columns, rows, dtype=torch.float64, generator=generator, requires_grad=True)
+        grad = torch.randn(2, 4, rows, dtype=torch.complex128, generator=generator)
 
-    entries, saved = one_wire_entries(angles.detach().numpy(), forms, np.complex128)
-    ours = angle_gradients(grad.numpy(), saved, forms, n_columns)
+        entries, saved = one_wire_entries(angles.detach().numpy(), forms, np.complex128)
+        ours = angle_gradients(grad.numpy(), saved, forms, n_columns)
 
-    matrices = [gate_matrix(gate, angles[list(c)].T, 1, torch.complex128).expand(rows, 2, 2) for c in columns]
-    by_column = torch.stack([m.transpose(-1, -2).reshape(rows, 4).T for m in matrices])  # (2, 4, rows)
-    np.testing.assert_allclose(entries, by_column.detach().numpy(), atol=1e-14)
-    if n_params == 0:
-        assert ours.shape == (n_columns, rows) and not ours.any()
-        return
-    (expected,) = torch.autograd.grad(torch.view_as_real(by_column).mul(torch.view_as_real(grad)).sum(), angles)
-    np.testing.assert_allclose(ours, expected.numpy(), atol=1e-12)
+        matrices = [gate_matrix(gate, angles[list(c)].T, 1, torch.complex128).expand(rows, 2, 2) for c in columns]
+        by_column = torch.stack([m.transpose(-1, -2).reshape(rows, 4).T for m in matrices])  # (2, 4, rows)
+        np.testing.assert_allclose(entries, by_column.detach().numpy(), atol=1e-14)
+        if n_params == 0:
+            assert ours.shape == (n_columns, rows) and not ours.any()
+            continue
+        (expected,) = torch.autograd.grad(torch.view_as_real(by_column).mul(torch.view_as_real(grad)).sum(), angles)
+        np.testing.assert_allclose(ours, expected.numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("dense", [False, True])
