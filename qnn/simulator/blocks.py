@@ -179,11 +179,12 @@ def one_qubit_table(
     recipe, angles: Angles, dtype: torch.dtype, any_order: bool = False, input_gradients: bool = True
 ) -> OneQubitTable:
     """The matrices of `recipe`'s `shared_groups` and `batched_groups` (a `Recipe` or a `DenseRecipe`): shared
-    from `angles.shared` (n_shared,), batched from `angles.joined` (batch, n_joined).
+    from `angles.shared` (n_shared,), batched per sample from the columns of `angles.joined` they read.
 
     On the CPU, all gate types at once as one autograd node computed with NumPy (`one_wire_forms.matrix_table`):
     a 4-qubit data re-uploading training step spent a quarter of its time in autograd's record of the matrices.
-    Elsewhere, or differentiable to `any_order`, one torch call per gate type (a GPU's tensors stay there)."""
+    It reads the shared and batched angles apart, so that the joined ones are not made for it. Elsewhere, or
+    differentiable to `any_order`, one torch call per gate type (a GPU's tensors stay there)."""
     if angles.shared.device.type == "cpu" and not any_order:
         batched = angles.batched if recipe.batched_groups else None
         return OneQubitTable(*matrix_table(recipe.one_qubit_forms, dtype, angles.shared, batched, input_gradients))
