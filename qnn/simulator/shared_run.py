@@ -17,8 +17,10 @@ from torch.autograd.function import once_differentiable
 
 from qnn.simulator.one_wire_forms import as_array
 
-# Past this many qubits a run's matrices are no longer small: torch's operations (and their threads) do better.
-MAX_QUBITS = 8
+# Past this many qubits a run's matrices are no longer small. With two threads, NumPy's products (its BLAS's
+# threads beside torch's) then measured slower than torch's operations: 12 against 4 ms for 4 layers at 7
+# qubits, forward and backward, though faster with one thread (3.4 against 4.8 ms). At 6: 1.0 against 1.2 ms.
+MAX_QUBITS = 6
 
 
 def supports(recipe, device: torch.device) -> bool:
