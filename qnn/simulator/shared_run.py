@@ -17,10 +17,11 @@ from torch.autograd.function import once_differentiable
 
 from qnn.simulator.one_wire_forms import as_array
 
-# Past this many qubits a run's matrices are no longer small. With two threads, NumPy's products (its BLAS's
-# threads beside torch's) then measured slower than torch's operations: 12 against 4 ms for 4 layers at 7
-# qubits, forward and backward, though faster with one thread (3.4 against 4.8 ms). At 6: 1.0 against 1.2 ms.
-MAX_QUBITS = 6
+# Past this many qubits a run's matrices are no longer small: NumPy's BLAS multiplies 64 × 64 matrices on two
+# threads of its own beside torch's. With one other process busy, a 6-qubit standard step then took 2.5 times as
+# long as on a quiet machine (1.0x with torch's operations); with two torch threads, 4 layers at 7 qubits took
+# 12 against 4 ms. At 5 qubits and below its products run on one thread.
+MAX_QUBITS = 5
 
 
 def supports(recipe, device: torch.device) -> bool:
