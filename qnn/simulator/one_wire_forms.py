@@ -153,7 +153,7 @@ def one_wire_entries(angles: np.ndarray, forms: StepForms, dtype) -> tuple[np.nd
 def angle_gradients(grad: np.ndarray, saved: tuple, forms: StepForms, n_columns: int) -> np.ndarray:
     """∂L/∂angles (n_columns, …) from ∂L/∂entries `grad` (m, 4, …) complex, as torch defines it."""
     alpha, magnitudes, phases = saved  # (m, 4, size)
-    u = grad.reshape(alpha.shape[0], 4, -1).conj()
+    u = grad.reshape(alpha.shape).conj()
     if phases is not None:
         u *= phases
     if forms.phase_varies:  # (sin α · Re u, cos α · Im u) through −linearᵀ

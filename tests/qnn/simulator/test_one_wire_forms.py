@@ -52,6 +52,16 @@ def test_angle_gradients_agree_with_autograd_through_the_gate_matrix(gate):
         np.testing.assert_allclose(ours, expected.numpy(), atol=1e-12)
 
 
+@pytest.mark.parametrize("trailing", [(), (3,)])
+def test_no_steps_give_zero_gradients_of_the_columns(trailing):
+    """A table without shared steps (a gate reading constants and an input is a batched one) still answers."""
+    forms = step_forms([])
+    entries, saved = one_wire_entries(np.zeros((2, *trailing)), forms, np.complex128)
+    assert entries.shape == (0, 4, *trailing)
+    gradients = angle_gradients(np.zeros((0, 4, *trailing), np.complex128), saved, forms, 2)
+    assert gradients.shape == (2, *trailing) and not gradients.any()
+
+
 @pytest.mark.parametrize("dense", [False, True])
 @pytest.mark.parametrize("batched_reads_weights", [True, False])
 def test_the_table_node_agrees_with_the_table_recorded_by_autograd(dense, batched_reads_weights):
