@@ -64,17 +64,17 @@ class StepForms:
     phase_varies: bool  # False where no angle sets a ψ (RX's are constants)
     reads_angles: bool  # False where no step has an angle: the entries are constants
     lowest_column: int  # the lowest column a step reads (no step: a column past any)
-    _cast: dict = field(default_factory=dict, repr=False)
+    _derived: dict = field(default_factory=dict, repr=False)  # forms in other dtypes or columns, a kept index
 
     def __len__(self) -> int:
         return len(self.columns)
 
     def in_dtype(self, real: np.dtype) -> StepForms:
         """The same forms in `real` (float32 or float64), so that arithmetic stays in the angles' precision."""
-        if real not in self._cast:
+        if real not in self._derived:
             linear, offsets = self.linear.astype(real), self.offsets.astype(real)
-            self._cast[real] = replace(self, linear=linear, offsets=offsets, _cast={})
-        return self._cast[real]
+            self._derived[real] = replace(self, linear=linear, offsets=offsets, _derived={})
+        return self._derived[real]
 
     @cached_property
     def pullback(self) -> np.ndarray:
@@ -84,21 +84,21 @@ class StepForms:
     def sum_index(self, size: int) -> np.ndarray:
         """(m · 3 · size,) where each (step, angle, sample) gradient adds up: its column's row of `size` samples.
         The last size asked for is kept (the batch's, usually the same call after call)."""
-        kept = self._cast.get("index")
+        kept = self._derived.get("index")
         if kept is None or kept[0] != size:
             index = (self.columns[..., None] * size + np.arange(size)).ravel()
-            kept = self._cast["index"] = (size, index)
+            kept = self._derived["index"] = (size, index)
         return kept[1]
 
     def counted_from(self, first: int) -> StepForms:
         """The same forms reading columns counted from `first`: those of the batched angles alone, where the
         steps read no column before them (no shared angle). Slots without an angle still read column 0."""
         key = ("from", first)
-        if key not in self._cast:
+        if key not in self._derived:
             lowest = self.lowest_column - first if len(self) else self.lowest_column
             columns = np.maximum(self.columns - first, 0)
-            self._cast[key] = replace(self, columns=columns, lowest_column=lowest, _cast={})
-        return self._cast[key]
+            self._derived[key] = replace(self, columns=columns, lowest_column=lowest, _derived={})
+        return self._derived[key]
 
 
 def step_forms(steps: Sequence[tuple[str, tuple[int, ...]]]) -> StepForms:
@@ -168,6 +168,22 @@ def angle_gradients(grad: np.ndarray, saved: tuple, forms: StepForms, n_columns:
     return sums[: n_columns * size].astype(alpha.dtype).reshape(n_columns, *grad.shape[2:])
 
 
+def batched_angles(shared: np.ndarray, batched: np.ndarray, joined: bool) -> np.ndarray:
+    """What batched steps read, (n_columns, rows): the batched angles (n_batched, rows), after the shared ones
+    (n_shared,) for every sample where `joined` (some batched step reads a shared angle too)."""
+    if not joined:
+        return batched
+    return np.concatenate([np.broadcast_to(shared[:, None], (len(shared), batched.shape[1])), batched])
+
+
+def split_gradients(by_column: np.ndarray, n_shared: int, joined: bool) -> tuple[np.ndarray | None, np.ndarray]:
+    """`batched_angles`' gradient (n_columns, rows) → (the shared angles' part summed over the samples, or None
+    where not `joined`; the batched angles' part (n_batched, rows))."""
+    if not joined:
+        return None, by_column
+    return by_column[:n_shared].sum(1), by_column[n_shared:]
+
+
 NUMPY_COMPLEX = {torch.complex64: np.complex64, torch.complex128: np.complex128}
 
 
@@ -226,12 +242,10 @@ class _MatrixTable(torch.autograd.Function):
         rows = batched_saved = None
         joined = False
         if batched is not None and len(batched_forms):
-            angles = as_array(batched, real).T  # (n_batched, batch)
-            joined = batched_forms.lowest_column < len(s)
-            if joined:  # a batched step reads a shared angle: the shared angles for every sample, then the batched
-                angles = np.concatenate([np.broadcast_to(s[:, None], (len(s), angles.shape[1])), angles])
-            else:
+            joined = batched_forms.lowest_column < len(s)  # a batched step reads a shared angle
+            if not joined:
                 batched_forms = batched_forms.counted_from(len(s))
+            angles = batched_angles(s, as_array(batched, real).T, joined)  # (n_columns, batch)
             entries, batched_saved = one_wire_entries(angles, batched_forms, complex_dtype)  # (m_b, 4, batch)
             rows = entries.transpose(2, 0, 1).reshape(angles.shape[1], -1, 2, 2).swapaxes(-1, -2)
             rows = torch.from_numpy(np.ascontiguousarray(rows)).to(shared.device)
@@ -256,9 +270,9 @@ class _MatrixTable(torch.autograd.Function):
             by_entry = g.swapaxes(-1, -2).reshape(g.shape[0], -1, 4).transpose(1, 2, 0)  # (m_b, 4, batch)
             n_columns = n_shared + n_batched if ctx.joined else n_batched
             by_column = angle_gradients(by_entry, batched_saved, batched_forms, n_columns)  # (n_columns, batch)
-            if want_shared:  # the shared angles' part, summed over the batch
-                from_rows = by_column[:n_shared].sum(1)
+            from_rows, by_column = split_gradients(by_column, n_shared, ctx.joined)
+            if want_shared:
                 grad_shared = from_rows if grad_shared is None else grad_shared + from_rows
             if want_batched:
-                grad_batched = (by_column[n_shared:] if ctx.joined else by_column).T
+                grad_batched = by_column.T
         return None, None, as_tensor(grad_shared, ctx.like[0]), as_tensor(grad_batched, ctx.like[1])

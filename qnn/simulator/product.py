@@ -42,7 +42,9 @@ from qnn.simulator.one_wire_forms import (
     angle_gradients,
     as_array,
     as_tensor,
+    batched_angles,
     one_wire_entries,
+    split_gradients,
     step_forms,
     tensor_kind,
 )
@@ -170,9 +172,7 @@ class _OneWireValues(torch.autograd.Function):
         parts = [np.broadcast_to(shared_entries[..., None], (len(shared_forms), 4, rows))]
         batched_saved = None
         if len(batched_forms):
-            angles = as_array(batched, real).T  # (n_batched, rows)
-            if recipe.joined:
-                angles = np.concatenate([np.broadcast_to(s[:, None], (len(s), rows)), angles])
+            angles = batched_angles(s, as_array(batched, real).T, recipe.joined)  # (n_columns, rows)
             batched_entries, batched_saved = one_wire_entries(angles, batched_forms, complex_dtype)  # (m_b, 4, rows)
             parts.append(batched_entries)
         parts.append(np.broadcast_to(np.array(_IDENTITY_ENTRIES, complex_dtype)[None, :, None], (1, 4, rows)))
@@ -202,10 +202,9 @@ class _OneWireValues(torch.autograd.Function):
             per_sample = by_entry[recipe.positions[m_s:]]  # (m_b, 4, rows)
             n_columns = recipe.n_batched + (recipe.n_shared if recipe.joined else 0)
             by_column = angle_gradients(per_sample, batched_saved, batched_forms, n_columns)  # (n_columns, rows)
-            if recipe.joined:
-                if want_shared:
-                    grad_shared = grad_shared + by_column[: recipe.n_shared].sum(1)
-                by_column = by_column[recipe.n_shared :]
+            from_rows, by_column = split_gradients(by_column, recipe.n_shared, recipe.joined)
+            if want_shared and from_rows is not None:
+                grad_shared = grad_shared + from_rows
             grad_batched = by_column.T if want_batched else None
         return None, None, as_tensor(grad_shared, ctx.like[0]), as_tensor(grad_batched, ctx.like[1])
 

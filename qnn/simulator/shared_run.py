@@ -19,7 +19,7 @@ from qnn.simulator.one_wire_forms import as_array
 
 # Past this many qubits a run's matrices are no longer small: NumPy's BLAS multiplies 64 × 64 matrices on two
 # threads of its own beside torch's. With one other process busy, a 6-qubit standard step then took 2.5 times as
-# long as on a quiet machine (1.0x with torch's operations); with two torch threads, 4 layers at 7 qubits took
+# long as on a quiet machine (0.9-1.2x with torch's operations); with two torch threads, 4 layers at 7 qubits took
 # 12 against 4 ms. At 5 qubits and below its products run on one thread.
 MAX_QUBITS = 5
 
